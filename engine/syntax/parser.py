@@ -1,0 +1,573 @@
+"""Source text → :class:`~planact.syntax.ast.Plan`.
+
+Design: one LALR parser built once from ``grammar/plan.lark`` (cached), an
+indentation post-lexer for action blocks, and a :class:`Lark Transformer
+<lark.Transformer>` with one method per grammar rule that builds the typed
+tree.  Lark's parse errors are turned into :class:`Diagnostic` objects whose
+messages name the expected tokens in words.  Comments are not grammar tokens
+the tree keeps; they are found by a small string-aware scan and attached to
+the line-level node they precede (or end) so the formatter can print them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.indenter import DedentError, Indenter
+
+from . import ast
+from .diagnostics import Diagnostic, PlanError
+
+MAX_SOURCE_BYTES = 16 * 1024 * 1024
+MAX_EXPR_DEPTH = 32
+
+
+class _PlanIndenter(Indenter):
+    NL_type = "_NL"
+    OPEN_PAREN_types = ["LPAR", "LSQB", "LBRACE"]
+    CLOSE_PAREN_types = ["RPAR", "RSQB", "RBRACE"]
+    INDENT_type = "_INDENT"
+    DEDENT_type = "_DEDENT"
+    tab_len = 4
+
+
+def grammar_text() -> str:
+    """The plan grammar, as shipped inside the package."""
+    return resources.files("planact").joinpath("grammar/plan.lark").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def lark_parser() -> Lark:
+    """The cached LALR parser for plans (a tree with positions, transformed afterwards)."""
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        postlex=_PlanIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def _span_of(meta_or_token: object) -> ast.Span:
+    m = meta_or_token
+    if getattr(m, "empty", False) or getattr(m, "line", None) is None:
+        return ast.NO_SPAN
+    return ast.Span(line=m.line, column=m.column, end_line=m.end_line, end_column=m.end_column)  # type: ignore[attr-defined]
+
+
+class _Abort(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+
+
+def _string(token: Token) -> ast.StringLit:
+    """Unescape a STRING token and split it into literal text and ``{var}`` references."""
+    raw = token.value[1:-1]
+    parts: list[str | ast.Ref] = []
+    buf: list[str] = []
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\":
+            nxt = raw[i + 1]
+            if nxt not in _ESCAPES:
+                _fail(token, i + 1, 2, "PA104", f"unknown escape `\\{nxt}` in string", 'use one of \\" \\\\ \\n \\t \\{ \\}')
+            buf.append(_ESCAPES[nxt])
+            i += 2
+        elif ch == "{":
+            end = raw.find("}", i)
+            name = raw[i + 1 : end] if end >= 0 else ""
+            if end < 0 or not _DOTTED.match(name.strip()):
+                width = (end - i + 1) if end >= 0 else len(raw) - i
+                _fail(token, i + 1, width, "PA104", "bad interpolation in string: expected `{name}` or `{name.field}`", "write a literal brace as `\\{`")
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            first, *rest = name.strip().split(".")
+            col = token.column + 1 + i  # type: ignore[operator]
+            span = ast.Span(line=token.line, column=col, end_line=token.line, end_column=col + end - i + 1)  # type: ignore[arg-type]
+            parts.append(ast.Ref(name=first, fields=tuple(rest), span=span))
+            i = end + 1
+        else:
+            buf.append(ch)
+            i += 1
+    if buf:
+        parts.append("".join(buf))
+    return ast.StringLit(parts=tuple(parts), span=_span_of(token))
+
+
+def _fail(token: Token, offset: int, width: int, code: str, message: str, help: str | None = None) -> None:
+    col = token.column + offset  # type: ignore[operator]
+    span = ast.Span(line=token.line, column=col, end_line=token.line, end_column=col + max(width, 1))  # type: ignore[arg-type]
+    raise _Abort(Diagnostic(code=code, message=message, span=span, help=help))
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
+
+
+def _depth(node: object) -> int:
+    return getattr(node, "_depth", 1)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """One method per grammar rule, each returning a typed node."""
+
+    # --- plan and items
+    def start(self, meta, children):
+        header, *items = children
+        title, goal = header
+        groups: dict[type, list] = {ast.Use: [], ast.Site: [], ast.Input: [], ast.Define: [], ast.Step: []}
+        for item in items:
+            groups[type(item)].append(item)
+        return ast.Plan(
+            title=title, goal=goal, uses=tuple(groups[ast.Use]), sites=tuple(groups[ast.Site]),
+            inputs=tuple(groups[ast.Input]), defines=tuple(groups[ast.Define]),
+            steps=tuple(groups[ast.Step]), span=_span_of(meta),
+        )  # fmt: skip
+
+    def header(self, meta, children):
+        title, goal = children
+        return (_string(title), goal)
+
+    def goal(self, meta, children):
+        return _string(children[0])
+
+    def use(self, meta, children):
+        (tok,) = children
+        if tok.type == "STRING":
+            return ast.Use(module=_string(tok).text, is_path=True, span=_span_of(meta))
+        return ast.Use(module=tok.value, span=_span_of(meta))
+
+    def site(self, meta, children):
+        name, url = children
+        return ast.Site(name=self._ident(name), url=_string(url), span=_span_of(meta))
+
+    def input(self, meta, children):
+        name, type_, default = children
+        return ast.Input(name=self._ident(name), type=type_, default=default, span=_span_of(meta))
+
+    # --- types
+    def scalar_type(self, meta, children):
+        return ast.ScalarType(name=children[0].value, span=_span_of(meta))
+
+    def list_type(self, meta, children):
+        return ast.ListType(item=children[0], span=_span_of(meta))
+
+    def record_type(self, meta, children):
+        return ast.RecordType(fields=tuple(c for c in children if c is not None), span=_span_of(meta))
+
+    def field_type(self, meta, children):
+        return ast.FieldType(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+
+    # --- steps and procedures
+    def step(self, meta, children):
+        name, intent, output, after, loop, condition, body = children
+        call, actions = body
+        return ast.Step(
+            id=self._ident(name), intent=_string(intent) if intent else None, output=output,
+            after=after or (), loop=loop, condition=condition, call=call, actions=actions,
+            span=_span_of(meta),
+        )  # fmt: skip
+
+    def define(self, meta, children):
+        name, *rest = children
+        intent, output, body = rest[-3:]
+        params = tuple(p for p in rest[:-3] if p is not None)
+        _, actions = body
+        return ast.Define(
+            name=self._ident(name), params=params, intent=_string(intent) if intent else None,
+            output=output, actions=actions, span=_span_of(meta),
+        )  # fmt: skip
+
+    def param(self, meta, children):
+        return ast.Param(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+
+    def output(self, meta, children):
+        return children[0]
+
+    def after(self, meta, children):
+        return tuple(self._ident(t) for t in children)
+
+    def loop(self, meta, children):
+        var, iterable, bound = children
+        return ast.Loop(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=_span_of(meta))
+
+    def condition(self, meta, children):
+        return children[0]
+
+    def no_body(self, meta, children):
+        return (None, None)
+
+    def call(self, meta, children):
+        name, *args = children
+        return (ast.Call(name=self._ident(name), args=tuple(a for a in args if a is not None), span=_span_of(meta)), None)
+
+    def block(self, meta, children):
+        return (None, tuple(children))
+
+    def arg(self, meta, children):
+        name, value = children
+        return ast.Arg(name=self._ident(name) if name else None, value=value, span=_span_of(meta))
+
+    # --- actions
+    def goto_site(self, meta, children):
+        site, path = children
+        return ast.Goto(site=self._ident(site), url=_string(path), span=_span_of(meta))
+
+    def goto(self, meta, children):
+        return ast.Goto(url=children[0], span=_span_of(meta))
+
+    def click(self, meta, children):
+        return ast.Click(target=children[0], span=_span_of(meta))
+
+    def fill(self, meta, children):
+        return ast.Fill(target=children[0], value=children[1], span=_span_of(meta))
+
+    def press(self, meta, children):
+        return ast.Press(target=children[0], key=_string(children[1]), span=_span_of(meta))
+
+    def select(self, meta, children):
+        return ast.Select(target=children[0], value=children[1], span=_span_of(meta))
+
+    def check(self, meta, children):
+        return ast.Check(target=children[0], span=_span_of(meta))
+
+    def uncheck(self, meta, children):
+        return ast.Uncheck(target=children[0], span=_span_of(meta))
+
+    def hover(self, meta, children):
+        return ast.Hover(target=children[0], span=_span_of(meta))
+
+    def scroll(self, meta, children):
+        direction, amount = children
+        return ast.Scroll(direction=direction.value, amount=int(amount) if amount else None, span=_span_of(meta))
+
+    def scroll_to(self, meta, children):
+        return ast.ScrollTo(target=children[0], span=_span_of(meta))
+
+    def wait(self, meta, children):
+        return ast.Wait(seconds=_number(children[0].value), span=_span_of(meta))
+
+    def wait_for(self, meta, children):
+        return ast.WaitFor(target=children[0], span=_span_of(meta))
+
+    def back(self, meta, children):
+        return ast.Back(span=_span_of(meta))
+
+    def forward(self, meta, children):
+        return ast.Forward(span=_span_of(meta))
+
+    def tab_open(self, meta, children):
+        return ast.TabOpen(url=children[0], span=_span_of(meta))
+
+    def tab_switch(self, meta, children):
+        return ast.TabSwitch(index=int(children[0]), span=_span_of(meta))
+
+    def tab_close(self, meta, children):
+        return ast.TabClose(span=_span_of(meta))
+
+    def extract(self, meta, children):
+        return ast.Extract(target=children[0], as_type=children[1], span=_span_of(meta))
+
+    def assert_(self, meta, children):
+        return ast.Assert(condition=children[0], span=_span_of(meta))
+
+    def assert_visible(self, meta, children):
+        return ast.AssertVisible(target=children[0], span=_span_of(meta))
+
+    def answer(self, meta, children):
+        return ast.Answer(value=children[0], span=_span_of(meta))
+
+    # --- targets
+    def target(self, meta, children):
+        kind, name, position, within = children
+        pick, index = position if position else (None, None)
+        return ast.Target(
+            kind=kind.value, name=_string(name) if name else None, pick=pick, index=index,
+            within=within, span=_span_of(meta),
+        )  # fmt: skip
+
+    def first(self, meta, children):
+        return ("first", None)
+
+    def last(self, meta, children):
+        return ("last", None)
+
+    def nth(self, meta, children):
+        return ("nth", int(children[0]))
+
+    # --- expressions
+    def _expr(self, node, *children):
+        depth = 1 + max((_depth(c) for c in children), default=0)
+        if depth > MAX_EXPR_DEPTH:
+            span = node.span
+            raise _Abort(Diagnostic(code="PA105", message=f"expression nested deeper than {MAX_EXPR_DEPTH} levels", span=span))
+        object.__setattr__(node, "_depth", depth) if depth > 1 else None
+        return node
+
+    def or_(self, meta, children):
+        return self._expr(ast.Or(items=tuple(children), span=_span_of(meta)), *children)
+
+    def and_(self, meta, children):
+        return self._expr(ast.And(items=tuple(children), span=_span_of(meta)), *children)
+
+    def not_(self, meta, children):
+        return self._expr(ast.Not(operand=children[0], span=_span_of(meta)), *children)
+
+    def compare(self, meta, children):
+        left, op, right = children
+        return self._expr(ast.Compare(op=op, left=left, right=right, span=_span_of(meta)), left, right)
+
+    def compare_op(self, meta, children):
+        return children[0].value
+
+    def string(self, meta, children):
+        return _string(children[0])
+
+    def number(self, meta, children):
+        return ast.NumberLit(value=_number(children[0].value), span=_span_of(meta))
+
+    def true(self, meta, children):
+        return ast.BoolLit(value=True, span=_span_of(meta))
+
+    def false(self, meta, children):
+        return ast.BoolLit(value=False, span=_span_of(meta))
+
+    def ref(self, meta, children):
+        first, *rest = children
+        return ast.Ref(name=first.value, fields=tuple(t.value for t in rest), span=_span_of(meta))
+
+    def list(self, meta, children):
+        items = tuple(c for c in children if c is not None)
+        return self._expr(ast.ListLit(items=items, span=_span_of(meta)), *items)
+
+    @staticmethod
+    def _ident(token: Token) -> ast.Ident:
+        return ast.Ident(name=token.value, span=_span_of(token))
+
+
+_TRANSFORMER = _ToAst()
+
+# ------------------------------------------------------------------- comments
+
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
+
+
+def _comments(text: str) -> list[tuple[int, int, str]]:
+    """(line, column, text) of every comment; ``#`` inside strings is not one."""
+    found = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if "#" not in line:
+            continue
+        for m in _STRING_OR_COMMENT.finditer(line):
+            if m.group(1) is not None:
+                found.append((lineno, m.start(1) + 1, m.group(1)[1:].strip()))
+    return found
+
+
+def _attach_comments(plan: ast.Plan, comments: list[tuple[int, int, str]]) -> ast.Plan:
+    """Give each comment to the line-level node it ends (same line) or precedes."""
+    if not comments:
+        return plan
+    lines: list[tuple[int, tuple, ast.Line]] = []  # (start line, path, node)
+    for group in ("uses", "sites", "inputs", "defines", "steps"):
+        for i, item in enumerate(getattr(plan, group)):
+            lines.append((item.span.line, (group, i), item))
+            for j, action in enumerate(getattr(item, "actions", None) or ()):
+                lines.append((action.span.line, (group, i, j), action))
+    lines.sort(key=lambda entry: entry[0])
+    starts = [entry[0] for entry in lines]
+    leading: dict[tuple, list[str]] = {}
+    trailing: dict[tuple, str] = {}
+    end_comments: list[str] = []
+    header_line = plan.title.span.line
+    head_leading: list[str] = []
+    head_trailing = None
+    import bisect
+
+    for line, column, text in comments:
+        if line < header_line:
+            head_leading.append(text)
+            continue
+        if line == header_line or (plan.goal is not None and line == plan.goal.span.line):
+            head_trailing = text if head_trailing is None else f"{head_trailing} {text}"
+            continue
+        k = bisect.bisect_left(starts, line)
+        if k < len(lines) and starts[k] == line:
+            trailing[lines[k][1]] = text
+        elif k < len(lines):
+            leading.setdefault(lines[k][1], []).append(text)
+        else:
+            end_comments.append(text)
+
+    def with_comments(node: ast.Line, path: tuple) -> ast.Line:
+        update: dict = {}
+        if path in leading:
+            update["comments"] = tuple(leading[path])
+        if path in trailing:
+            update["trailing"] = trailing[path]
+        return node.model_copy(update=update) if update else node
+
+    update: dict = {"comments": tuple(head_leading), "trailing": head_trailing, "end_comments": tuple(end_comments)}
+    for group in ("uses", "sites", "inputs", "defines", "steps"):
+        items = []
+        for i, item in enumerate(getattr(plan, group)):
+            actions = getattr(item, "actions", None)
+            if actions:
+                new_actions = tuple(with_comments(a, (group, i, j)) for j, a in enumerate(actions))
+                if any(a is not b for a, b in zip(new_actions, actions)):
+                    item = item.model_copy(update={"actions": new_actions})
+            items.append(with_comments(item, (group, i)))
+        update[group] = tuple(items)
+    return plan.model_copy(update=update)
+
+
+# ------------------------------------------------------------------- errors
+
+_TOKEN_WORDS = {
+    "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "INT": "a whole number",
+    "_NL": "end of line", "_INDENT": "an indented action block", "_DEDENT": "end of the block",
+    "$END": "end of file", "TARGET_KIND": "a target kind (button, link, textbox, css, ...)",
+    "SCALAR_TYPE": "a type (text, number, bool, url, secret)", "DIRECTION": "`up` or `down`",
+}  # fmt: skip
+
+
+def _words(names: set[str]) -> str:
+    patterns = {t.name: t.pattern for t in lark_parser().terminals}
+    shown = set()
+    for name in names:
+        if name in _TOKEN_WORDS:
+            shown.add(_TOKEN_WORDS[name])
+        elif name in patterns and patterns[name].type == "str":
+            shown.add(f"`{patterns[name].value}`")
+        else:
+            shown.add(name)
+    ordered = sorted(shown, key=lambda w: (not w.startswith("`"), w))
+    if len(ordered) > 8:
+        ordered = ordered[:8] + ["..."]
+    return ", ".join(ordered)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
+    line, column = err.line, err.column
+    if isinstance(err, UnexpectedToken) and err.token.type == "_INDENT":
+        line += 1
+        column = 1
+        span = ast.Span(line=line, column=1, end_line=line, end_column=2)
+        return Diagnostic(code="PA100", message="unexpected indented line", span=span, help="only actions are indented: end the step line with `:` to open an action block")
+    if isinstance(err, UnexpectedToken) and err.token.type == "$END":
+        lines = text.split("\n")
+        line = len(lines)
+        column = len(lines[-1]) + 1
+    expected = set(getattr(err, "expected", None) or getattr(err, "allowed", None) or ())
+    if isinstance(err, UnexpectedToken):
+        found_text = str(err.token.value)
+        width = max(len(found_text), 1) if err.token.type not in ("_NL", "$END", "_DEDENT", "_INDENT") else 1
+        found = {"_NL": "end of line", "$END": "end of file", "_DEDENT": "end of block", "_INDENT": "an indented block"}.get(
+            err.token.type, f"`{found_text}`"
+        )
+    else:
+        m = _WORD.match(text, err.pos_in_stream) if isinstance(err, UnexpectedCharacters) else None
+        found_text = m.group(0) if m else text[err.pos_in_stream : err.pos_in_stream + 1] if isinstance(err, UnexpectedCharacters) else ""
+        width = max(len(found_text), 1)
+        found = f"`{found_text}`" if found_text else "this"
+    span = ast.Span(line=line, column=column, end_line=line, end_column=column + width)
+    word = found_text if _WORD.fullmatch(found_text or "") else None
+    if word and "GOTO" in expected:
+        close = difflib.get_close_matches(word, ast.ACTION_KEYWORDS, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "actions are: " + ", ".join(ast.ACTION_KEYWORDS)
+        return Diagnostic(code="PA101", message=f"unknown action `{word}`", span=span, help=hint)
+    if word and "TARGET_KIND" in expected:
+        close = difflib.get_close_matches(word, ast.TARGET_KINDS, n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "target kinds are: " + ", ".join(ast.TARGET_KINDS)
+        return Diagnostic(code="PA102", message=f"unknown target kind `{word}`", span=span, help=hint)
+    if isinstance(err, UnexpectedCharacters) and text[err.pos_in_stream : err.pos_in_stream + 1] == '"':
+        return Diagnostic(code="PA100", message="unterminated string", span=span, help='close the string with `"` on the same line')
+    message = f"unexpected {found}"
+    if expected:
+        message += f"; expected {_words(expected)}"
+    return Diagnostic(code="PA100", message=message, span=span)
+
+
+# ------------------------------------------------------------------- entry points
+
+
+def decode_source(data: bytes) -> str:
+    """Bytes of a plan file → text, or :class:`PlanError` (PA103) for binary or oversized input."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise PlanError([Diagnostic(code="PA103", message=f"file is {len(data) / 1e6:.1f} MB; plans are limited to {MAX_SOURCE_BYTES // 2**20} MiB", span=ast.Span(line=1, column=1, end_line=1, end_column=2))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise PlanError([Diagnostic(code="PA103", message=f"not UTF-8 text: byte 0x{data[err.start]:02x} at offset {err.start}", span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1))]) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(text: str) -> ast.Plan:
+    """Parse plan source text; raises :class:`PlanError` with diagnostics on bad input."""
+    if len(text) > MAX_SOURCE_BYTES:
+        return parse_bytes(text.encode("utf-8", "surrogatepass"))
+    source = text.replace("\r\n", "\n")
+    nul = source.find("\0")
+    if nul >= 0:
+        line = source.count("\n", 0, nul) + 1
+        column = nul - (source.rfind("\n", 0, nul) + 1) + 1
+        raise PlanError([Diagnostic(code="PA103", message="NUL character in plan text: is this a binary file?", span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1))])
+    if not source.strip():
+        raise PlanError([Diagnostic(code="PA100", message="empty plan; a plan starts with `plan \"TITLE\"`", span=ast.Span(line=1, column=1, end_line=1, end_column=1))])
+    if not source.endswith("\n"):
+        source += "\n"
+    try:
+        tree = lark_parser().parse(source)
+        plan = _TRANSFORMER.transform(tree)
+    except UnexpectedInput as err:
+        raise PlanError([_syntax_diagnostic(err, source)]) from None
+    except DedentError as err:
+        line = _dedent_line(source, str(err))
+        raise PlanError([Diagnostic(code="PA100", message="inconsistent indentation: this line matches no enclosing block", span=ast.Span(line=line, column=1, end_line=line, end_column=2), help="indent action lines by 4 spaces under their step")]) from None
+    except VisitError as err:
+        if isinstance(err.orig_exc, _Abort):
+            raise PlanError([err.orig_exc.diagnostic]) from None
+        raise
+    except RecursionError:
+        raise PlanError([Diagnostic(code="PA105", message="plan nested too deeply to read", span=ast.Span(line=1, column=1, end_line=1, end_column=2))]) from None
+    return _attach_comments(plan, _comments(source))
+
+
+def _dedent_line(source: str, message: str) -> int:
+    """Find the first line whose indentation matches no open block (Lark's DedentError has no position)."""
+    stack = [0]
+    for lineno, line in enumerate(source.split("\n"), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        width = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        if width > stack[-1]:
+            stack.append(width)
+            continue
+        while width < stack[-1]:
+            stack.pop()
+        if width != stack[-1]:
+            return lineno
+    return 1
+
+
+def parse_bytes(data: bytes) -> ast.Plan:
+    """Parse the bytes of a plan file (checks encoding and size first)."""
+    return parse(decode_source(data))
