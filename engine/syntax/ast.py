@@ -9,20 +9,26 @@ and actions) so that the formatter can print them back.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 
-class Span(BaseModel):
-    """A source range: 1-based line and column of the start, and of the end (exclusive)."""
+class Span:
+    """A source range: 1-based line and column of the start, and of the end (exclusive).
 
-    model_config = ConfigDict(frozen=True)
+    A plain slotted class (the parser makes one per node, so it must be cheap)
+    that pydantic validates and serialises as ``{line, column, end_line, end_column}``.
+    """
 
-    line: int = 0
-    column: int = 0
-    end_line: int = 0
-    end_column: int = 0
+    __slots__ = ("line", "column", "end_line", "end_column")
+
+    def __init__(self, line: int = 0, column: int = 0, end_line: int = 0, end_column: int = 0) -> None:
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
 
     def __eq__(self, other: object) -> bool:  # spans never decide equality
         return isinstance(other, Span)
@@ -33,6 +39,12 @@ class Span(BaseModel):
     def __bool__(self) -> bool:
         return self.line > 0
 
+    def __repr__(self) -> str:
+        return f"Span({self.line}:{self.column}-{self.end_line}:{self.end_column})"
+
+    def as_dict(self) -> dict[str, int]:
+        return {"line": self.line, "column": self.column, "end_line": self.end_line, "end_column": self.end_column}
+
     def cover(self, other: Span) -> Span:
         """The smallest span holding both ``self`` and ``other``."""
         if not self:
@@ -41,7 +53,19 @@ class Span(BaseModel):
             return self
         start = min((self.line, self.column), (other.line, other.column))
         end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
-        return Span(line=start[0], column=start[1], end_line=end[0], end_column=end[1])
+        return Span(start[0], start[1], end[0], end[1])
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        fields = core_schema.typed_dict_schema(
+            {k: core_schema.typed_dict_field(core_schema.int_schema()) for k in cls.__slots__}
+        )
+        from_dict = core_schema.no_info_after_validator_function(lambda d: cls(**d), fields)
+        return core_schema.json_or_python_schema(
+            json_schema=from_dict,
+            python_schema=core_schema.union_schema([core_schema.is_instance_schema(cls), from_dict]),
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda s: s.as_dict()),
+        )
 
 
 NO_SPAN = Span()
@@ -53,6 +77,22 @@ class Node(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     span: Span = Field(default=NO_SPAN, repr=False)
+
+    @classmethod
+    def new(cls, **fields: Any) -> Any:
+        """Build a node from already-typed values without validation (the parser's fast path)."""
+        defaults = cls.__dict__.get("_defaults_cache")
+        if defaults is None:
+            defaults = {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
+            type.__setattr__(cls, "_defaults_cache", defaults)
+        node = cls.__new__(cls)
+        values = dict(defaults)
+        values.update(fields)
+        object.__setattr__(node, "__dict__", values)
+        object.__setattr__(node, "__pydantic_fields_set__", set(fields))
+        object.__setattr__(node, "__pydantic_extra__", None)
+        object.__setattr__(node, "__pydantic_private__", None)
+        return node
 
 
 class Ident(Node):

@@ -16,15 +16,15 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
 from . import ast
 from .diagnostics import Diagnostic, PlanError
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
-MAX_EXPR_DEPTH = 32
+MAX_TREE_DEPTH = 100
 
 
 class _PlanIndenter(Indenter):
@@ -58,7 +58,7 @@ def _span_of(meta_or_token: object) -> ast.Span:
     m = meta_or_token
     if getattr(m, "empty", False) or getattr(m, "line", None) is None:
         return ast.NO_SPAN
-    return ast.Span(line=m.line, column=m.column, end_line=m.end_line, end_column=m.end_column)  # type: ignore[attr-defined]
+    return ast.Span(m.line, m.column, m.end_line, m.end_column)  # type: ignore[attr-defined]
 
 
 class _Abort(Exception):
@@ -96,14 +96,14 @@ def _string(token: Token) -> ast.StringLit:
             first, *rest = name.strip().split(".")
             col = token.column + 1 + i  # type: ignore[operator]
             span = ast.Span(line=token.line, column=col, end_line=token.line, end_column=col + end - i + 1)  # type: ignore[arg-type]
-            parts.append(ast.Ref(name=first, fields=tuple(rest), span=span))
+            parts.append(ast.Ref.new(name=first, fields=tuple(rest), span=span))
             i = end + 1
         else:
             buf.append(ch)
             i += 1
     if buf:
         parts.append("".join(buf))
-    return ast.StringLit(parts=tuple(parts), span=_span_of(token))
+    return ast.StringLit.new(parts=tuple(parts), span=_span_of(token))
 
 
 def _fail(token: Token, offset: int, width: int, code: str, message: str, help: str | None = None) -> None:
@@ -116,13 +116,32 @@ def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 
 
-def _depth(node: object) -> int:
-    return getattr(node, "_depth", 1)
+class _ToAst:
+    """One method per grammar rule, each returning a typed node.
 
+    :meth:`transform` walks Lark's tree bottom-up with an explicit stack (no
+    recursion, so deep input cannot overflow Python's stack) and refuses trees
+    nested deeper than :data:`MAX_TREE_DEPTH`, so later passes never need to.
+    """
 
-@v_args(meta=True)
-class _ToAst(Transformer):
-    """One method per grammar rule, each returning a typed node."""
+    def transform(self, tree: Tree) -> ast.Plan:
+        values: list = []
+        work: list[tuple[object, int]] = [(tree, 0)]
+        while work:
+            node, depth = work.pop()
+            if not isinstance(node, Tree):
+                values.append(node)
+            elif depth >= 0:
+                if depth > MAX_TREE_DEPTH:
+                    raise _Abort(Diagnostic(code="PA105", message=f"plan nested deeper than {MAX_TREE_DEPTH} levels", span=_span_of(node.meta)))
+                work.append((node, -1))
+                work.extend((child, depth + 1) for child in reversed(node.children))
+            else:
+                n = len(node.children)
+                children = values[len(values) - n :] if n else []
+                del values[len(values) - n :]
+                values.append(getattr(self, node.data)(node.meta, children))
+        return values[0]
 
     # --- plan and items
     def start(self, meta, children):
@@ -131,7 +150,7 @@ class _ToAst(Transformer):
         groups: dict[type, list] = {ast.Use: [], ast.Site: [], ast.Input: [], ast.Define: [], ast.Step: []}
         for item in items:
             groups[type(item)].append(item)
-        return ast.Plan(
+        return ast.Plan.new(
             title=title, goal=goal, uses=tuple(groups[ast.Use]), sites=tuple(groups[ast.Site]),
             inputs=tuple(groups[ast.Input]), defines=tuple(groups[ast.Define]),
             steps=tuple(groups[ast.Step]), span=_span_of(meta),
@@ -147,35 +166,35 @@ class _ToAst(Transformer):
     def use(self, meta, children):
         (tok,) = children
         if tok.type == "STRING":
-            return ast.Use(module=_string(tok).text, is_path=True, span=_span_of(meta))
-        return ast.Use(module=tok.value, span=_span_of(meta))
+            return ast.Use.new(module=_string(tok).text, is_path=True, span=_span_of(meta))
+        return ast.Use.new(module=tok.value, span=_span_of(meta))
 
     def site(self, meta, children):
         name, url = children
-        return ast.Site(name=self._ident(name), url=_string(url), span=_span_of(meta))
+        return ast.Site.new(name=self._ident(name), url=_string(url), span=_span_of(meta))
 
     def input(self, meta, children):
         name, type_, default = children
-        return ast.Input(name=self._ident(name), type=type_, default=default, span=_span_of(meta))
+        return ast.Input.new(name=self._ident(name), type=type_, default=default, span=_span_of(meta))
 
     # --- types
     def scalar_type(self, meta, children):
-        return ast.ScalarType(name=children[0].value, span=_span_of(meta))
+        return ast.ScalarType.new(name=children[0].value, span=_span_of(meta))
 
     def list_type(self, meta, children):
-        return ast.ListType(item=children[0], span=_span_of(meta))
+        return ast.ListType.new(item=children[0], span=_span_of(meta))
 
     def record_type(self, meta, children):
-        return ast.RecordType(fields=tuple(c for c in children if c is not None), span=_span_of(meta))
+        return ast.RecordType.new(fields=tuple(c for c in children if c is not None), span=_span_of(meta))
 
     def field_type(self, meta, children):
-        return ast.FieldType(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+        return ast.FieldType.new(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
 
     # --- steps and procedures
     def step(self, meta, children):
         name, intent, output, after, loop, condition, body = children
         call, actions = body
-        return ast.Step(
+        return ast.Step.new(
             id=self._ident(name), intent=_string(intent) if intent else None, output=output,
             after=after or (), loop=loop, condition=condition, call=call, actions=actions,
             span=_span_of(meta),
@@ -186,13 +205,13 @@ class _ToAst(Transformer):
         intent, output, body = rest[-3:]
         params = tuple(p for p in rest[:-3] if p is not None)
         _, actions = body
-        return ast.Define(
+        return ast.Define.new(
             name=self._ident(name), params=params, intent=_string(intent) if intent else None,
             output=output, actions=actions, span=_span_of(meta),
         )  # fmt: skip
 
     def param(self, meta, children):
-        return ast.Param(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+        return ast.Param.new(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
 
     def output(self, meta, children):
         return children[0]
@@ -202,7 +221,7 @@ class _ToAst(Transformer):
 
     def loop(self, meta, children):
         var, iterable, bound = children
-        return ast.Loop(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=_span_of(meta))
+        return ast.Loop.new(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=_span_of(meta))
 
     def condition(self, meta, children):
         return children[0]
@@ -212,89 +231,89 @@ class _ToAst(Transformer):
 
     def call(self, meta, children):
         name, *args = children
-        return (ast.Call(name=self._ident(name), args=tuple(a for a in args if a is not None), span=_span_of(meta)), None)
+        return (ast.Call.new(name=self._ident(name), args=tuple(a for a in args if a is not None), span=_span_of(meta)), None)
 
     def block(self, meta, children):
         return (None, tuple(children))
 
     def arg(self, meta, children):
         name, value = children
-        return ast.Arg(name=self._ident(name) if name else None, value=value, span=_span_of(meta))
+        return ast.Arg.new(name=self._ident(name) if name else None, value=value, span=_span_of(meta))
 
     # --- actions
     def goto_site(self, meta, children):
         site, path = children
-        return ast.Goto(site=self._ident(site), url=_string(path), span=_span_of(meta))
+        return ast.Goto.new(site=self._ident(site), url=_string(path), span=_span_of(meta))
 
     def goto(self, meta, children):
-        return ast.Goto(url=children[0], span=_span_of(meta))
+        return ast.Goto.new(url=children[0], span=_span_of(meta))
 
     def click(self, meta, children):
-        return ast.Click(target=children[0], span=_span_of(meta))
+        return ast.Click.new(target=children[0], span=_span_of(meta))
 
     def fill(self, meta, children):
-        return ast.Fill(target=children[0], value=children[1], span=_span_of(meta))
+        return ast.Fill.new(target=children[0], value=children[1], span=_span_of(meta))
 
     def press(self, meta, children):
-        return ast.Press(target=children[0], key=_string(children[1]), span=_span_of(meta))
+        return ast.Press.new(target=children[0], key=_string(children[1]), span=_span_of(meta))
 
     def select(self, meta, children):
-        return ast.Select(target=children[0], value=children[1], span=_span_of(meta))
+        return ast.Select.new(target=children[0], value=children[1], span=_span_of(meta))
 
     def check(self, meta, children):
-        return ast.Check(target=children[0], span=_span_of(meta))
+        return ast.Check.new(target=children[0], span=_span_of(meta))
 
     def uncheck(self, meta, children):
-        return ast.Uncheck(target=children[0], span=_span_of(meta))
+        return ast.Uncheck.new(target=children[0], span=_span_of(meta))
 
     def hover(self, meta, children):
-        return ast.Hover(target=children[0], span=_span_of(meta))
+        return ast.Hover.new(target=children[0], span=_span_of(meta))
 
     def scroll(self, meta, children):
         direction, amount = children
-        return ast.Scroll(direction=direction.value, amount=int(amount) if amount else None, span=_span_of(meta))
+        return ast.Scroll.new(direction=direction.value, amount=int(amount) if amount else None, span=_span_of(meta))
 
     def scroll_to(self, meta, children):
-        return ast.ScrollTo(target=children[0], span=_span_of(meta))
+        return ast.ScrollTo.new(target=children[0], span=_span_of(meta))
 
     def wait(self, meta, children):
-        return ast.Wait(seconds=_number(children[0].value), span=_span_of(meta))
+        return ast.Wait.new(seconds=_number(children[0].value), span=_span_of(meta))
 
     def wait_for(self, meta, children):
-        return ast.WaitFor(target=children[0], span=_span_of(meta))
+        return ast.WaitFor.new(target=children[0], span=_span_of(meta))
 
     def back(self, meta, children):
-        return ast.Back(span=_span_of(meta))
+        return ast.Back.new(span=_span_of(meta))
 
     def forward(self, meta, children):
-        return ast.Forward(span=_span_of(meta))
+        return ast.Forward.new(span=_span_of(meta))
 
     def tab_open(self, meta, children):
-        return ast.TabOpen(url=children[0], span=_span_of(meta))
+        return ast.TabOpen.new(url=children[0], span=_span_of(meta))
 
     def tab_switch(self, meta, children):
-        return ast.TabSwitch(index=int(children[0]), span=_span_of(meta))
+        return ast.TabSwitch.new(index=int(children[0]), span=_span_of(meta))
 
     def tab_close(self, meta, children):
-        return ast.TabClose(span=_span_of(meta))
+        return ast.TabClose.new(span=_span_of(meta))
 
     def extract(self, meta, children):
-        return ast.Extract(target=children[0], as_type=children[1], span=_span_of(meta))
+        return ast.Extract.new(target=children[0], as_type=children[1], span=_span_of(meta))
 
     def assert_(self, meta, children):
-        return ast.Assert(condition=children[0], span=_span_of(meta))
+        return ast.Assert.new(condition=children[0], span=_span_of(meta))
 
     def assert_visible(self, meta, children):
-        return ast.AssertVisible(target=children[0], span=_span_of(meta))
+        return ast.AssertVisible.new(target=children[0], span=_span_of(meta))
 
     def answer(self, meta, children):
-        return ast.Answer(value=children[0], span=_span_of(meta))
+        return ast.Answer.new(value=children[0], span=_span_of(meta))
 
     # --- targets
     def target(self, meta, children):
         kind, name, position, within = children
         pick, index = position if position else (None, None)
-        return ast.Target(
+        return ast.Target.new(
             kind=kind.value, name=_string(name) if name else None, pick=pick, index=index,
             within=within, span=_span_of(meta),
         )  # fmt: skip
@@ -309,26 +328,18 @@ class _ToAst(Transformer):
         return ("nth", int(children[0]))
 
     # --- expressions
-    def _expr(self, node, *children):
-        depth = 1 + max((_depth(c) for c in children), default=0)
-        if depth > MAX_EXPR_DEPTH:
-            span = node.span
-            raise _Abort(Diagnostic(code="PA105", message=f"expression nested deeper than {MAX_EXPR_DEPTH} levels", span=span))
-        object.__setattr__(node, "_depth", depth) if depth > 1 else None
-        return node
-
     def or_(self, meta, children):
-        return self._expr(ast.Or(items=tuple(children), span=_span_of(meta)), *children)
+        return ast.Or.new(items=tuple(children), span=_span_of(meta))
 
     def and_(self, meta, children):
-        return self._expr(ast.And(items=tuple(children), span=_span_of(meta)), *children)
+        return ast.And.new(items=tuple(children), span=_span_of(meta))
 
     def not_(self, meta, children):
-        return self._expr(ast.Not(operand=children[0], span=_span_of(meta)), *children)
+        return ast.Not.new(operand=children[0], span=_span_of(meta))
 
     def compare(self, meta, children):
         left, op, right = children
-        return self._expr(ast.Compare(op=op, left=left, right=right, span=_span_of(meta)), left, right)
+        return ast.Compare.new(op=op, left=left, right=right, span=_span_of(meta))
 
     def compare_op(self, meta, children):
         return children[0].value
@@ -337,25 +348,25 @@ class _ToAst(Transformer):
         return _string(children[0])
 
     def number(self, meta, children):
-        return ast.NumberLit(value=_number(children[0].value), span=_span_of(meta))
+        return ast.NumberLit.new(value=_number(children[0].value), span=_span_of(meta))
 
     def true(self, meta, children):
-        return ast.BoolLit(value=True, span=_span_of(meta))
+        return ast.BoolLit.new(value=True, span=_span_of(meta))
 
     def false(self, meta, children):
-        return ast.BoolLit(value=False, span=_span_of(meta))
+        return ast.BoolLit.new(value=False, span=_span_of(meta))
 
     def ref(self, meta, children):
         first, *rest = children
-        return ast.Ref(name=first.value, fields=tuple(t.value for t in rest), span=_span_of(meta))
+        return ast.Ref.new(name=first.value, fields=tuple(t.value for t in rest), span=_span_of(meta))
 
     def list(self, meta, children):
         items = tuple(c for c in children if c is not None)
-        return self._expr(ast.ListLit(items=items, span=_span_of(meta)), *items)
+        return ast.ListLit.new(items=items, span=_span_of(meta))
 
     @staticmethod
     def _ident(token: Token) -> ast.Ident:
-        return ast.Ident(name=token.value, span=_span_of(token))
+        return ast.Ident.new(name=token.value, span=_span_of(token))
 
 
 _TRANSFORMER = _ToAst()
@@ -542,12 +553,8 @@ def parse(text: str) -> ast.Plan:
     except DedentError as err:
         line = _dedent_line(source, str(err))
         raise PlanError([Diagnostic(code="PA100", message="inconsistent indentation: this line matches no enclosing block", span=ast.Span(line=line, column=1, end_line=line, end_column=2), help="indent action lines by 4 spaces under their step")]) from None
-    except VisitError as err:
-        if isinstance(err.orig_exc, _Abort):
-            raise PlanError([err.orig_exc.diagnostic]) from None
-        raise
-    except RecursionError:
-        raise PlanError([Diagnostic(code="PA105", message="plan nested too deeply to read", span=ast.Span(line=1, column=1, end_line=1, end_column=2))]) from None
+    except _Abort as err:
+        raise PlanError([err.diagnostic]) from None
     return _attach_comments(plan, _comments(source))
 
 

@@ -1,0 +1,110 @@
+"""What each step reads and which steps it must follow.
+
+Order rules of the language:
+
+* a step with an ``after`` clause follows exactly the steps it names;
+* a step without one follows the step written before it (plans are sequences
+  unless they say otherwise), so parallel branches are written with ``after``;
+* on top of that, a step follows every step whose output it reads (a data
+  dependency), wherever the reference is: intent, condition, loop, call
+  arguments or actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from ..syntax import ast
+
+DependencyKind = Literal["order", "sequence", "data"]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """``step`` must run after ``on``; ``span`` is where the plan says so."""
+
+    step: str
+    on: str
+    kind: DependencyKind
+    span: ast.Span
+
+
+def expr_refs(expr: object) -> Iterator[ast.Ref]:
+    """Every variable reference in an expression, string interpolations included."""
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, ast.Ref):
+            yield e
+        elif isinstance(e, ast.StringLit):
+            yield from e.refs
+        elif isinstance(e, ast.Compare):
+            stack += (e.right, e.left)
+        elif isinstance(e, (ast.And, ast.Or, ast.ListLit)):
+            stack.extend(reversed(e.items))
+        elif isinstance(e, ast.Not):
+            stack.append(e.operand)
+
+
+def target_refs(target: ast.Target | None) -> Iterator[ast.Ref]:
+    while target is not None:
+        if target.name is not None:
+            yield from target.name.refs
+        target = target.within
+
+
+def action_refs(action: ast.Action) -> Iterator[ast.Ref]:
+    """Every reference an action reads (its expressions and its targets' names)."""
+    for e in action.exprs():
+        yield from expr_refs(e)
+    for t in action.targets():
+        yield from target_refs(t)
+
+
+def step_refs(step: ast.Step) -> Iterator[ast.Ref]:
+    """Every reference a step reads, in source order of its parts."""
+    if step.intent is not None:
+        yield from step.intent.refs
+    if step.loop is not None:
+        yield from expr_refs(step.loop.iterable)
+    if step.condition is not None:
+        yield from expr_refs(step.condition)
+    if step.call is not None:
+        for arg in step.call.args:
+            yield from expr_refs(arg.value)
+    for action in step.actions or ():
+        yield from action_refs(action)
+
+
+def step_dependencies(step: ast.Step, previous: str | None, step_ids: set[str]) -> list[Dependency]:
+    """The dependencies of one step; ``previous`` is the id of the step written before it."""
+    me = step.id.name
+    deps: list[Dependency] = []
+    seen: set[str] = set()
+    if step.after:
+        for ident in step.after:
+            if ident.name in step_ids and ident.name not in seen:
+                seen.add(ident.name)
+                deps.append(Dependency(me, ident.name, "order", ident.span))
+    elif previous is not None:
+        seen.add(previous)
+        deps.append(Dependency(me, previous, "sequence", step.id.span))
+    loop_var = step.loop.var.name if step.loop else None
+    for ref in step_refs(step):
+        if ref.name in step_ids and ref.name != loop_var and ref.name not in seen:
+            seen.add(ref.name)
+            deps.append(Dependency(me, ref.name, "data", ref.span))
+    return deps
+
+
+def plan_dependencies(plan: ast.Plan) -> list[Dependency]:
+    """All dependencies of a plan, step by step in source order."""
+    ids = {s.id.name for s in plan.steps}
+    deps: list[Dependency] = []
+    previous = None
+    for step in plan.steps:
+        deps.extend(step_dependencies(step, previous, ids))
+        previous = step.id.name
+    return deps
