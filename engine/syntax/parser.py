@@ -11,6 +11,7 @@ the line-level node they precede (or end) so the formatter can print them.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from functools import lru_cache
@@ -376,7 +377,7 @@ _TRANSFORMER = _ToAst()
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
 
 
-def _comments(text: str) -> list[tuple[int, int, str]]:
+def comments_in(text: str) -> list[tuple[int, int, str]]:
     """(line, column, text) of every comment; ``#`` inside strings is not one."""
     found = []
     for lineno, line in enumerate(text.split("\n"), start=1):
@@ -406,8 +407,6 @@ def _attach_comments(plan: ast.Plan, comments: list[tuple[int, int, str]]) -> as
     header_line = plan.title.span.line
     head_leading: list[str] = []
     head_trailing = None
-    import bisect
-
     for line, column, text in comments:
         if line < header_line:
             head_leading.append(text)
@@ -555,7 +554,7 @@ def parse(text: str) -> ast.Plan:
         raise PlanError([Diagnostic(code="PA100", message="inconsistent indentation: this line matches no enclosing block", span=ast.Span(line=line, column=1, end_line=line, end_column=2), help="indent action lines by 4 spaces under their step")]) from None
     except _Abort as err:
         raise PlanError([err.diagnostic]) from None
-    return _attach_comments(plan, _comments(source))
+    return _attach_comments(plan, comments_in(source))
 
 
 def _dedent_line(source: str, message: str) -> int:

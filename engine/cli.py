@@ -1,0 +1,171 @@
+"""The ``planact`` command line: a thin layer over functions that tests call directly."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .syntax.diagnostics import Diagnostic, PlanError, render, summary_line
+from .syntax.format import format_plan
+from .syntax.parser import decode_source, parse
+
+
+class SourceFile:
+    """A plan file as read from disk: its path, its text (if decodable) and the parsed plan or the diagnostics."""
+
+    def __init__(self, path: str, text: str | None, plan=None, diagnostics: list[Diagnostic] | None = None) -> None:
+        self.path = path
+        self.text = text
+        self.plan = plan
+        self.diagnostics = diagnostics or []
+
+
+def read_plan_file(path: str) -> SourceFile:
+    """Read and parse one plan file; never raises for bad content (diagnostics instead)."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as err:
+        return SourceFile(path, None, diagnostics=[Diagnostic(code="PA000", message=f"cannot read file: {err.strerror or err}", path=path)])
+    try:
+        text = decode_source(data)
+    except PlanError as err:
+        return SourceFile(path, None, diagnostics=[d.located(path) for d in err.diagnostics])
+    try:
+        plan = parse(text)
+    except PlanError as err:
+        return SourceFile(path, text, diagnostics=[d.located(path) for d in err.diagnostics])
+    return SourceFile(path, text, plan=plan)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="planact")
+def main() -> None:
+    """planact: web-agent plans as typed, checkable programs.
+
+    A plan (.pa file) is a list of typed steps with natural-language intents,
+    dependencies, conditions, loops and optional grounded browser actions.
+    Run `planact COMMAND --help` for the details of a command.
+    """
+
+
+def _color(option: bool | None, stream=None) -> bool:
+    if option is not None:
+        return option
+    stream = stream or sys.stdout
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def _print_diagnostics(source: SourceFile, color: bool, err: bool = False) -> None:
+    for d in source.diagnostics:
+        click.echo(render(d, source.text, color=color) + "\n", err=err)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option("--explain", metavar="CODE", help="Print the documentation of a diagnostic code (e.g. PA201) and exit.")
+@click.option("--list-codes", is_flag=True, help="List every diagnostic code with its name and severity.")
+@click.option("--color/--no-color", default=None, help="Colour the output (default: when printing to a terminal).")
+def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool, color: bool | None) -> None:
+    """Check plan files and report problems.
+
+    Prints `path:line:col: CODE message`, the source line with a caret under the
+    problem, and a hint. Exit status: 0 when no file has errors (warnings are
+    fine), 1 when any has, 2 on bad usage. Silence one finding with a comment on
+    its line: `# noqa: PA405`.
+
+    \b
+    Examples:
+      planact lint plans/examples/*.pa
+      planact lint --format json plan.pa
+      planact lint --explain PA201
+    """
+    from .check import all_rules, check_plan
+
+    if explain:
+        rule = all_rules().get(explain.upper())
+        if rule is None:
+            raise click.UsageError(f"unknown code {explain!r}; `planact lint --list-codes` lists them")
+        click.echo(rule.explain())
+        return
+    if list_codes:
+        for code, rule in all_rules().items():
+            click.echo(f"{code}  {rule.severity:<7}  {rule.name}")
+        return
+    if not files:
+        raise click.UsageError("give at least one plan file (or `-` for standard input)")
+    everything: list[Diagnostic] = []
+    sources = []
+    for path in files:
+        source = read_plan_file(path)
+        if source.plan is not None:
+            source.diagnostics = check_plan(source.plan, source=source.text, path=None if path == "-" else path)
+            source.diagnostics = [d.located(path) for d in source.diagnostics]
+        sources.append(source)
+        everything.extend(source.diagnostics)
+    if fmt == "json":
+        click.echo(json.dumps([diagnostic_json(d) for d in everything], indent=2))
+    else:
+        use_color = _color(color)
+        for source in sources:
+            _print_diagnostics(source, use_color)
+        click.echo(summary_line(everything, len(files)))
+    sys.exit(1 if any(d.severity == "error" for d in everything) else 0)
+
+
+def diagnostic_json(d: Diagnostic) -> dict:
+    """A diagnostic as `lint --format json` prints it."""
+    return {
+        "path": d.path, "code": d.code, "severity": d.severity, "message": d.message,
+        "line": d.span.line, "column": d.span.column, "end_line": d.span.end_line,
+        "end_column": d.span.end_column, "help": d.help,
+    }  # fmt: skip
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 if any file is not in canonical form.")
+@click.option("--color/--no-color", default=None, help="Colour diagnostics (default: when printing to a terminal).")
+def fmt(files: tuple[str, ...], check: bool, color: bool | None) -> None:
+    """Rewrite plan files in the canonical form.
+
+    The canonical form has one item per line, 4-space action blocks, items in a
+    fixed order (use, site, input, define, step) and comments kept with the line
+    they belong to. `-` reads standard input and writes the result to standard
+    output. Exit status: 0 done (or, with --check, nothing to change), 1 with
+    --check when a file would change, 2 when a file cannot be parsed.
+
+    \b
+    Examples:
+      planact fmt plans/examples/*.pa
+      planact fmt --check plan.pa
+    """
+    status = 0
+    use_color = _color(color, sys.stderr)
+    for path in files:
+        source = read_plan_file(path)
+        if source.plan is None:
+            _print_diagnostics(source, use_color, err=True)
+            status = 2
+            continue
+        text = format_plan(source.plan)
+        if path == "-" and not check:
+            click.echo(text, nl=False)
+        elif text != source.text:
+            if check:
+                click.echo(f"would reformat {path}")
+                status = max(status, 1)
+            else:
+                Path(path).write_text(text, encoding="utf-8")
+                click.echo(f"reformatted {path}")
+    sys.exit(status)
+
+
+# --- graph and diff commands (engine/graph) ---------------------------------
+
+
+if __name__ == "__main__":
+    main()
