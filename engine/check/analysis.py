@@ -222,29 +222,30 @@ class Analysis:
                     self.procedures[define.name.name] = Procedure(define, use.module)
 
     def _check_duplicates(self) -> None:
-        seen: dict[str, str] = {}
+        seen: dict[str, tuple[str, int]] = {}
 
-        def claim(ident: ast.Ident, what: str, space: dict[str, str]) -> None:
+        def claim(ident: ast.Ident, what: str, space: dict[str, tuple[str, int]]) -> None:
             if ident.name in space:
-                self.add("PA202", ident.span, f"{what} `{ident.name}` is already defined as {space[ident.name]}")
+                kind, line = space[ident.name]
+                self.add("PA202", ident.span, f"duplicate name `{ident.name}`: already defined as {kind} on line {line}")
             else:
-                space[ident.name] = what
+                space[ident.name] = (f"a {what}" if what[0] not in "aeiou" else f"an {what}", ident.span.line)
 
-        sites: dict[str, str] = {}
+        sites: dict[str, tuple[str, int]] = {}
         for site in self.plan.sites:
             claim(site.name, "site", sites)
         for inp in self.plan.inputs:
             claim(inp.name, "input", seen)
             if isinstance(inp.type, ast.RecordType):
-                fields: dict[str, str] = {}
+                fields: dict[str, tuple[str, int]] = {}
                 for f in inp.type.fields:
                     claim(f.name, "field", fields)
         for step in self.plan.steps:
             claim(step.id, "step", seen)
-        procs: dict[str, str] = {}
+        procs: dict[str, tuple[str, int]] = {}
         for define in self.plan.defines:
             claim(define.name, "procedure", procs)
-            params: dict[str, str] = {}
+            params: dict[str, tuple[str, int]] = {}
             for p in define.params:
                 claim(p.name, "parameter", params)
 

@@ -88,7 +88,7 @@ def step_dependencies(step: ast.Step, previous: str | None, step_ids: set[str]) 
             if ident.name in step_ids and ident.name not in seen:
                 seen.add(ident.name)
                 deps.append(Dependency(me, ident.name, "order", ident.span))
-    elif previous is not None:
+    elif previous is not None and previous != me:  # (a repeated id is PA202, not a cycle)
         seen.add(previous)
         deps.append(Dependency(me, previous, "sequence", step.id.span))
     loop_var = step.loop.var.name if step.loop else None
@@ -101,7 +101,7 @@ def step_dependencies(step: ast.Step, previous: str | None, step_ids: set[str]) 
 
 def plan_dependencies(plan: ast.Plan) -> list[Dependency]:
     """All dependencies of a plan, step by step in source order."""
-    ids = {s.id.name for s in plan.steps}
+    ids = {s.id.name for s in plan.steps} - {i.name.name for i in plan.inputs}  # an input wins a name clash (PA202)
     deps: list[Dependency] = []
     previous = None
     for step in plan.steps:

@@ -290,10 +290,10 @@ class Fill(Action):
 
 
 class Press(Action):
-    summary: ClassVar[str] = "press a key (on an element, or on the focused one)"
+    summary: ClassVar[str] = "press a key, in an element or in the focused one"
     op: Literal["press"] = "press"
-    target: Target | None = None
     key: StringLit
+    target: Target | None = None
 
 
 class Select(Action):

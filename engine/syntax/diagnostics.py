@@ -56,7 +56,7 @@ def render(diagnostic: Diagnostic, source: str | None = None, *, color: bool = F
     text_lines = source.split("\n") if source is not None else []
     if span and 0 < span.line <= len(text_lines):
         line = text_lines[span.line - 1].replace("\t", " ")
-        shown = line[:200]
+        shown = "".join(c if c.isprintable() else "\ufffd" for c in line[:200])
         gutter = str(span.line)
         pad = " " * len(gutter)
         end = span.end_column if span.end_line == span.line and span.end_column > span.column else len(line) + 1

@@ -92,9 +92,9 @@ def format_action(a: ast.Action) -> str:
         case ast.Goto(url=url):
             return f"goto {format_expr(url)}"
         case ast.Fill() | ast.Select():
-            return f"{a.op} {format_target(a.target)} {format_expr(a.value)}"
+            return f"{a.op} {format_target(a.target)} with {format_expr(a.value)}"
         case ast.Press(target=target, key=key):
-            return "press " + (format_target(target) + " " if target else "") + format_string(key)
+            return "press " + format_string(key) + (" in " + format_target(target) if target else "")
         case ast.Scroll(direction=direction, amount=amount):
             return f"scroll {direction}" + (f" {amount}" if amount is not None else "")
         case ast.ScrollTo(target=target):

@@ -256,7 +256,7 @@ class _ToAst:
         return ast.Fill.new(target=children[0], value=children[1], span=_span_of(meta))
 
     def press(self, meta, children):
-        return ast.Press.new(target=children[0], key=_string(children[1]), span=_span_of(meta))
+        return ast.Press.new(key=_string(children[0]), target=children[1], span=_span_of(meta))
 
     def select(self, meta, children):
         return ast.Select.new(target=children[0], value=children[1], span=_span_of(meta))
