@@ -17,7 +17,9 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Tree
+import threading
+
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.indenter import DedentError, Indenter
 
@@ -50,8 +52,9 @@ def lark_parser() -> Lark:
         parser="lalr",
         lexer="contextual",
         postlex=_PlanIndenter(),
-        propagate_positions=True,
+        keep_all_tokens=True,
         maybe_placeholders=True,
+        transformer=_ToAst().callbacks(),
     )
 
 
@@ -117,260 +120,330 @@ def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 
 
+class _Part:
+    """A rule's result that is not a node (a header, a body, a position), with the span it covers."""
+
+    __slots__ = ("value", "span")
+
+    def __init__(self, value: object, span: ast.Span) -> None:
+        self.value = value
+        self.span = span
+
+
+_KEPT_TOKENS = frozenset({"NAME", "STRING", "NUMBER", "INT", "SCALAR_TYPE", "TARGET_KIND", "DIRECTION"})
+_LAYOUT_TOKENS = frozenset({"_NL", "_INDENT", "_DEDENT"})
+_state = threading.local()
+
+
+def _edge(children: list, backwards: bool) -> object:
+    for child in reversed(children) if backwards else children:
+        if child is not None and not (isinstance(child, Token) and child.type in _LAYOUT_TOKENS):
+            return child
+    return None
+
+
+def _children_span(children: list) -> ast.Span:
+    """From the start of the first child to the end of the last (layout tokens aside)."""
+    first, last = _edge(children, False), _edge(children, True)
+    if first is None:
+        return ast.NO_SPAN
+    if isinstance(first, Token):
+        line, column = first.line, first.column
+    else:
+        line, column = first.span.line, first.span.column  # type: ignore[union-attr]
+    if isinstance(last, Token):
+        return ast.Span(line, column, last.end_line, last.end_column)  # type: ignore[arg-type]
+    end = last.span  # type: ignore[union-attr]
+    return ast.Span(line, column, end.end_line, end.end_column)  # type: ignore[arg-type]
+
+
+def _rule_callback(method, raw_tokens: bool = False):
+    """Wrap a ``_ToAst`` method as a Lark inline callback.
+
+    The parser keeps every token so that spans start at keywords; the wrapper
+    computes the span, drops punctuation and keywords (keeping placeholders for
+    absent optional parts), tracks nesting depth and calls the method.
+    """
+
+    def callback(children: list) -> object:
+        span = _children_span(children)
+        depths = _state.depths
+        depth = 1 + max((depths.get(id(c), 0) for c in children if c is not None and not isinstance(c, Token)), default=0)
+        if depth > MAX_TREE_DEPTH:
+            raise _Abort(Diagnostic(code="PA105", message=f"plan nested deeper than {MAX_TREE_DEPTH} levels", span=span))
+        if not raw_tokens:
+            children = [c for c in children if not isinstance(c, Token) or c.type in _KEPT_TOKENS]
+        result = method(span, children)
+        depths[id(result)] = depth
+        return result
+
+    return callback
+
+
 class _ToAst:
     """One method per grammar rule, each returning a typed node.
 
-    :meth:`transform` walks Lark's tree bottom-up with an explicit stack (no
-    recursion, so deep input cannot overflow Python's stack) and refuses trees
-    nested deeper than :data:`MAX_TREE_DEPTH`, so later passes never need to.
+    Methods take ``(span, children)``: the span the rule covers and its
+    children without punctuation.  They run inside the LALR parser as rules
+    are reduced (no intermediate tree); see :func:`_rule_callback`.
     """
 
-    def transform(self, tree: Tree) -> ast.Plan:
-        values: list = []
-        work: list[tuple[object, int]] = [(tree, 0)]
-        while work:
-            node, depth = work.pop()
-            if not isinstance(node, Tree):
-                values.append(node)
-            elif depth >= 0:
-                if depth > MAX_TREE_DEPTH:
-                    raise _Abort(Diagnostic(code="PA105", message=f"plan nested deeper than {MAX_TREE_DEPTH} levels", span=_span_of(node.meta)))
-                work.append((node, -1))
-                work.extend((child, depth + 1) for child in reversed(node.children))
-            else:
-                n = len(node.children)
-                children = values[len(values) - n :] if n else []
-                del values[len(values) - n :]
-                values.append(getattr(self, node.data)(node.meta, children))
-        return values[0]
+    def callbacks(self) -> Transformer:
+        inline = Transformer()
+        for name in dir(self):
+            if not name.startswith("_") and name != "callbacks":
+                setattr(inline, name, _rule_callback(getattr(self, name), raw_tokens=name == "compare_op"))
+        return inline
 
     # --- plan and items
-    def start(self, meta, children):
+    def start(self, span, children):
         header, *items = children
-        title, goal = header
+        title, goal = header.value
         groups: dict[type, list] = {ast.Use: [], ast.Site: [], ast.Input: [], ast.Define: [], ast.Step: []}
         for item in items:
             groups[type(item)].append(item)
         return ast.Plan.new(
             title=title, goal=goal, uses=tuple(groups[ast.Use]), sites=tuple(groups[ast.Site]),
             inputs=tuple(groups[ast.Input]), defines=tuple(groups[ast.Define]),
-            steps=tuple(groups[ast.Step]), span=_span_of(meta),
+            steps=tuple(groups[ast.Step]), span=span,
         )  # fmt: skip
 
-    def header(self, meta, children):
+    def header(self, span, children):
         title, goal = children
-        return (_string(title), goal)
+        return _Part((_string(title), goal), span)
 
-    def goal(self, meta, children):
+    def goal(self, span, children):
         return _string(children[0])
 
-    def use(self, meta, children):
+    def use(self, span, children):
         (tok,) = children
         if tok.type == "STRING":
-            return ast.Use.new(module=_string(tok).text, is_path=True, span=_span_of(meta))
-        return ast.Use.new(module=tok.value, span=_span_of(meta))
+            return ast.Use.new(module=_string(tok).text, is_path=True, span=span)
+        return ast.Use.new(module=tok.value, span=span)
 
-    def site(self, meta, children):
+    def site(self, span, children):
         name, url = children
-        return ast.Site.new(name=self._ident(name), url=_string(url), span=_span_of(meta))
+        return ast.Site.new(name=self._ident(name), url=_string(url), span=span)
 
-    def input(self, meta, children):
+    def input(self, span, children):
         name, type_, default = children
-        return ast.Input.new(name=self._ident(name), type=type_, default=default, span=_span_of(meta))
+        return ast.Input.new(name=self._ident(name), type=type_, default=default, span=span)
 
     # --- types
-    def scalar_type(self, meta, children):
-        return ast.ScalarType.new(name=children[0].value, span=_span_of(meta))
+    def scalar_type(self, span, children):
+        return ast.ScalarType.new(name=children[0].value, span=span)
 
-    def list_type(self, meta, children):
-        return ast.ListType.new(item=children[0], span=_span_of(meta))
+    def list_type(self, span, children):
+        return ast.ListType.new(item=children[0], span=span)
 
-    def record_type(self, meta, children):
-        return ast.RecordType.new(fields=tuple(c for c in children if c is not None), span=_span_of(meta))
+    def record_type(self, span, children):
+        return ast.RecordType.new(fields=tuple(c for c in children if c is not None), span=span)
 
-    def field_type(self, meta, children):
-        return ast.FieldType.new(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+    def field_type(self, span, children):
+        return ast.FieldType.new(name=self._ident(children[0]), type=children[1], span=span)
 
     # --- steps and procedures
-    def step(self, meta, children):
+    def step(self, span, children):
         name, intent, output, after, loop, condition, body = children
-        call, actions = body
+        call, actions = body.value
         return ast.Step.new(
             id=self._ident(name), intent=_string(intent) if intent else None, output=output,
-            after=after or (), loop=loop, condition=condition, call=call, actions=actions,
-            span=_span_of(meta),
+            after=after.value if after else (), loop=loop, condition=condition, call=call, actions=actions,
+            span=span,
         )  # fmt: skip
 
-    def define(self, meta, children):
+    def define(self, span, children):
         name, *rest = children
         intent, output, body = rest[-3:]
         params = tuple(p for p in rest[:-3] if p is not None)
-        _, actions = body
+        _, actions = body.value
         return ast.Define.new(
             name=self._ident(name), params=params, intent=_string(intent) if intent else None,
-            output=output, actions=actions, span=_span_of(meta),
+            output=output, actions=actions, span=span,
         )  # fmt: skip
 
-    def param(self, meta, children):
-        return ast.Param.new(name=self._ident(children[0]), type=children[1], span=_span_of(meta))
+    def param(self, span, children):
+        return ast.Param.new(name=self._ident(children[0]), type=children[1], span=span)
 
-    def output(self, meta, children):
+    def output(self, span, children):
         return children[0]
 
-    def after(self, meta, children):
-        return tuple(self._ident(t) for t in children)
+    def after(self, span, children):
+        return _Part(tuple(self._ident(t) for t in children), span)
 
-    def loop(self, meta, children):
+    def loop(self, span, children):
         var, iterable, bound = children
-        return ast.Loop.new(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=_span_of(meta))
+        return ast.Loop.new(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=span)
 
-    def condition(self, meta, children):
+    def condition(self, span, children):
         return children[0]
 
-    def no_body(self, meta, children):
-        return (None, None)
+    def no_body(self, span, children):
+        return _Part((None, None), span)
 
-    def call(self, meta, children):
+    def call(self, span, children):
         name, *args = children
-        return (ast.Call.new(name=self._ident(name), args=tuple(a for a in args if a is not None), span=_span_of(meta)), None)
+        return _Part((ast.Call.new(name=self._ident(name), args=tuple(a for a in args if a is not None), span=span), None), span)
 
-    def block(self, meta, children):
-        return (None, tuple(children))
+    def call_body(self, span, children):
+        return children[0]
 
-    def arg(self, meta, children):
+    def block(self, span, children):
+        return _Part((None, tuple(children)), span)
+
+    def arg(self, span, children):
         name, value = children
-        return ast.Arg.new(name=self._ident(name) if name else None, value=value, span=_span_of(meta))
+        return ast.Arg.new(name=self._ident(name) if name else None, value=value, span=span)
 
     # --- actions
-    def goto_site(self, meta, children):
+    def goto_site(self, span, children):
         site, path = children
-        return ast.Goto.new(site=self._ident(site), url=_string(path), span=_span_of(meta))
+        return ast.Goto.new(site=self._ident(site), url=_string(path), span=span)
 
-    def goto(self, meta, children):
-        return ast.Goto.new(url=children[0], span=_span_of(meta))
+    def goto(self, span, children):
+        return ast.Goto.new(url=children[0], span=span)
 
-    def click(self, meta, children):
-        return ast.Click.new(target=children[0], span=_span_of(meta))
+    def click(self, span, children):
+        return ast.Click.new(target=children[0], span=span)
 
-    def fill(self, meta, children):
-        return ast.Fill.new(target=children[0], value=children[1], span=_span_of(meta))
+    def fill(self, span, children):
+        return ast.Fill.new(target=children[0], value=children[1], span=span)
 
-    def press(self, meta, children):
-        return ast.Press.new(key=_string(children[0]), target=children[1], span=_span_of(meta))
+    def press(self, span, children):
+        return ast.Press.new(key=_string(children[0]), target=children[1], span=span)
 
-    def select(self, meta, children):
-        return ast.Select.new(target=children[0], value=children[1], span=_span_of(meta))
+    def select(self, span, children):
+        return ast.Select.new(target=children[0], value=children[1], span=span)
 
-    def check(self, meta, children):
-        return ast.Check.new(target=children[0], span=_span_of(meta))
+    def check(self, span, children):
+        return ast.Check.new(target=children[0], span=span)
 
-    def uncheck(self, meta, children):
-        return ast.Uncheck.new(target=children[0], span=_span_of(meta))
+    def uncheck(self, span, children):
+        return ast.Uncheck.new(target=children[0], span=span)
 
-    def hover(self, meta, children):
-        return ast.Hover.new(target=children[0], span=_span_of(meta))
+    def hover(self, span, children):
+        return ast.Hover.new(target=children[0], span=span)
 
-    def scroll(self, meta, children):
+    def scroll(self, span, children):
         direction, amount = children
-        return ast.Scroll.new(direction=direction.value, amount=int(amount) if amount else None, span=_span_of(meta))
+        return ast.Scroll.new(direction=direction.value, amount=int(amount) if amount else None, span=span)
 
-    def scroll_to(self, meta, children):
-        return ast.ScrollTo.new(target=children[0], span=_span_of(meta))
+    def scroll_to(self, span, children):
+        return ast.ScrollTo.new(target=children[0], span=span)
 
-    def wait(self, meta, children):
-        return ast.Wait.new(seconds=_number(children[0].value), span=_span_of(meta))
+    def wait(self, span, children):
+        return ast.Wait.new(seconds=_number(children[0].value), span=span)
 
-    def wait_for(self, meta, children):
-        return ast.WaitFor.new(target=children[0], span=_span_of(meta))
+    def wait_for(self, span, children):
+        return ast.WaitFor.new(target=children[0], span=span)
 
-    def back(self, meta, children):
-        return ast.Back.new(span=_span_of(meta))
+    def back(self, span, children):
+        return ast.Back.new(span=span)
 
-    def forward(self, meta, children):
-        return ast.Forward.new(span=_span_of(meta))
+    def forward(self, span, children):
+        return ast.Forward.new(span=span)
 
-    def tab_open(self, meta, children):
-        return ast.TabOpen.new(url=children[0], span=_span_of(meta))
+    def tab_open(self, span, children):
+        return ast.TabOpen.new(url=children[0], span=span)
 
-    def tab_switch(self, meta, children):
-        return ast.TabSwitch.new(index=int(children[0]), span=_span_of(meta))
+    def tab_switch(self, span, children):
+        return ast.TabSwitch.new(index=int(children[0]), span=span)
 
-    def tab_close(self, meta, children):
-        return ast.TabClose.new(span=_span_of(meta))
+    def tab_close(self, span, children):
+        return ast.TabClose.new(span=span)
 
-    def extract(self, meta, children):
-        return ast.Extract.new(target=children[0], as_type=children[1], span=_span_of(meta))
+    def extract(self, span, children):
+        return ast.Extract.new(target=children[0], as_type=children[1], span=span)
 
-    def assert_(self, meta, children):
-        return ast.Assert.new(condition=children[0], span=_span_of(meta))
+    def assert_(self, span, children):
+        return ast.Assert.new(condition=children[0], span=span)
 
-    def assert_visible(self, meta, children):
-        return ast.AssertVisible.new(target=children[0], span=_span_of(meta))
+    def assert_visible(self, span, children):
+        return ast.AssertVisible.new(target=children[0], span=span)
 
-    def answer(self, meta, children):
-        return ast.Answer.new(value=children[0], span=_span_of(meta))
+    def answer(self, span, children):
+        return ast.Answer.new(value=children[0], span=span)
 
     # --- targets
-    def target(self, meta, children):
+    def target(self, span, children):
         kind, name, position, within = children
-        pick, index = position if position else (None, None)
+        pick, index = position.value if position else (None, None)
         return ast.Target.new(
             kind=kind.value, name=_string(name) if name else None, pick=pick, index=index,
-            within=within, span=_span_of(meta),
+            within=within, span=span,
         )  # fmt: skip
 
-    def first(self, meta, children):
-        return ("first", None)
+    def first(self, span, children):
+        return _Part(("first", None), span)
 
-    def last(self, meta, children):
-        return ("last", None)
+    def last(self, span, children):
+        return _Part(("last", None), span)
 
-    def nth(self, meta, children):
-        return ("nth", int(children[0]))
+    def nth(self, span, children):
+        return _Part(("nth", int(children[0])), span)
+
+    def within(self, span, children):
+        return children[0]
+
+    def default(self, span, children):
+        return children[0]
+
+    def bound(self, span, children):
+        return children[0]
+
+    def keyword(self, span, children):
+        return children[0]
+
+    def inside(self, span, children):
+        return children[0]
+
+    def cast(self, span, children):
+        return children[0]
+
+    def atom(self, span, children):  # a parenthesised expression
+        return children[0]
 
     # --- expressions
-    def or_(self, meta, children):
-        return ast.Or.new(items=tuple(children), span=_span_of(meta))
+    def or_(self, span, children):
+        return ast.Or.new(items=tuple(children), span=span)
 
-    def and_(self, meta, children):
-        return ast.And.new(items=tuple(children), span=_span_of(meta))
+    def and_(self, span, children):
+        return ast.And.new(items=tuple(children), span=span)
 
-    def not_(self, meta, children):
-        return ast.Not.new(operand=children[0], span=_span_of(meta))
+    def not_(self, span, children):
+        return ast.Not.new(operand=children[0], span=span)
 
-    def compare(self, meta, children):
+    def compare(self, span, children):
         left, op, right = children
-        return ast.Compare.new(op=op, left=left, right=right, span=_span_of(meta))
+        return ast.Compare.new(op=op.value, left=left, right=right, span=span)
 
-    def compare_op(self, meta, children):
-        return children[0].value
+    def compare_op(self, span, children):
+        return _Part(children[0].value, span)
 
-    def string(self, meta, children):
+    def string(self, span, children):
         return _string(children[0])
 
-    def number(self, meta, children):
-        return ast.NumberLit.new(value=_number(children[0].value), span=_span_of(meta))
+    def number(self, span, children):
+        return ast.NumberLit.new(value=_number(children[0].value), span=span)
 
-    def true(self, meta, children):
-        return ast.BoolLit.new(value=True, span=_span_of(meta))
+    def true(self, span, children):
+        return ast.BoolLit.new(value=True, span=span)
 
-    def false(self, meta, children):
-        return ast.BoolLit.new(value=False, span=_span_of(meta))
+    def false(self, span, children):
+        return ast.BoolLit.new(value=False, span=span)
 
-    def ref(self, meta, children):
+    def ref(self, span, children):
         first, *rest = children
-        return ast.Ref.new(name=first.value, fields=tuple(t.value for t in rest), span=_span_of(meta))
+        return ast.Ref.new(name=first.value, fields=tuple(t.value for t in rest), span=span)
 
-    def list(self, meta, children):
+    def list(self, span, children):
         items = tuple(c for c in children if c is not None)
-        return ast.ListLit.new(items=items, span=_span_of(meta))
+        return ast.ListLit.new(items=items, span=span)
 
     @staticmethod
     def _ident(token: Token) -> ast.Ident:
         return ast.Ident.new(name=token.value, span=_span_of(token))
 
-
-_TRANSFORMER = _ToAst()
 
 # ------------------------------------------------------------------- comments
 
@@ -544,9 +617,9 @@ def parse(text: str) -> ast.Plan:
         raise PlanError([Diagnostic(code="PA100", message="empty plan; a plan starts with `plan \"TITLE\"`", span=ast.Span(line=1, column=1, end_line=1, end_column=1))])
     if not source.endswith("\n"):
         source += "\n"
+    _state.depths = {}
     try:
-        tree = lark_parser().parse(source)
-        plan = _TRANSFORMER.transform(tree)
+        plan = lark_parser().parse(source)
     except UnexpectedInput as err:
         raise PlanError([_syntax_diagnostic(err, source)]) from None
     except DedentError as err:
@@ -554,6 +627,8 @@ def parse(text: str) -> ast.Plan:
         raise PlanError([Diagnostic(code="PA100", message="inconsistent indentation: this line matches no enclosing block", span=ast.Span(line=line, column=1, end_line=line, end_column=2), help="indent action lines by 4 spaces under their step")]) from None
     except _Abort as err:
         raise PlanError([err.diagnostic]) from None
+    finally:
+        _state.depths = {}
     return _attach_comments(plan, comments_in(source))
 
 
