@@ -107,22 +107,13 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
         sources.append(source)
         everything.extend(source.diagnostics)
     if fmt == "json":
-        click.echo(json.dumps([diagnostic_json(d) for d in everything], indent=2))
+        click.echo(json.dumps([d.model_dump(mode="json") for d in everything], indent=2))
     else:
         use_color = _color(color)
         for source in sources:
             _print_diagnostics(source, use_color)
         click.echo(summary_line(everything, len(files)))
     sys.exit(1 if any(d.severity == "error" for d in everything) else 0)
-
-
-def diagnostic_json(d: Diagnostic) -> dict:
-    """A diagnostic as `lint --format json` prints it."""
-    return {
-        "path": d.path, "code": d.code, "severity": d.severity, "message": d.message,
-        "line": d.span.line, "column": d.span.column, "end_line": d.span.end_line,
-        "end_column": d.span.end_column, "help": d.help,
-    }  # fmt: skip
 
 
 @main.command()
@@ -162,6 +153,25 @@ def fmt(files: tuple[str, ...], check: bool, color: bool | None) -> None:
                 Path(path).write_text(text, encoding="utf-8")
                 click.echo(f"reformatted {path}")
     sys.exit(status)
+
+
+SCHEMAS = {"plan": "planact.syntax.ast:Plan", "diagnostic": "planact.syntax.diagnostics:Diagnostic"}
+
+
+@main.command()
+@click.argument("name", type=click.Choice(sorted(SCHEMAS)))
+def schema(name: str) -> None:
+    """Print the JSON Schema of a JSON document planact writes.
+
+    \b
+    plan        a parsed plan (the typed syntax tree, with source spans)
+    diagnostic  one item of `planact lint --format json`
+    """
+    import importlib
+
+    module, attr = SCHEMAS[name].split(":")
+    model = getattr(importlib.import_module(module), attr)
+    click.echo(json.dumps(model.model_json_schema(), indent=2))
 
 
 # --- graph and diff commands (engine/graph) ---------------------------------

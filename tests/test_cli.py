@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -46,7 +47,10 @@ def test_lint_warnings_exit_0_errors_exit_1(files):
 def test_lint_json(files):
     result = run("lint", "--format", "json", str(files["broken"]), str(files["warns"]))
     found = json.loads(result.output)
-    assert [(d["code"], d["severity"], d["line"], d["column"]) for d in found] == [("PA203", "error", 2, 18), ("PA405", "warning", 5, 7)]
+    assert [(d["code"], d["severity"], d["span"]["line"], d["span"]["column"]) for d in found] == [("PA203", "error", 2, 18), ("PA405", "warning", 5, 7)]
+    schema = json.loads(run("schema", "diagnostic").output)
+    for item in found:
+        jsonschema.validate(item, schema)
 
 
 def test_lint_reads_stdin():
@@ -101,3 +105,10 @@ def test_help_runs_as_a_real_process():
     assert result.returncode == 0
     for command in ("lint", "fmt"):
         assert command in result.stdout
+
+
+def test_plan_schema_validates_a_parsed_plan():
+    from planact import parse
+
+    schema = json.loads(run("schema", "plan").output)
+    jsonschema.validate(parse(CLEAN).model_dump(mode="json"), schema)
