@@ -28,7 +28,11 @@ def read_plan_file(path: str) -> SourceFile:
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as err:
-        return SourceFile(path, None, diagnostics=[Diagnostic(code="PA000", message=f"cannot read file: {err.strerror or err}", path=path)])
+        return SourceFile(
+            path,
+            None,
+            diagnostics=[Diagnostic(code="PA000", message=f"cannot read file: {err.strerror or err}", path=path)],
+        )
     try:
         text = decode_source(data)
     except PlanError as err:
@@ -65,7 +69,9 @@ def _print_diagnostics(source: SourceFile, color: bool, err: bool = False) -> No
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 @click.option("--explain", metavar="CODE", help="Print the documentation of a diagnostic code (e.g. PA201) and exit.")
 @click.option("--list-codes", is_flag=True, help="List every diagnostic code with its name and severity.")
 @click.option("--color/--no-color", default=None, help="Colour the output (default: when printing to a terminal).")

@@ -83,7 +83,10 @@ line = {"comments": st.lists(comments, max_size=2).map(tuple), "trailing": st.no
 actions = st.one_of(
     st.builds(ast.Goto, site=st.none(), url=exprs, **line),
     st.builds(ast.Goto, site=idents, url=strings, **line),
-    *[st.builds(cls, target=targets, **line) for cls in (ast.Click, ast.Check, ast.Uncheck, ast.Hover, ast.ScrollTo, ast.WaitFor, ast.AssertVisible)],
+    *[
+        st.builds(cls, target=targets, **line)
+        for cls in (ast.Click, ast.Check, ast.Uncheck, ast.Hover, ast.ScrollTo, ast.WaitFor, ast.AssertVisible)
+    ],
     st.builds(ast.Fill, target=targets, value=exprs, **line),
     st.builds(ast.Select, target=targets, value=exprs, **line),
     st.builds(ast.Press, target=st.none() | targets, key=strings, **line),

@@ -13,14 +13,16 @@ def codes(source: str, path: str | None = None) -> list[str]:
 
 
 def test_dependency_rules_sequence_order_and_data():
-    plan = parse(textwrap.dedent('''\
+    plan = parse(
+        textwrap.dedent("""\
         plan "deps"
         step a "A" -> number
         step b "B"
         step c "C" after a
         step d "D {a}" after b, c
         step e "E" if a > 1
-    '''))
+    """)
+    )
     deps = {(d.step, d.on, d.kind) for d in plan_dependencies(plan)}
     assert deps == {
         ("b", "a", "sequence"),
@@ -31,7 +33,8 @@ def test_dependency_rules_sequence_order_and_data():
 
 
 def test_a_clean_plan_has_no_findings():
-    assert codes('''\
+    assert (
+        codes("""\
         plan "Buy"
         site shop = "http://127.0.0.1:8765"
         input query: text = "mouse"
@@ -52,16 +55,18 @@ def test_a_clean_plan_has_no_findings():
         step open "Open {title}" for title in titles max 5 if page.url contains "search" and who.age >= 18
         step report "Report":
             answer "{price} for {query}"
-    ''') == []
+    """)
+        == []
+    )
 
 
 def test_noqa_suppresses_only_the_named_codes_on_its_line():
-    source = '''\
+    source = """\
         plan "noqa"
         input a: text  # noqa: PA405
         input b: text  # noqa: PA201
         input c: text  # noqa
-    '''
+    """
     assert codes(source) == ["PA405"]
 
 
@@ -84,30 +89,30 @@ def test_use_imports_procedures_from_a_file_beside_the_plan(tmp_path):
 
 
 def test_looped_step_output_is_a_list():
-    assert codes('''\
+    assert codes("""\
         plan "x"
         input items: list of text
         step price "Price of {i}" -> number for i in items
         step total "Total" if price contains 3
         step wrong "Wrong" if price > 3
-    ''') == ["PA301"]
+    """) == ["PA301"]
 
 
 def test_secret_flows_only_into_fill_and_parameters():
-    assert codes('''\
+    assert codes("""\
         plan "x"
         site shop = "http://127.0.0.1:8765"
         input password: secret
         step a "Log in":
             fill label "Password" with password
             click button "Sign in {password}"
-    ''') == ["PA502"]
+    """) == ["PA502"]
 
 
 def test_step_output_must_match_its_extract():
-    assert codes('''\
+    assert codes("""\
         plan "x"
         step a "A" -> list of text:
             extract css ".x" as list of number
         step b "B {a}"
-    ''') == ["PA305"]
+    """) == ["PA305"]

@@ -12,7 +12,7 @@ from planact.check import all_rules
 from planact.cli import main
 
 CLEAN = 'plan "Open the shop"\n\nsite shop = "http://127.0.0.1:8765"\n\nstep home "Open the home page":\n    goto shop "/"\n'
-WARNS = CLEAN.replace('\n\nstep', '\n\ninput unused: text\n\nstep')
+WARNS = CLEAN.replace("\n\nstep", "\n\ninput unused: text\n\nstep")
 BROKEN = 'plan "Broken"\nstep a "A" after nowhere\n'
 MESSY = 'plan  "Open the shop"\nsite shop="http://127.0.0.1:8765"\nstep home "Open the home page" :\n  goto shop "/"\n'
 
@@ -40,14 +40,17 @@ def test_lint_warnings_exit_0_errors_exit_1(files):
     result = run("lint", "--no-color", str(files["broken"]), str(files["clean"]))
     assert result.exit_code == 1
     assert f"{files['broken']}:2:18: PA203 `after` names unknown step `nowhere`" in result.output
-    assert "2 | step a \"A\" after nowhere\n  |                  ^^^^^^^ error" in result.output
+    assert '2 | step a "A" after nowhere\n  |                  ^^^^^^^ error' in result.output
     assert result.output.rstrip().endswith("Found 1 error and 0 warnings in 2 files.")
 
 
 def test_lint_json(files):
     result = run("lint", "--format", "json", str(files["broken"]), str(files["warns"]))
     found = json.loads(result.output)
-    assert [(d["code"], d["severity"], d["span"]["line"], d["span"]["column"]) for d in found] == [("PA203", "error", 2, 18), ("PA405", "warning", 5, 7)]
+    assert [(d["code"], d["severity"], d["span"]["line"], d["span"]["column"]) for d in found] == [
+        ("PA203", "error", 2, 18),
+        ("PA405", "warning", 5, 7),
+    ]
     schema = json.loads(run("schema", "diagnostic").output)
     for item in found:
         jsonschema.validate(item, schema)

@@ -5,7 +5,7 @@ import pytest
 from planact import PlanError, parse
 from planact.syntax import ast
 
-PLAN = '''\
+PLAN = """\
 plan "Buy a mouse"  # the task
 site shop = "http://127.0.0.1:8765"
 input query: text = "mouse"
@@ -21,7 +21,7 @@ step price "Read the first price" -> number:
 
 step add "Add it" after search, price if price <= budget and not (query == ""):
     click button "Add to cart"
-'''
+"""
 
 
 def test_tree_shape_and_values():
@@ -68,7 +68,9 @@ def test_keywords_are_names_where_the_grammar_expects_a_name():
 
 
 def test_comments_attach_to_their_lines():
-    plan = parse('# head\nplan "x"\n# before step\nstep a "A":  # on a\n    # before back\n    back  # on back\n# tail\n')
+    plan = parse(
+        '# head\nplan "x"\n# before step\nstep a "A":  # on a\n    # before back\n    back  # on back\n# tail\n'
+    )
     step = plan.steps[0]
     assert plan.comments == ("head",)
     assert step.comments == ("before step",) and step.trailing == "on a"

@@ -13,7 +13,9 @@ from planact.check import lint_text
 def lint(tmp_path, data: bytes):
     path = tmp_path / "input.pa"
     path.write_bytes(data)
-    return subprocess.run([sys.executable, "-m", "planact", "lint", "--no-color", str(path)], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "planact", "lint", "--no-color", str(path)], capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.mark.parametrize(
@@ -24,10 +26,14 @@ def lint(tmp_path, data: bytes):
         ("empty", b"", "PA100"),
         ("only blanks", b"   \n\n\t\n", "PA100"),
         ("nul", b'plan "x"\x00\n', "PA103"),
-        ("deep brackets", b'plan "x"\ninput a: list of number = ' + b"[" * 50_000 + b"1" + b"]" * 50_000 + b"\n", "PA105"),
+        (
+            "deep brackets",
+            b'plan "x"\ninput a: list of number = ' + b"[" * 50_000 + b"1" + b"]" * 50_000 + b"\n",
+            "PA105",
+        ),
         ("deep parens", b'plan "x"\nstep a "x" if ' + b"(" * 50_000 + b"true" + b")" * 50_000 + b"\n", None),
         ("deep not", b'plan "x"\nstep a "x" if ' + b"not " * 20_000 + b"true\n", "PA105"),
-        ("10 MB of junk", b"plan \"x\"\n" + b"\xff" * (10 * 2**20), "PA103"),
+        ("10 MB of junk", b'plan "x"\n' + b"\xff" * (10 * 2**20), "PA103"),
         ("17 MB", b"#" * (17 * 2**20), "PA103"),
     ],
     ids=lambda v: v if isinstance(v, str) and len(v) < 20 else "",

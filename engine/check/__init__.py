@@ -41,7 +41,9 @@ def _line_nodes(plan: ast.Plan):
             yield from getattr(item, "actions", None) or ()
 
 
-def check_plan(plan: ast.Plan, *, source: str | None = None, path: str | None = None, select: set[str] | None = None) -> list[Diagnostic]:
+def check_plan(
+    plan: ast.Plan, *, source: str | None = None, path: str | None = None, select: set[str] | None = None
+) -> list[Diagnostic]:
     """Every lint finding on a parsed plan, in source order, with ``# noqa`` applied.
 
     ``source`` (the text the plan was parsed from) locates ``noqa`` comments; ``path``

@@ -75,7 +75,9 @@ class Analysis:
             scope.setdefault(inp.name.name, Symbol("input", ty.from_node(inp.type), inp))
         for step in self.plan.steps:
             out = self.step_output(step)
-            scope.setdefault(step.id.name, Symbol("step", out, step, has_value=out is not None or self.step_has_value(step)))
+            scope.setdefault(
+                step.id.name, Symbol("step", out, step, has_value=out is not None or self.step_has_value(step))
+            )
         return scope
 
     def step_has_value(self, step: ast.Step) -> bool:
@@ -83,7 +85,11 @@ class Analysis:
 
     def step_output(self, step: ast.Step) -> ty.T:
         """The type of the variable a step binds (``list of T`` for a looped step)."""
-        t = ty.from_node(step.output) if step.output is not None else (self._call_output(step.call) if step.call else None)
+        t = (
+            ty.from_node(step.output)
+            if step.output is not None
+            else (self._call_output(step.call) if step.call else None)
+        )
         return ("list", t) if (t is not None and step.loop is not None) else t
 
     def _call_output(self, call: ast.Call | None) -> ty.T:
@@ -97,12 +103,24 @@ class Analysis:
         sym = scope.get(ref.name)
         if sym is None:
             close = difflib.get_close_matches(ref.name, list(scope), n=1)
-            self.add("PA201", ref.span, f"undefined name `{ref.name}`", f"did you mean `{close[0]}`?" if close else "declare it with `input` or give a step that id and an output type")
+            self.add(
+                "PA201",
+                ref.span,
+                f"undefined name `{ref.name}`",
+                f"did you mean `{close[0]}`?"
+                if close
+                else "declare it with `input` or give a step that id and an output type",
+            )
             return None
         if sym.kind in ("input", "step"):
             self.used.add(ref.name)
         if not sym.has_value:
-            self.add("PA208", ref.span, f"step `{ref.name}` has no output to read", f"declare its output type: `step {ref.name} \"...\" -> text`")
+            self.add(
+                "PA208",
+                ref.span,
+                f"step `{ref.name}` has no output to read",
+                f'declare its output type: `step {ref.name} "..." -> text`',
+            )
             return None
         t = sym.type
         for name in ref.fields:
@@ -113,7 +131,12 @@ class Analysis:
                 return None
             fields = dict(t[1])
             if name not in fields:
-                self.add("PA207", ref.span, f"`{ref.dotted}`: no field `{name}` in {ty.show(t)}", "fields: " + ", ".join(fields))
+                self.add(
+                    "PA207",
+                    ref.span,
+                    f"`{ref.dotted}`: no field `{name}` in {ty.show(t)}",
+                    "fields: " + ", ".join(fields),
+                )
                 return None
             t = fields[name]
         return t
@@ -133,7 +156,11 @@ class Analysis:
             items = [self.infer(i, scope) for i in e.items]
             known = [t for t in items if t is not None]
             if any(not ty.comparable(known[0], t) for t in known[1:]):
-                self.add("PA301", e.span, "list items have different types: " + ", ".join(sorted({ty.show(t) for t in known})))
+                self.add(
+                    "PA301",
+                    e.span,
+                    "list items have different types: " + ", ".join(sorted({ty.show(t) for t in known})),
+                )
                 return ("list", None)
             return ("list", known[0] if known else None)
         if isinstance(e, (ast.And, ast.Or, ast.Not)):
@@ -182,7 +209,12 @@ class Analysis:
         for ref in s.refs:
             t = self.resolve(ref, scope)
             if ty.contains_secret(t):
-                self.add("PA502", ref.span, f"secret `{ref.dotted}` interpolated into text", "pass a secret only as a `fill` value or a call argument")
+                self.add(
+                    "PA502",
+                    ref.span,
+                    f"secret `{ref.dotted}` interpolated into text",
+                    "pass a secret only as a `fill` value or a call argument",
+                )
 
     def expect(self, e: object, scope: dict[str, Symbol], want: ty.T, what: str, code: str = "PA305") -> ty.T:
         t = self.infer(e, scope)
@@ -217,7 +249,11 @@ class Analysis:
             for define in module.plan.defines:
                 if define.name.name in self.procedures:
                     other = self.procedures[define.name.name].module or "this plan"
-                    self.add("PA202", use.span, f"procedure `{define.name.name}` of `{use.module}` is also defined in {other}")
+                    self.add(
+                        "PA202",
+                        use.span,
+                        f"procedure `{define.name.name}` of `{use.module}` is also defined in {other}",
+                    )
                 else:
                     self.procedures[define.name.name] = Procedure(define, use.module)
 
@@ -227,7 +263,9 @@ class Analysis:
         def claim(ident: ast.Ident, what: str, space: dict[str, tuple[str, int]]) -> None:
             if ident.name in space:
                 kind, line = space[ident.name]
-                self.add("PA202", ident.span, f"duplicate name `{ident.name}`: already defined as {kind} on line {line}")
+                self.add(
+                    "PA202", ident.span, f"duplicate name `{ident.name}`: already defined as {kind} on line {line}"
+                )
             else:
                 space[ident.name] = (f"a {what}" if what[0] not in "aeiou" else f"an {what}", ident.span.line)
 
@@ -271,16 +309,28 @@ class Analysis:
         if step.condition is not None:
             t = self.infer(step.condition, scope)
             if t not in (None, ty.BOOL):
-                self.add("PA303", step.condition.span, f"a condition must be a bool, not a {ty.show(t)}", "compare it: `if x == ...`, `if x > 0`")
+                self.add(
+                    "PA303",
+                    step.condition.span,
+                    f"a condition must be a bool, not a {ty.show(t)}",
+                    "compare it: `if x == ...`, `if x > 0`",
+                )
         if step.call is not None:
             self._check_call(step, scope)
         self._check_actions(step.actions or (), scope, step.output)
 
-    def _check_intent(self, intent: ast.StringLit | None, owner: ast.Ident, scope: dict[str, Symbol], required: bool) -> None:
+    def _check_intent(
+        self, intent: ast.StringLit | None, owner: ast.Ident, scope: dict[str, Symbol], required: bool
+    ) -> None:
         if intent is not None:
             self.check_string(intent, scope)
         if required and (intent is None or not intent.text.strip()):
-            self.add("PA601", intent.span if intent else owner.span, f"`{owner.name}` has no intent", 'say what the step does: `step id "Open the cart"`')
+            self.add(
+                "PA601",
+                intent.span if intent else owner.span,
+                f"`{owner.name}` has no intent",
+                'say what the step does: `step id "Open the cart"`',
+            )
 
     def _check_call(self, step: ast.Step, scope: dict[str, Symbol]) -> None:
         call = step.call
@@ -290,7 +340,11 @@ class Analysis:
             for arg in call.args:  # names in the arguments are still checked
                 self.infer(arg.value, scope)
             close = difflib.get_close_matches(call.name.name, list(self.procedures), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else "define it with `define step` or import a library: `use web`"
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else "define it with `define step` or import a library: `use web`"
+            )
             self.add("PA205", call.name.span, f"undefined procedure `{call.name.name}`", hint)
             return
         self.used_procedures.add(call.name.name)
@@ -302,13 +356,20 @@ class Analysis:
                     self.add("PA302", arg.span, "positional argument after a keyword argument")
                     continue
                 if i >= len(params):
-                    self.add("PA302", arg.span, f"`{call.name.name}` takes {len(params)} argument(s), got {len(call.args)}")
+                    self.add(
+                        "PA302", arg.span, f"`{call.name.name}` takes {len(params)} argument(s), got {len(call.args)}"
+                    )
                     continue
                 name = params[i].name.name
             else:
                 name = arg.name.name
                 if name not in {p.name.name for p in params}:
-                    self.add("PA302", arg.name.span, f"`{call.name.name}` has no parameter `{name}`", "parameters: " + ", ".join(p.name.name for p in params))
+                    self.add(
+                        "PA302",
+                        arg.name.span,
+                        f"`{call.name.name}` has no parameter `{name}`",
+                        "parameters: " + ", ".join(p.name.name for p in params),
+                    )
                     continue
             if name in bound:
                 self.add("PA302", arg.span, f"parameter `{name}` given twice")
@@ -317,11 +378,21 @@ class Analysis:
         for p in params:
             arg = bound.get(p.name.name)
             if arg is None:
-                self.add("PA302", call.span, f"missing argument `{p.name.name}: {ty.show(ty.from_node(p.type))}` for `{call.name.name}`")
+                self.add(
+                    "PA302",
+                    call.span,
+                    f"missing argument `{p.name.name}: {ty.show(ty.from_node(p.type))}` for `{call.name.name}`",
+                )
             else:
-                self.expect(arg.value, scope, ty.from_node(p.type), f"argument `{p.name.name}` of `{call.name.name}`", "PA302")
+                self.expect(
+                    arg.value, scope, ty.from_node(p.type), f"argument `{p.name.name}` of `{call.name.name}`", "PA302"
+                )
         if step.output is not None and proc.define.output is None:
-            self.add("PA305", step.output.span, f"`{call.name.name}` returns nothing, but the step declares -> {ty.show(ty.from_node(step.output))}")
+            self.add(
+                "PA305",
+                step.output.span,
+                f"`{call.name.name}` returns nothing, but the step declares -> {ty.show(ty.from_node(step.output))}",
+            )
         elif step.output is not None and proc.define.output is not None:
             got, want = ty.from_node(proc.define.output), ty.from_node(step.output)
             if not ty.assignable(got, want):
@@ -340,14 +411,21 @@ class Analysis:
                 case ast.Goto(site=site, url=url):
                     if site is not None and site.name not in {s.name.name for s in self.plan.sites}:
                         sites = ", ".join(s.name.name for s in self.plan.sites) or "none declared"
-                        self.add("PA204", site.span, f"undefined site `{site.name}`", f'declare it with `site {site.name} = "http://..."` (sites: {sites})')
+                        self.add(
+                            "PA204",
+                            site.span,
+                            f"undefined site `{site.name}`",
+                            f'declare it with `site {site.name} = "http://..."` (sites: {sites})',
+                        )
                     self.expect(url, scope, ty.URL, "a goto target")
                 case ast.TabOpen(url=url) if url is not None:
                     self.expect(url, scope, ty.URL, "a tab's URL")
                 case ast.Fill(value=value) | ast.Select(value=value):
                     t = self.infer(value, scope)
                     if t not in (None, ty.TEXT, ty.URL, ty.SECRET, ty.NUMBER):
-                        self.add("PA305", value.span, f"`{action.op}` types text, a number or a secret, not a {ty.show(t)}")
+                        self.add(
+                            "PA305", value.span, f"`{action.op}` types text, a number or a secret, not a {ty.show(t)}"
+                        )
                 case ast.Assert(condition=condition):
                     t = self.infer(condition, scope)
                     if t not in (None, ty.BOOL):
@@ -364,11 +442,21 @@ class Analysis:
         if output is not None and actions:
             want = ty.from_node(output)
             if last_extract is None:
-                self.add("PA305", output.span, f"declares -> {ty.show(want)} but no `extract` gives it", "end the block with `extract TARGET as TYPE`")
+                self.add(
+                    "PA305",
+                    output.span,
+                    f"declares -> {ty.show(want)} but no `extract` gives it",
+                    "end the block with `extract TARGET as TYPE`",
+                )
             else:
                 got = ty.from_node(last_extract.as_type) if last_extract.as_type else ty.TEXT
                 if not ty.assignable(got, want):
-                    self.add("PA305", last_extract.span, f"extracts {ty.show(got)}, but the step declares -> {ty.show(want)}", f"write `as {ty.show(want)}`")
+                    self.add(
+                        "PA305",
+                        last_extract.span,
+                        f"extracts {ty.show(got)}, but the step declares -> {ty.show(want)}",
+                        f"write `as {ty.show(want)}`",
+                    )
 
     # --------------------------------------------------------------- graph facts
 

@@ -40,7 +40,11 @@ def load_module(name: str, is_path: bool, base: Path | None) -> Module:
     if not is_path:
         resource = resources.files("planact").joinpath(f"stdlib/{name}.pa")
         if not resource.is_file():
-            return Module(name, error=f"unknown module `{name}`", help="standard modules: " + ", ".join(stdlib_modules()) + '; a file is imported with `use "path.pa"`')
+            return Module(
+                name,
+                error=f"unknown module `{name}`",
+                help="standard modules: " + ", ".join(stdlib_modules()) + '; a file is imported with `use "path.pa"`',
+            )
         return _parse_text(name, resource.read_text(encoding="utf-8"))
     if base is None:
         return Module(name, error=f"cannot import `{name}`: the plan has no file location")

@@ -53,7 +53,9 @@ class Rule:
         raise NotImplementedError
 
     def diagnostic(self, finding) -> Diagnostic:  # noqa: ANN001 - a Finding
-        return Diagnostic(code=self.code, severity=self.severity, message=finding.message, span=finding.span, help=finding.help)
+        return Diagnostic(
+            code=self.code, severity=self.severity, message=finding.message, span=finding.span, help=finding.help
+        )
 
     @classmethod
     def explain(cls) -> str:

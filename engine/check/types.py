@@ -8,11 +8,9 @@ so that one mistake does not cascade into many findings.
 
 from __future__ import annotations
 
-from typing import Union
-
 from ..syntax import ast
 
-T = Union[str, tuple, None]
+T = str | tuple | None
 
 TEXT, NUMBER, BOOL, URL, SECRET = "text", "number", "bool", "url", "secret"
 PAGE: T = ("record", (("title", TEXT), ("url", URL)))

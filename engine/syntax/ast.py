@@ -9,7 +9,7 @@ and actions) so that the formatter can print them back.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler
 from pydantic_core import core_schema
@@ -132,7 +132,7 @@ class RecordType(Node):
     fields: tuple[FieldType, ...] = ()
 
 
-Type = Annotated[Union[ScalarType, ListType, RecordType], Field(discriminator="kind")]
+Type = Annotated[ScalarType | ListType | RecordType, Field(discriminator="kind")]
 
 
 # ---------------------------------------------------------- expressions
@@ -154,7 +154,7 @@ class StringLit(Node):
     """A string; ``parts`` alternate literal text and ``{var}`` interpolations."""
 
     kind: Literal["string"] = "string"
-    parts: tuple[Union[str, Ref], ...] = ()
+    parts: tuple[str | Ref, ...] = ()
 
     @property
     def refs(self) -> tuple[Ref, ...]:
@@ -168,7 +168,7 @@ class StringLit(Node):
 
 class NumberLit(Node):
     kind: Literal["number"] = "number"
-    value: Union[int, float]
+    value: int | float
 
 
 class BoolLit(Node):
@@ -207,7 +207,7 @@ class Not(Node):
 
 
 Expr = Annotated[
-    Union[Ref, StringLit, NumberLit, BoolLit, ListLit, Compare, And, Or, Not],
+    Ref | StringLit | NumberLit | BoolLit | ListLit | Compare | And | Or | Not,
     Field(discriminator="kind"),
 ]
 EXPR_NODES = (Ref, StringLit, NumberLit, BoolLit, ListLit, Compare, And, Or, Not)
@@ -337,7 +337,7 @@ class ScrollTo(Action):
 class Wait(Action):
     summary: ClassVar[str] = "wait a number of seconds"
     op: Literal["wait"] = "wait"
-    seconds: Union[int, float]
+    seconds: int | float
 
 
 class WaitFor(Action):
@@ -399,10 +399,7 @@ class Answer(Action):
 
 
 AnyAction = Annotated[
-    Union[
-        Goto, Click, Fill, Press, Select, Check, Uncheck, Hover, Scroll, ScrollTo, Wait, WaitFor,
-        Back, Forward, TabOpen, TabSwitch, TabClose, Extract, Assert, AssertVisible, Answer,
-    ],
+    Goto | Click | Fill | Press | Select | Check | Uncheck | Hover | Scroll | ScrollTo | Wait | WaitFor | Back | Forward | TabOpen | TabSwitch | TabClose | Extract | Assert | AssertVisible | Answer,
     Field(discriminator="op"),
 ]  # fmt: skip
 

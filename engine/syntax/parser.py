@@ -14,10 +14,9 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+import threading
 from functools import lru_cache
 from importlib import resources
-
-import threading
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -85,7 +84,14 @@ def _string(token: Token) -> ast.StringLit:
         if ch == "\\":
             nxt = raw[i + 1]
             if nxt not in _ESCAPES:
-                _fail(token, i + 1, 2, "PA104", f"unknown escape `\\{nxt}` in string", 'use one of \\" \\\\ \\n \\t \\{ \\}')
+                _fail(
+                    token,
+                    i + 1,
+                    2,
+                    "PA104",
+                    f"unknown escape `\\{nxt}` in string",
+                    'use one of \\" \\\\ \\n \\t \\{ \\}',
+                )
             buf.append(_ESCAPES[nxt])
             i += 2
         elif ch == "{":
@@ -93,7 +99,14 @@ def _string(token: Token) -> ast.StringLit:
             name = raw[i + 1 : end] if end >= 0 else ""
             if end < 0 or not _DOTTED.match(name.strip()):
                 width = (end - i + 1) if end >= 0 else len(raw) - i
-                _fail(token, i + 1, width, "PA104", "bad interpolation in string: expected `{name}` or `{name.field}`", "write a literal brace as `\\{`")
+                _fail(
+                    token,
+                    i + 1,
+                    width,
+                    "PA104",
+                    "bad interpolation in string: expected `{name}` or `{name.field}`",
+                    "write a literal brace as `\\{`",
+                )
             if buf:
                 parts.append("".join(buf))
                 buf = []
@@ -168,9 +181,13 @@ def _rule_callback(method, raw_tokens: bool = False):
     def callback(children: list) -> object:
         span = _children_span(children)
         depths = _state.depths
-        depth = 1 + max((depths.get(id(c), 0) for c in children if c is not None and not isinstance(c, Token)), default=0)
+        depth = 1 + max(
+            (depths.get(id(c), 0) for c in children if c is not None and not isinstance(c, Token)), default=0
+        )
         if depth > MAX_TREE_DEPTH:
-            raise _Abort(Diagnostic(code="PA105", message=f"plan nested deeper than {MAX_TREE_DEPTH} levels", span=span))
+            raise _Abort(
+                Diagnostic(code="PA105", message=f"plan nested deeper than {MAX_TREE_DEPTH} levels", span=span)
+            )
         if not raw_tokens:
             children = [c for c in children if not isinstance(c, Token) or c.type in _KEPT_TOKENS]
         result = method(span, children)
@@ -283,7 +300,9 @@ class _ToAst:
 
     def call(self, span, children):
         name, *args = children
-        return _Part((ast.Call.new(name=self._ident(name), args=tuple(a for a in args if a is not None), span=span), None), span)
+        return _Part(
+            (ast.Call.new(name=self._ident(name), args=tuple(a for a in args if a is not None), span=span), None), span
+        )
 
     def call_body(self, span, children):
         return children[0]
@@ -480,7 +499,7 @@ def _attach_comments(plan: ast.Plan, comments: list[tuple[int, int, str]]) -> as
     header_line = plan.title.span.line
     head_leading: list[str] = []
     head_trailing = None
-    for line, column, text in comments:
+    for line, _column, text in comments:
         if line < header_line:
             head_leading.append(text)
             continue
@@ -510,7 +529,7 @@ def _attach_comments(plan: ast.Plan, comments: list[tuple[int, int, str]]) -> as
             actions = getattr(item, "actions", None)
             if actions:
                 new_actions = tuple(with_comments(a, (group, i, j)) for j, a in enumerate(actions))
-                if any(a is not b for a, b in zip(new_actions, actions)):
+                if any(a is not b for a, b in zip(new_actions, actions, strict=True)):
                     item = item.model_copy(update={"actions": new_actions})
             items.append(with_comments(item, (group, i)))
         update[group] = tuple(items)
@@ -552,7 +571,12 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
         line += 1
         column = 1
         span = ast.Span(line=line, column=1, end_line=line, end_column=2)
-        return Diagnostic(code="PA100", message="unexpected indented line", span=span, help="only actions are indented: end the step line with `:` to open an action block")
+        return Diagnostic(
+            code="PA100",
+            message="unexpected indented line",
+            span=span,
+            help="only actions are indented: end the step line with `:` to open an action block",
+        )
     if isinstance(err, UnexpectedToken) and err.token.type == "$END":
         lines = text.split("\n")
         line = len(lines)
@@ -561,12 +585,21 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         found_text = str(err.token.value)
         width = max(len(found_text), 1) if err.token.type not in ("_NL", "$END", "_DEDENT", "_INDENT") else 1
-        found = {"_NL": "end of line", "$END": "end of file", "_DEDENT": "end of block", "_INDENT": "an indented block"}.get(
-            err.token.type, f"`{found_text}`"
-        )
+        found = {
+            "_NL": "end of line",
+            "$END": "end of file",
+            "_DEDENT": "end of block",
+            "_INDENT": "an indented block",
+        }.get(err.token.type, f"`{found_text}`")
     else:
         m = _WORD.match(text, err.pos_in_stream) if isinstance(err, UnexpectedCharacters) else None
-        found_text = m.group(0) if m else text[err.pos_in_stream : err.pos_in_stream + 1] if isinstance(err, UnexpectedCharacters) else ""
+        found_text = (
+            m.group(0)
+            if m
+            else text[err.pos_in_stream : err.pos_in_stream + 1]
+            if isinstance(err, UnexpectedCharacters)
+            else ""
+        )
         width = max(len(found_text), 1)
         found = f"`{found_text}`" if found_text else "this"
     span = ast.Span(line=line, column=column, end_line=line, end_column=column + width)
@@ -580,7 +613,9 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
         hint = f"did you mean `{close[0]}`?" if close else "target kinds are: " + ", ".join(ast.TARGET_KINDS)
         return Diagnostic(code="PA102", message=f"unknown target kind `{word}`", span=span, help=hint)
     if isinstance(err, UnexpectedCharacters) and text[err.pos_in_stream : err.pos_in_stream + 1] == '"':
-        return Diagnostic(code="PA100", message="unterminated string", span=span, help='close the string with `"` on the same line')
+        return Diagnostic(
+            code="PA100", message="unterminated string", span=span, help='close the string with `"` on the same line'
+        )
     message = f"unexpected {found}"
     if expected:
         message += f"; expected {_words(expected)}"
@@ -593,13 +628,29 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
 def decode_source(data: bytes) -> str:
     """Bytes of a plan file → text, or :class:`PlanError` (PA103) for binary or oversized input."""
     if len(data) > MAX_SOURCE_BYTES:
-        raise PlanError([Diagnostic(code="PA103", message=f"file is {len(data) / 1e6:.1f} MB; plans are limited to {MAX_SOURCE_BYTES // 2**20} MiB", span=ast.Span(line=1, column=1, end_line=1, end_column=2))])
+        raise PlanError(
+            [
+                Diagnostic(
+                    code="PA103",
+                    message=f"file is {len(data) / 1e6:.1f} MB; plans are limited to {MAX_SOURCE_BYTES // 2**20} MiB",
+                    span=ast.Span(line=1, column=1, end_line=1, end_column=2),
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise PlanError([Diagnostic(code="PA103", message=f"not UTF-8 text: byte 0x{data[err.start]:02x} at offset {err.start}", span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1))]) from None
+        raise PlanError(
+            [
+                Diagnostic(
+                    code="PA103",
+                    message=f"not UTF-8 text: byte 0x{data[err.start]:02x} at offset {err.start}",
+                    span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1),
+                )
+            ]
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -612,9 +663,25 @@ def parse(text: str) -> ast.Plan:
     if nul >= 0:
         line = source.count("\n", 0, nul) + 1
         column = nul - (source.rfind("\n", 0, nul) + 1) + 1
-        raise PlanError([Diagnostic(code="PA103", message="NUL character in plan text: is this a binary file?", span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1))])
+        raise PlanError(
+            [
+                Diagnostic(
+                    code="PA103",
+                    message="NUL character in plan text: is this a binary file?",
+                    span=ast.Span(line=line, column=column, end_line=line, end_column=column + 1),
+                )
+            ]
+        )
     if not source.strip():
-        raise PlanError([Diagnostic(code="PA100", message="empty plan; a plan starts with `plan \"TITLE\"`", span=ast.Span(line=1, column=1, end_line=1, end_column=1))])
+        raise PlanError(
+            [
+                Diagnostic(
+                    code="PA100",
+                    message='empty plan; a plan starts with `plan "TITLE"`',
+                    span=ast.Span(line=1, column=1, end_line=1, end_column=1),
+                )
+            ]
+        )
     if not source.endswith("\n"):
         source += "\n"
     _state.depths = {}
@@ -624,7 +691,16 @@ def parse(text: str) -> ast.Plan:
         raise PlanError([_syntax_diagnostic(err, source)]) from None
     except DedentError as err:
         line = _dedent_line(source, str(err))
-        raise PlanError([Diagnostic(code="PA100", message="inconsistent indentation: this line matches no enclosing block", span=ast.Span(line=line, column=1, end_line=line, end_column=2), help="indent action lines by 4 spaces under their step")]) from None
+        raise PlanError(
+            [
+                Diagnostic(
+                    code="PA100",
+                    message="inconsistent indentation: this line matches no enclosing block",
+                    span=ast.Span(line=line, column=1, end_line=line, end_column=2),
+                    help="indent action lines by 4 spaces under their step",
+                )
+            ]
+        ) from None
     except _Abort as err:
         raise PlanError([err.diagnostic]) from None
     finally:

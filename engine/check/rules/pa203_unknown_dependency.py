@@ -27,6 +27,8 @@ class UnknownDependency(Rule):
                 if ident.name not in ids:
                     close = difflib.get_close_matches(ident.name, ids, n=1)
                     yield Diagnostic(
-                        code=self.code, message=f"`after` names unknown step `{ident.name}`", span=ident.span,
+                        code=self.code,
+                        message=f"`after` names unknown step `{ident.name}`",
+                        span=ident.span,
                         help=f"did you mean `{close[0]}`?" if close else None,
                     )

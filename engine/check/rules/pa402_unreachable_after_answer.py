@@ -35,13 +35,17 @@ class UnreachableAfterAnswer(Rule):
             if index is None:
                 continue
             for action in actions[index + 1 :]:
-                yield Diagnostic(code=self.code, severity=self.severity, message="action after `answer` never runs", span=action.span)
+                yield Diagnostic(
+                    code=self.code, severity=self.severity, message="action after `answer` never runs", span=action.span
+                )
             if step.condition is not None or step.loop is not None:
                 continue
             later = nx.descendants(g, step.id.name) if step.id.name in g else set()
             for other in steps:
                 if other.id.name in later:
                     yield Diagnostic(
-                        code=self.code, severity=self.severity, span=other.id.span,
+                        code=self.code,
+                        severity=self.severity,
+                        span=other.id.span,
                         message=f"step `{other.id.name}` runs after `{step.id.name}` answers, so it never runs",
                     )

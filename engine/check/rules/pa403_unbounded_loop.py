@@ -34,6 +34,8 @@ class UnboundedLoop(Rule):
             runtime = isinstance(it, ast.Ref) and getattr(symbols.get(it.name), "kind", None) == "step"
             if runtime and loop.max is None:
                 yield Diagnostic(
-                    code=self.code, span=it.span, message=f"loop over `{it.dotted}`, a step's output, has no bound",
+                    code=self.code,
+                    span=it.span,
+                    message=f"loop over `{it.dotted}`, a step's output, has no bound",
                     help=f"add a bound: `for {loop.var.name} in {it.dotted} max 20`",
                 )

@@ -25,4 +25,9 @@ class UnusedInput(Rule):
     def check(self, analysis) -> Iterator[Diagnostic]:
         for inp in analysis.plan.inputs:
             if inp.name.name not in analysis.used:
-                yield Diagnostic(code=self.code, severity=self.severity, message=f"input `{inp.name.name}` is never used", span=inp.name.span)
+                yield Diagnostic(
+                    code=self.code,
+                    severity=self.severity,
+                    message=f"input `{inp.name.name}` is never used",
+                    span=inp.name.span,
+                )

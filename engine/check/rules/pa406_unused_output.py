@@ -28,6 +28,8 @@ class UnusedOutput(Rule):
         for step in analysis.plan.steps:
             if step.output is not None and step.id.name not in analysis.used:
                 yield Diagnostic(
-                    code=self.code, severity=self.severity, span=step.output.span,
+                    code=self.code,
+                    severity=self.severity,
+                    span=step.output.span,
                     message=f"the output of step `{step.id.name}` is never used",
                 )

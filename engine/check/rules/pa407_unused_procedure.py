@@ -29,6 +29,8 @@ class UnusedProcedure(Rule):
         for define in analysis.plan.defines:
             if define.name.name not in analysis.used_procedures:
                 yield Diagnostic(
-                    code=self.code, severity=self.severity, span=define.name.span,
+                    code=self.code,
+                    severity=self.severity,
+                    span=define.name.span,
                     message=f"procedure `{define.name.name}` is never called",
                 )

@@ -46,6 +46,16 @@ class UndeclaredOrigin(Rule):
                         continue  # a variable: checked at run time
                     o = origin(url.text)
                     if o is None:
-                        yield Diagnostic(code=self.code, message=f"`{url.text}` is not an absolute http(s) URL", span=url.span, help='navigate on a declared site: `goto shop "/path"`')
+                        yield Diagnostic(
+                            code=self.code,
+                            message=f"`{url.text}` is not an absolute http(s) URL",
+                            span=url.span,
+                            help='navigate on a declared site: `goto shop "/path"`',
+                        )
                     elif o not in allowed:
-                        yield Diagnostic(code=self.code, message=f"navigation to {o}, which no `site` declares", span=url.span, help=f'declare it: `site name = "{o}"`')
+                        yield Diagnostic(
+                            code=self.code,
+                            message=f"navigation to {o}, which no `site` declares",
+                            span=url.span,
+                            help=f'declare it: `site name = "{o}"`',
+                        )

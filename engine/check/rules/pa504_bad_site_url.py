@@ -26,5 +26,17 @@ class BadSiteUrl(Rule):
         for site in analysis.plan.sites:
             url = site.url.text
             parts = urlsplit(url)
-            if site.url.refs or parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment:
-                yield Diagnostic(code=self.code, message=f"site `{site.name.name}` must be an http(s) origin, not `{url}`", span=site.url.span, help='e.g. `site shop = "http://127.0.0.1:8765"`')
+            if (
+                site.url.refs
+                or parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path not in ("", "/")
+                or parts.query
+                or parts.fragment
+            ):
+                yield Diagnostic(
+                    code=self.code,
+                    message=f"site `{site.name.name}` must be an http(s) origin, not `{url}`",
+                    span=site.url.span,
+                    help='e.g. `site shop = "http://127.0.0.1:8765"`',
+                )
