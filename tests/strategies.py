@@ -43,7 +43,7 @@ def _extend(inner):
     ops = st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "contains", "matches"])
     return st.one_of(
         st.lists(inner, max_size=3).map(lambda xs: ast.ListLit(items=tuple(xs))),
-        st.builds(lambda l, o, r: ast.Compare(op=o, left=l, right=r), inner, ops, inner),
+        st.builds(lambda lhs, o, rhs: ast.Compare(op=o, left=lhs, right=rhs), inner, ops, inner),
         st.lists(inner, min_size=2, max_size=3).map(lambda xs: ast.And(items=tuple(xs))),
         st.lists(inner, min_size=2, max_size=3).map(lambda xs: ast.Or(items=tuple(xs))),
         inner.map(lambda x: ast.Not(operand=x)),
