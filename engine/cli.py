@@ -161,6 +161,28 @@ def fmt(files: tuple[str, ...], check: bool, color: bool | None) -> None:
     sys.exit(status)
 
 
+@main.group()
+def demo() -> None:
+    """The bundled demo shop (search, cart, checkout, orders, forum, admin) on 127.0.0.1."""
+
+
+@demo.command("serve")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--idle-timeout", type=float, default=None, help="Stop after this many seconds without a request.")
+def demo_serve(port: int, idle_timeout: float | None) -> None:
+    """Serve the demo shop until Ctrl-C (or until idle).
+
+    Users: alice/wonderland, bob/builder, admin/admin123. Coupons: SAVE10,
+    WELCOME5. `GET /api/state` shows the session's cart, orders and posts as JSON.
+    """
+    from .demo.server import serve_forever
+
+    try:
+        serve_forever(port, idle_timeout)
+    except OSError as err:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
+
+
 SCHEMAS = {"plan": "planact.syntax.ast:Plan", "diagnostic": "planact.syntax.diagnostics:Diagnostic"}
 
 
