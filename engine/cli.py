@@ -205,5 +205,64 @@ def schema(name: str) -> None:
 # --- graph and diff commands (engine/graph) ---------------------------------
 
 
+def _load_or_exit(path: str, status: int, color: bool | None) -> object:
+    source = read_plan_file(path)
+    if source.plan is None:
+        _print_diagnostics(source, _color(color, sys.stderr), err=True)
+        sys.exit(status)
+    return source.plan
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["dot", "mermaid", "json"]), default="dot", show_default=True)
+def graph(file: str, fmt: str) -> None:
+    """Print the step graph of a plan.
+
+    Nodes are steps; edges are dependencies: `after` (solid), the implicit
+    "follows the previous step" (dotted) and reading another step's output
+    (dashed in dot, `-.->` in Mermaid). Exit status 2 if the plan does not parse.
+
+    \b
+    Examples:
+      planact graph plan.pa | dot -Tsvg > plan.svg
+      planact graph plan.pa --format mermaid
+    """
+    from .graph import build_graph
+    from .graph.render_graph import to_dot, to_json, to_mermaid
+
+    g = build_graph(_load_or_exit(file, 2, None))  # type: ignore[arg-type]
+    click.echo({"dot": to_dot, "mermaid": to_mermaid, "json": to_json}[fmt](g), nl=False)
+
+
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("new", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour the output (default: when printing to a terminal).")
+def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
+    """Show what changed between two plans, step by step.
+
+    Steps are matched by id; `+` marks an added step, `-` a removed one and `~`
+    a changed one with its changed fields (intent, output, after, loop,
+    condition, call, actions, position). Comments and layout are not changes.
+    Exit status, as diff(1): 0 equal, 1 different, 2 error.
+
+    \b
+    Examples:
+      planact diff runs/1/plan.r0.pa runs/1/plan.r1.pa
+      planact diff --format json old.pa new.pa
+    """
+    from .graph import diff_plans
+    from .graph.render import render_json, render_text
+
+    result = diff_plans(_load_or_exit(old, 2, color), _load_or_exit(new, 2, color))  # type: ignore[arg-type]
+    if fmt == "json":
+        click.echo(json.dumps(render_json(result), indent=2))
+    else:
+        click.echo(render_text(result, color=_color(color)), nl=False)
+    sys.exit(0 if result.is_empty else 1)
+
+
 if __name__ == "__main__":
     main()

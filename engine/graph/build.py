@@ -1,0 +1,120 @@
+"""The step graph: typed steps keyed by stable ids, indexed by a networkx DiGraph.
+
+The :class:`~planact.syntax.ast.Step` objects are the source of truth; the
+DiGraph holds one node per step id (attributes ``step``, ``status``,
+``result``, ``revision``) and one edge per dependency (attribute ``kind``:
+``order`` for ``after``, ``sequence`` for the implicit "follows the step
+written before it", ``data`` for reading another step's output).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import networkx as nx
+
+from ..check.deps import step_dependencies, step_refs
+from ..syntax import ast
+
+Status = Literal["pending", "running", "done", "failed", "skipped"]
+FINISHED: frozenset[str] = frozenset({"done", "skipped"})
+
+
+class PlanGraph:
+    """A plan as a live graph of steps; see the module docstring for its attributes."""
+
+    def __init__(self, plan: ast.Plan) -> None:
+        self.nx = nx.DiGraph()
+        self.header = plan.model_copy(update={"steps": ()})  # title, sites, inputs, procedures, comments
+        self.position: dict[str, float] = {}  # step id -> sort key giving source order
+        self.revisions: list[ast.Plan] = [plan]
+        self.reads: dict[str, set[str]] = {}  # variable name -> steps that read it
+        self._read_by: dict[str, set[str]] = {}  # step -> the names it reads
+        ids = {s.id.name for s in plan.steps} - {i.name.name for i in plan.inputs}
+        kept: list[ast.Step] = []
+        for index, step in enumerate(plan.steps):
+            name = step.id.name
+            if name in self.position:  # a repeated id (PA202): the first one wins
+                continue
+            self.nx.add_node(name, step=step, status="pending", result=None, revision=0)
+            self.position[name] = float(index)
+            self.note_reads(name, step)
+            kept.append(step)
+        previous = None
+        for step in kept:
+            for dep in step_dependencies(step, previous, ids):
+                self.nx.add_edge(dep.on, step.id.name, kind=dep.kind)
+            previous = step.id.name
+
+    # ------------------------------------------------------------ reads index
+
+    def note_reads(self, step_id: str, step: ast.Step) -> None:
+        """Index the names a step reads (so a patch finds the readers of a new step without a scan)."""
+        names = {ref.name for ref in step_refs(step)}
+        self._read_by[step_id] = names
+        for name in names:
+            self.reads.setdefault(name, set()).add(step_id)
+
+    def forget_reads(self, step_id: str) -> None:
+        for name in self._read_by.pop(step_id, ()):
+            readers = self.reads.get(name)
+            if readers is not None:
+                readers.discard(step_id)
+
+    def readers(self, names: set[str]) -> set[str]:
+        """Steps that read any of ``names``."""
+        return set().union(*(self.reads.get(n, set()) for n in names)) if names else set()
+
+    # ------------------------------------------------------------ queries
+
+    @property
+    def revision(self) -> int:
+        return len(self.revisions) - 1
+
+    def ids(self) -> list[str]:
+        """Step ids in source order."""
+        return sorted(self.position, key=self.position.__getitem__)
+
+    def step(self, step_id: str) -> ast.Step:
+        return self.nx.nodes[step_id]["step"]
+
+    def status(self, step_id: str) -> Status:
+        return self.nx.nodes[step_id]["status"]
+
+    def mark(self, step_id: str, status: Status, result: object = None) -> None:
+        """Record a step's new status (and result)."""
+        node = self.nx.nodes[step_id]
+        node["status"] = status
+        if result is not None:
+            node["result"] = result
+
+    def ready(self) -> list[str]:
+        """Pending steps whose predecessors are all done or skipped, in source order."""
+        nodes = self.nx.nodes
+        found = [
+            n for n in self.nx
+            if nodes[n]["status"] == "pending" and all(nodes[p]["status"] in FINISHED for p in self.nx.predecessors(n))
+        ]  # fmt: skip
+        return sorted(found, key=self.position.__getitem__)
+
+    def order(self) -> list[str]:
+        """A topological order of the steps, ties broken by source order (raises on a cycle)."""
+        return list(nx.lexicographical_topological_sort(self.nx, key=self.position.__getitem__))
+
+    def cycles(self) -> list[list[str]]:
+        """Groups of steps that depend on each other in a circle."""
+        found = []
+        for component in nx.strongly_connected_components(self.nx):
+            first = next(iter(component))
+            if len(component) > 1 or self.nx.has_edge(first, first):
+                found.append(sorted(component, key=self.position.__getitem__))
+        return sorted(found, key=lambda c: self.position[c[0]])
+
+    def to_plan(self) -> ast.Plan:
+        """The plan the graph holds now."""
+        return self.header.model_copy(update={"steps": tuple(self.step(n) for n in self.ids())})
+
+
+def build_graph(plan: ast.Plan) -> PlanGraph:
+    """Index a plan's steps in a new :class:`PlanGraph`."""
+    return PlanGraph(plan)

@@ -1,0 +1,274 @@
+"""A semantic, step-level diff between two plans.
+
+Steps are matched by id.  The result is a :class:`PlanDiff` of frozen edit
+records — :class:`Insert`, :class:`Remove`, :class:`Update` (with the fields
+that changed), :class:`Keep` — plus :class:`ItemChange` records for the parts
+of a plan that are not steps (title, goal, uses, sites, inputs, procedures).
+Comments and source positions never count as changes.  Rendering lives in
+:mod:`planact.graph.render`; applying a diff to a live graph in
+:mod:`planact.graph.patch`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..syntax import ast
+from ..syntax.format import format_action, format_call, format_define, format_expr, format_string, format_type
+
+ItemKind = Literal["title", "goal", "use", "site", "input", "procedure"]
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field of a step, as text (None: absent)."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One line of an action-list diff: ``op`` is ``+``, ``-`` or `` `` (unchanged context)."""
+
+    op: Literal["+", "-", " "]
+    text: str
+
+
+@dataclass(frozen=True)
+class Insert:
+    step: ast.Step
+    previous: str | None  # the step before it in the new plan
+
+
+@dataclass(frozen=True)
+class Remove:
+    step: ast.Step
+
+
+@dataclass(frozen=True)
+class Update:
+    old: ast.Step
+    new: ast.Step
+    changes: tuple[FieldChange, ...]
+    actions: tuple[ActionLine, ...] = ()
+    previous: str | None = None  # the step before it in the new plan
+
+
+@dataclass(frozen=True)
+class Keep:
+    step: ast.Step
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """A change outside the steps: ``op`` ``+`` added, ``-`` removed, ``~`` changed."""
+
+    kind: ItemKind
+    name: str
+    op: Literal["+", "-", "~"]
+    old: str | None
+    new: str | None
+
+
+Edit = Insert | Remove | Update | Keep
+
+
+@dataclass(frozen=True)
+class PlanDiff:
+    """Everything that differs between two plans, in the new plan's order (removals where they were)."""
+
+    old: ast.Plan
+    new: ast.Plan
+    edits: tuple[Edit, ...]
+    items: tuple[ItemChange, ...] = ()
+    followers: dict[str, str | None] = field(default_factory=dict)  # kept steps whose previous step changed
+
+    def moved(self, edit: Edit) -> bool:
+        return isinstance(edit, Update) and any(c.field == "position" for c in edit.changes)
+
+    @property
+    def changed(self) -> tuple[Insert | Remove | Update, ...]:
+        return tuple(e for e in self.edits if not isinstance(e, Keep))
+
+    @property
+    def summary(self) -> tuple[int, int, int]:
+        """(to add, to change, to remove), counting plan-level items too."""
+        add = sum(isinstance(e, Insert) for e in self.edits) + sum(i.op == "+" for i in self.items)
+        change = sum(isinstance(e, Update) for e in self.edits) + sum(i.op == "~" for i in self.items)
+        remove = sum(isinstance(e, Remove) for e in self.edits) + sum(i.op == "-" for i in self.items)
+        return add, change, remove
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changed and not self.items
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, ast.StringLit):
+        return format_string(value)
+    if isinstance(value, (ast.ScalarType, ast.ListType, ast.RecordType)):
+        return format_type(value)
+    if isinstance(value, ast.Loop):
+        return f"{value.var.name} in {format_expr(value.iterable)}" + (
+            f" max {value.max}" if value.max is not None else ""
+        )
+    if isinstance(value, ast.Call):
+        return format_call(value)
+    if isinstance(value, tuple):
+        return ", ".join(i.name for i in value) if value else None
+    return format_expr(value)
+
+
+_STEP_FIELDS = ("intent", "output", "after", "loop", "condition", "call")
+
+
+def _step_changes(old: ast.Step, new: ast.Step) -> tuple[tuple[FieldChange, ...], tuple[ActionLine, ...]]:
+    changes = []
+    for name in _STEP_FIELDS:
+        a, b = getattr(old, name), getattr(new, name)
+        if a != b:
+            changes.append(FieldChange(name, _text(a), _text(b)))
+    lines: tuple[ActionLine, ...] = ()
+    old_actions = [format_action(a) for a in old.actions or ()]
+    new_actions = [format_action(a) for a in new.actions or ()]
+    if old_actions != new_actions or (old.actions is None) != (new.actions is None):
+        lines = _action_lines(old_actions, new_actions)
+        changes.append(
+            FieldChange(
+                "actions",
+                f"{len(old_actions)} actions" if old.actions is not None else None,
+                f"{len(new_actions)} actions" if new.actions is not None else None,
+            )
+        )
+    return tuple(changes), lines
+
+
+def _action_lines(old: list[str], new: list[str]) -> tuple[ActionLine, ...]:
+    out: list[ActionLine] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out += [ActionLine(" ", t) for t in old[i1:i2]]
+        else:
+            out += [ActionLine("-", t) for t in old[i1:i2]] + [ActionLine("+", t) for t in new[j1:j2]]
+    return tuple(out)
+
+
+def _same_step(a: ast.Step, b: ast.Step) -> bool:
+    if a == b:
+        return True
+    if any(getattr(a, f) != getattr(b, f) for f in _STEP_FIELDS):
+        return False
+    if (a.actions is None) != (b.actions is None):
+        return False
+    return [format_action(x) for x in a.actions or ()] == [format_action(x) for x in b.actions or ()]
+
+
+def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
+    changes = []
+    if old.title != new.title:
+        changes.append(ItemChange("title", "plan", "~", format_string(old.title), format_string(new.title)))
+    if old.goal != new.goal:
+        op = "+" if old.goal is None else "-" if new.goal is None else "~"
+        changes.append(ItemChange("goal", "goal", op, _text(old.goal), _text(new.goal)))
+    groups = (
+        ("use", lambda u: u.module, lambda u: ("use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module)), "uses"),
+        ("site", lambda s: s.name.name, lambda s: f"site {s.name.name} = {format_string(s.url)}", "sites"),
+        ("input", lambda i: i.name.name, lambda i: f"input {i.name.name}: {format_type(i.type)}" + (f" = {format_expr(i.default)}" if i.default is not None else ""), "inputs"),
+        ("procedure", lambda d: d.name.name, lambda d: "\n".join(format_define(d.model_copy(update={"comments": (), "trailing": None}))), "defines"),
+    )  # fmt: skip
+    for kind, key, show, attr in groups:
+        a = {key(x): show(x) for x in getattr(old, attr)}
+        b = {key(x): show(x) for x in getattr(new, attr)}
+        for name in [*a, *(n for n in b if n not in a)]:
+            if name not in b:
+                changes.append(ItemChange(kind, name, "-", a[name], None))  # type: ignore[arg-type]
+            elif name not in a:
+                changes.append(ItemChange(kind, name, "+", None, b[name]))  # type: ignore[arg-type]
+            elif a[name] != b[name]:
+                changes.append(ItemChange(kind, name, "~", a[name], b[name]))  # type: ignore[arg-type]
+    return changes
+
+
+def _longest_increasing(seq: list[int]) -> set[int]:
+    """The values of one longest strictly increasing subsequence (patience sorting, O(n log n))."""
+    tails: list[int] = []  # index into seq of the smallest tail of each length
+    parent: list[int | None] = [None] * len(seq)
+    for i, v in enumerate(seq):
+        k = _bisect_tails(seq, tails, v)
+        if k > 0:
+            parent[i] = tails[k - 1]
+        if k == len(tails):
+            tails.append(i)
+        else:
+            tails[k] = i
+    out: set[int] = set()
+    i = tails[-1] if tails else None
+    while i is not None:
+        out.add(seq[i])
+        i = parent[i]
+    return out
+
+
+def _bisect_tails(seq: list[int], tails: list[int], v: int) -> int:
+    lo, hi = 0, len(tails)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if seq[tails[mid]] < v:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def diff_plans(old: ast.Plan, new: ast.Plan) -> PlanDiff:
+    """The step-level semantic diff from ``old`` to ``new``.
+
+    A kept step is *moved* when it is not on the longest run of steps that keep
+    their relative order (so swapping two steps moves one of them, not the rest).
+    """
+    old_steps = {s.id.name: s for s in old.steps}
+    old_index = {s.id.name: i for i, s in enumerate(old.steps)}
+    old_order = [s.id.name for s in old.steps]
+    old_previous = dict(zip(old_order, [None, *old_order], strict=False))
+    new_ids = {s.id.name for s in new.steps}
+    stable_indices = _longest_increasing([old_index[s.id.name] for s in new.steps if s.id.name in old_index])
+    removed_after: dict[str | None, list[str]] = {}
+    anchor: str | None = None
+    for name in old_order:
+        if name in new_ids:
+            anchor = name
+        else:
+            removed_after.setdefault(anchor, []).append(name)
+
+    edits: list[Edit] = [Remove(old_steps[n]) for n in removed_after.get(None, [])]
+    followers: dict[str, str | None] = {}
+    previous: str | None = None
+    for step in new.steps:
+        name = step.id.name
+        if name not in old_steps:
+            edits.append(Insert(step, previous))
+        else:
+            same = _same_step(old_steps[name], step)
+            changes, lines = ((), ()) if same else _step_changes(old_steps[name], step)
+            if old_index[name] not in stable_indices:
+                changes = (
+                    *changes,
+                    FieldChange(
+                        "position", f"after {old_previous[name] or 'the start'}", f"after {previous or 'the start'}"
+                    ),
+                )
+            if changes:
+                edits.append(Update(old_steps[name], step, changes, lines, previous))
+            else:
+                edits.append(Keep(step))
+                if old_previous[name] != previous:
+                    followers[name] = previous
+            edits += [Remove(old_steps[n]) for n in removed_after.get(name, [])]
+        previous = name
+    return PlanDiff(old, new, tuple(edits), tuple(_items(old, new)), followers)

@@ -1,0 +1,66 @@
+"""A step graph as Graphviz dot, Mermaid or JSON (deterministic: source order throughout)."""
+
+from __future__ import annotations
+
+import json
+
+from ..syntax.format import format_type
+from .build import PlanGraph
+
+_EDGE_STYLE = {"order": "solid", "sequence": "dotted", "data": "dashed"}
+
+
+def _label(graph: PlanGraph, step_id: str) -> str:
+    step = graph.step(step_id)
+    intent = step.intent.text if step.intent is not None else (f"{step.call.name.name}(...)" if step.call else "")
+    return f"{step_id}: {intent}" if intent else step_id
+
+
+def _edges(graph: PlanGraph) -> list[tuple[str, str, str]]:
+    pos = graph.position
+    return sorted(((u, v, d["kind"]) for u, v, d in graph.nx.edges(data=True)), key=lambda e: (pos[e[1]], pos[e[0]]))
+
+
+def graph_json(graph: PlanGraph) -> dict:
+    """Nodes (id, intent, status, output type, grounded) and edges (from, to, kind)."""
+    nodes = []
+    for n in graph.ids():
+        step = graph.step(n)
+        nodes.append({
+            "id": n, "intent": step.intent.text if step.intent is not None else None,
+            "status": graph.status(n), "output": format_type(step.output) if step.output is not None else None,
+            "grounded": step.grounded, "condition": step.condition is not None, "loop": step.loop is not None,
+            "revision": graph.nx.nodes[n]["revision"],
+        })  # fmt: skip
+    return {
+        "title": graph.header.title.text,
+        "nodes": nodes,
+        "edges": [{"from": u, "to": v, "kind": k} for u, v, k in _edges(graph)],
+    }
+
+
+def to_json(graph: PlanGraph) -> str:
+    return json.dumps(graph_json(graph), indent=2)
+
+
+def to_dot(graph: PlanGraph) -> str:
+    """Graphviz: solid edges for `after`, dotted for sequence, dashed for data."""
+    lines = ["digraph plan {", "  rankdir=TB;", '  node [shape=box, style=rounded, fontname="Helvetica"];']
+    for n in graph.ids():
+        shape = ', style="rounded,dashed"' if not graph.step(n).grounded else ""
+        lines.append(f"  {json.dumps(n)} [label={json.dumps(_label(graph, n))}{shape}];")
+    for u, v, kind in _edges(graph):
+        lines.append(f"  {json.dumps(u)} -> {json.dumps(v)} [style={_EDGE_STYLE[kind]}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_mermaid(graph: PlanGraph) -> str:
+    """Mermaid flowchart: `-->` for `after` and sequence, `-.->` for data."""
+    lines = ["flowchart TD"]
+    for n in graph.ids():
+        text = _label(graph, n).replace('"', "#quot;")
+        lines.append(f'    {n}["{text}"]')
+    for u, v, kind in _edges(graph):
+        lines.append(f"    {u} {'-.->' if kind == 'data' else '-->'} {v}")
+    return "\n".join(lines) + "\n"
