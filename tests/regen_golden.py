@@ -31,7 +31,24 @@ def regen_lint() -> None:
         print(f"wrote {plan.with_suffix('.out').relative_to(GOLDEN.parent)}")
 
 
-SECTIONS = {"lint": regen_lint}
+def diff_output(old: Path) -> str:
+    """What `planact diff --no-color OLD NEW` prints for a golden pair."""
+    from planact.graph import diff_plans
+    from planact.graph.render import render_text
+    from planact.syntax.parser import parse
+
+    new = old.with_name(old.name.replace(".old.pa", ".new.pa"))
+    return render_text(diff_plans(parse(old.read_text()), parse(new.read_text())))
+
+
+def regen_diff() -> None:
+    for old in sorted((GOLDEN / "diff").glob("*.old.pa")):
+        out = old.with_name(old.name.replace(".old.pa", ".out"))
+        out.write_text(diff_output(old), encoding="utf-8")
+        print(f"wrote {out.relative_to(GOLDEN.parent)}")
+
+
+SECTIONS = {"lint": regen_lint, "diff": regen_diff}
 
 
 if __name__ == "__main__":

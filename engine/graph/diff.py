@@ -175,7 +175,8 @@ def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
         changes.append(ItemChange("title", "plan", "~", format_string(old.title), format_string(new.title)))
     if old.goal != new.goal:
         op = "+" if old.goal is None else "-" if new.goal is None else "~"
-        changes.append(ItemChange("goal", "goal", op, _text(old.goal), _text(new.goal)))
+        shown = [f"goal {_text(g)}" if g is not None else None for g in (old.goal, new.goal)]
+        changes.append(ItemChange("goal", "goal", op, *shown))
     groups = (
         ("use", lambda u: u.module, lambda u: ("use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module)), "uses"),
         ("site", lambda s: s.name.name, lambda s: f"site {s.name.name} = {format_string(s.url)}", "sites"),
