@@ -12,7 +12,7 @@ Order rules of the language:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,8 +78,13 @@ def step_refs(step: ast.Step) -> Iterator[ast.Ref]:
         yield from action_refs(action)
 
 
-def step_dependencies(step: ast.Step, previous: str | None, step_ids: set[str]) -> list[Dependency]:
-    """The dependencies of one step; ``previous`` is the id of the step written before it."""
+def step_dependencies(
+    step: ast.Step, previous: str | None, step_ids: Container[str], refs: Iterable[ast.Ref] | None = None
+) -> list[Dependency]:
+    """The dependencies of one step; ``previous`` is the id of the step written before it.
+
+    ``refs`` may pass the step's references when the caller already has them.
+    """
     me = step.id.name
     deps: list[Dependency] = []
     seen: set[str] = set()
@@ -92,7 +97,7 @@ def step_dependencies(step: ast.Step, previous: str | None, step_ids: set[str]) 
         seen.add(previous)
         deps.append(Dependency(me, previous, "sequence", step.id.span))
     loop_var = step.loop.var.name if step.loop else None
-    for ref in step_refs(step):
+    for ref in step_refs(step) if refs is None else refs:
         if ref.name in step_ids and ref.name != loop_var and ref.name not in seen:
             seen.add(ref.name)
             deps.append(Dependency(me, ref.name, "data", ref.span))

@@ -38,22 +38,23 @@ class PlanGraph:
                 continue
             self.nx.add_node(name, step=step, status="pending", result=None, revision=0)
             self.position[name] = float(index)
-            self.note_reads(name, step)
-            kept.append(step)
+            kept.append((step, self.note_reads(name, step)))
         previous = None
-        for step in kept:
-            for dep in step_dependencies(step, previous, ids):
+        for step, refs in kept:
+            for dep in step_dependencies(step, previous, ids, refs):
                 self.nx.add_edge(dep.on, step.id.name, kind=dep.kind)
             previous = step.id.name
 
     # ------------------------------------------------------------ reads index
 
-    def note_reads(self, step_id: str, step: ast.Step) -> None:
-        """Index the names a step reads (so a patch finds the readers of a new step without a scan)."""
-        names = {ref.name for ref in step_refs(step)}
+    def note_reads(self, step_id: str, step: ast.Step) -> list[ast.Ref]:
+        """Index the names a step reads (so a patch finds the readers of a new step without a scan); returns its references."""
+        refs = list(step_refs(step))
+        names = {ref.name for ref in refs}
         self._read_by[step_id] = names
         for name in names:
             self.reads.setdefault(name, set()).add(step_id)
+        return refs
 
     def forget_reads(self, step_id: str) -> None:
         for name in self._read_by.pop(step_id, ()):

@@ -86,13 +86,19 @@ class PlanDiff:
     edits: tuple[Edit, ...]
     items: tuple[ItemChange, ...] = ()
     followers: dict[str, str | None] = field(default_factory=dict)  # kept steps whose previous step changed
+    anchors: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # placed step -> stable neighbours
 
     def moved(self, edit: Edit) -> bool:
         return isinstance(edit, Update) and any(c.field == "position" for c in edit.changes)
 
     @property
     def changed(self) -> tuple[Insert | Remove | Update, ...]:
-        return tuple(e for e in self.edits if not isinstance(e, Keep))
+        """The edits that are not :class:`Keep`, in order (computed once)."""
+        cached = self.__dict__.get("_changed")
+        if cached is None:
+            cached = tuple(e for e in self.edits if not isinstance(e, Keep))
+            object.__setattr__(self, "_changed", cached)
+        return cached
 
     @property
     def summary(self) -> tuple[int, int, int]:
@@ -272,4 +278,26 @@ def diff_plans(old: ast.Plan, new: ast.Plan) -> PlanDiff:
                     followers[name] = previous
             edits += [Remove(old_steps[n]) for n in removed_after.get(name, [])]
         previous = name
-    return PlanDiff(old, new, tuple(edits), tuple(_items(old, new)), followers)
+    return PlanDiff(
+        old, new, tuple(edits), tuple(_items(old, new)), followers, _anchors(new, old_index, stable_indices)
+    )
+
+
+def _anchors(new: ast.Plan, old_index: dict[str, int], stable: set[int]) -> dict[str, tuple[str | None, str | None]]:
+    """For each inserted or moved step, the nearest steps before and after it that keep their place."""
+    names = [s.id.name for s in new.steps]
+    is_stable = [n in old_index and old_index[n] in stable for n in names]
+    before: list[str | None] = []
+    last: str | None = None
+    for name, keeps in zip(names, is_stable, strict=True):
+        before.append(last)
+        if keeps:
+            last = name
+    anchors: dict[str, tuple[str | None, str | None]] = {}
+    last = None
+    for i in range(len(names) - 1, -1, -1):
+        if is_stable[i]:
+            last = names[i]
+        else:
+            anchors[names[i]] = (before[i], last)
+    return anchors

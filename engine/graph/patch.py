@@ -73,7 +73,6 @@ def apply_patch(graph: PlanGraph, diff: PlanDiff) -> list[Diagnostic]:
             graph.forget_reads(name)
             graph.note_reads(name, edit.new)
             touched[name] = edit.previous
-    # sort keys: an inserted or moved step goes between its neighbours that keep their place
     _place_new_and_moved(graph, diff)
     # in-edges of touched steps, and data edges into steps that read a newly inserted step
     for name, previous in touched.items():
@@ -93,19 +92,19 @@ def apply_patch(graph: PlanGraph, diff: PlanDiff) -> list[Diagnostic]:
 
 
 def _place_new_and_moved(graph: PlanGraph, diff: PlanDiff) -> None:
+    """Sort keys for inserted and moved steps, spread between their stable neighbours."""
+    groups: dict[tuple[str | None, str | None], list[str]] = {}
+    for name, anchor in diff.anchors.items():
+        groups.setdefault(anchor, []).append(name)
+    order = {
+        e.step.id.name if isinstance(e, Insert) else e.new.id.name: i
+        for i, e in enumerate(diff.changed)
+        if not isinstance(e, Remove)
+    }
     pos = graph.position
-    pending: list[str] = []  # steps to place, waiting for the next step with a kept position
-    low: float | None = None
-    for edit in diff.edits:
-        if isinstance(edit, Remove):
-            continue
-        name = edit.step.id.name if not isinstance(edit, Update) else edit.new.id.name
-        if isinstance(edit, Insert) or diff.moved(edit):
-            pending.append(name)
-            continue
-        _spread(pos, pending, low, pos[name])
-        pending, low = [], pos[name]
-    _spread(pos, pending, low, None)
+    for (low, high), names in groups.items():
+        names.sort(key=order.__getitem__)
+        _spread(pos, names, pos[low] if low is not None else None, pos[high] if high is not None else None)
 
 
 def _spread(pos: dict[str, float], names: list[str], low: float | None, high: float | None) -> None:

@@ -258,15 +258,25 @@ class Action(Line):
         if op in Action.registry:
             raise TypeError(f"action op {op!r} registered twice")
         Action.registry[op] = cls
+        # which fields hold targets and which hold expressions, decided once per class
+        fields = {
+            n: str(f.annotation) for n, f in cls.model_fields.items() if n not in ("span", "op", "comments", "trailing")
+        }
+        cls._target_fields = tuple(n for n, a in fields.items() if "Target" in a)
+        cls._expr_fields = tuple(n for n, a in fields.items() if "Target" not in a and ("Ref" in a or "StringLit" in a))
+
+    _target_fields: ClassVar[tuple[str, ...]] = ()
+    _expr_fields: ClassVar[tuple[str, ...]] = ()
 
     def targets(self) -> tuple[Target, ...]:
         """The element targets this action touches."""
-        return tuple(v for v in (getattr(self, f) for f in type(self).model_fields) if isinstance(v, Target))
+        values = (getattr(self, f) for f in self._target_fields)
+        return tuple(v for v in values if v is not None)
 
     def exprs(self) -> tuple[Expr, ...]:
         """The expressions this action evaluates."""
-        values = (getattr(self, f) for f in type(self).model_fields)
-        return tuple(v for v in values if isinstance(v, EXPR_NODES))
+        values = (getattr(self, f) for f in self._expr_fields)
+        return tuple(v for v in values if v is not None)
 
 
 class Goto(Action):
