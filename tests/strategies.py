@@ -32,7 +32,7 @@ def _merge(parts: list) -> tuple:
 
 strings = st.lists(st.text(_chars, max_size=8) | refs, max_size=4).map(lambda ps: ast.StringLit(parts=_merge(ps)))
 plain_strings = st.text(_chars, max_size=10).map(lambda s: ast.StringLit(parts=_merge([s])))
-comments = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(str.strip)
+comments = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=12).map(str.rstrip)
 numbers = st.integers(-(10**9), 10**9).map(lambda v: ast.NumberLit(value=v)) | st.floats(-1e6, 1e6).filter(
     lambda x: "e" not in repr(x)
 ).map(lambda v: ast.NumberLit(value=v))

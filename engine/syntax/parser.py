@@ -469,6 +469,12 @@ class _ToAst:
 _STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
 
 
+def _comment_text(raw: str) -> str:
+    """A comment's text: without the ``#``, one space after it, and trailing blanks (indentation inside is kept)."""
+    text = raw[1:].rstrip()
+    return text[1:] if text.startswith(" ") else text
+
+
 def comments_in(text: str) -> list[tuple[int, int, str]]:
     """(line, column, text) of every comment; ``#`` inside strings is not one."""
     found = []
@@ -477,7 +483,7 @@ def comments_in(text: str) -> list[tuple[int, int, str]]:
             continue
         for m in _STRING_OR_COMMENT.finditer(line):
             if m.group(1) is not None:
-                found.append((lineno, m.start(1) + 1, m.group(1)[1:].strip()))
+                found.append((lineno, m.start(1) + 1, _comment_text(m.group(1))))
     return found
 
 
