@@ -26,3 +26,12 @@ def test_readme_main_command_runs():
     result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed" in result.stdout and "flowchart" in result.stdout
+
+
+def test_readme_example_plan_lints_clean():
+    from planact.check import lint_text
+
+    text = (ROOT / "README.md").read_text()
+    plan_text = re.search(r"```\n(plan .*?)```", text, re.S).group(1)
+    plan, diagnostics = lint_text(plan_text)
+    assert plan is not None and diagnostics == []
