@@ -229,10 +229,12 @@ def graph(file: str, fmt: str) -> None:
       planact graph plan.pa --format mermaid
     """
     from .graph import build_graph
-    from .graph.render_graph import to_dot, to_json, to_mermaid
 
     g = build_graph(_load_or_exit(file, 2, None))  # type: ignore[arg-type]
-    click.echo({"dot": to_dot, "mermaid": to_mermaid, "json": to_json}[fmt](g), nl=False)
+    if fmt == "json":
+        click.echo(json.dumps(g.to_json(), indent=2))
+    else:
+        click.echo(g.to_dot() if fmt == "dot" else g.to_mermaid(), nl=False)
 
 
 @main.command()

@@ -7,7 +7,6 @@ import pytest
 
 from planact import parse
 from planact.graph import build_graph
-from planact.graph.render_graph import to_dot, to_json, to_mermaid
 
 PLAN = parse("""plan "branches"
 input q: text
@@ -61,8 +60,13 @@ def test_to_plan_gives_back_the_plan():
 
 def test_renderings_are_deterministic_and_complete():
     g = build_graph(PLAN)
-    dot, mermaid, data = to_dot(g), to_mermaid(g), json.loads(to_json(g))
-    assert dot == to_dot(build_graph(PLAN)) and '"price" -> "report" [style=dashed];' in dot
+    dot, mermaid, data = g.to_dot(), g.to_mermaid(), g.to_json()
+    assert json.loads(json.dumps(data)) == data
+    assert (
+        dot == build_graph(PLAN).to_dot()
+        and data == build_graph(PLAN).to_json()
+        and '"price" -> "report" [style=dashed];' in dot
+    )
     assert mermaid.startswith("flowchart TD") and "price -.-> report" in mermaid and "search --> stock" in mermaid
     assert [n["id"] for n in data["nodes"]] == g.ids() and {"from": "stock", "to": "add", "kind": "order"} in data[
         "edges"

@@ -2,6 +2,7 @@
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -102,3 +103,80 @@ def test_patching_costs_the_change_not_the_plan():
     apply_patch(graph, diff)
     assert sum(graph.nx.nodes[n] is not before[n] for n in graph.nx) == 0  # updated in place, even s150
     assert graph.nx.nodes["s150"]["revision"] == 1 and sum(graph.nx.nodes[n]["revision"] for n in graph.nx) == 1
+
+
+def assert_same_as_rebuilt(graph, plan):
+    rebuilt = build_graph(plan)
+    assert graph.ids() == rebuilt.ids()
+    assert {n: graph.step(n) for n in graph.nx} == {n: rebuilt.step(n) for n in rebuilt.nx}
+    assert edges(graph) == edges(rebuilt)
+    assert graph.to_plan() == plan
+
+
+def test_revision_numbers_follow_each_other():
+    plans = [parse(f'plan "p"\nstep a "A"\nstep b "B{i}"\n') for i in range(3)]
+    graph = build_graph(plans[0])
+    assert apply_patch(graph, diff_plans(plans[0], plans[1]), 1) == []
+    with pytest.raises(ValueError, match="use 2"):
+        apply_patch(graph, diff_plans(plans[1], plans[2]), 5)
+    assert apply_patch(graph, diff_plans(plans[1], plans[2])) == []
+    assert graph.revisions == plans and graph.revision == 2
+    assert graph.nx.nodes["b"]["revision"] == 2 and graph.nx.nodes["a"]["revision"] == 0
+
+
+def test_failed_steps_are_refused_and_skipped_steps_may_change():
+    old = parse('plan "p"\nstep a "A"\nstep b "B" if false\nstep c "C"\n')
+    new = parse('plan "p"\nstep a "A"\nstep b "B again" if true\nstep c "C"\n')
+    graph = build_graph(old)
+    graph.mark("b", "skipped")
+    assert apply_patch(graph, diff_plans(old, new)) == []
+    assert graph.status("b") == "pending"  # its new version has not been considered yet
+    graph.mark("b", "failed")
+    newer = parse('plan "p"\nstep a "A"\nstep c "C"\n')
+    (problem,) = apply_patch(graph, diff_plans(new, newer))
+    assert problem.code == "PA410" and "`b`" in problem.message and graph.to_plan() == new
+
+
+def test_inserted_step_gains_the_edges_of_steps_that_named_or_read_it():
+    old = parse('plan "p"\nstep a "A"\nstep b "B" after x\nstep c "C"\nstep d "D {x}"\n')
+    new = parse('plan "p"\nstep a "A"\nstep b "B" after x\nstep c "C"\nstep d "D {x}"\nstep x "X" -> text after a\n')
+    graph = build_graph(old)
+    diff = diff_plans(old, new)
+    assert [type(e).__name__ for e in diff.changed] == ["Insert"]
+    assert apply_patch(graph, diff) == []
+    assert ("x", "b", "order") in edges(graph) and ("x", "d", "data") in edges(graph)
+    assert_same_as_rebuilt(graph, new)
+
+
+def test_an_input_that_starts_shadowing_a_step_changes_its_readers():
+    old = parse('plan "p"\nstep x "X" -> number\nstep y "Y"\nstep z "Z" if x > 1\n')
+    new = parse('plan "p"\ninput x: number\nstep x "X" -> number\nstep y "Y"\nstep z "Z" if x > 1\n')
+    graph = build_graph(old)
+    assert ("x", "z", "data") in edges(graph)
+    assert apply_patch(graph, diff_plans(old, new)) == []
+    assert_same_as_rebuilt(graph, new)
+    assert apply_patch(graph, diff_plans(new, old)) == []
+    assert_same_as_rebuilt(graph, old)
+
+
+def test_many_insertions_at_one_place_keep_the_source_order():
+    ids = ["s", "a", "z"]
+    plans = [parse(random_plan(random.Random(0), ids))]
+    graph = build_graph(plans[0])
+    for i in range(80):  # each new step goes right after `a`: the gap halves until the floats run out
+        ids.insert(2, f"n{i}")
+        plans.append(parse(random_plan(random.Random(0), ids)))
+        assert apply_patch(graph, diff_plans(plans[-2], plans[-1])) == []
+    assert graph.ids() == ids
+    assert_same_as_rebuilt(graph, plans[-1])
+
+
+def test_moves_inserts_and_removes_together():
+    old = parse('plan "p"\nstep a "A"\nstep b "B"\nstep c "C {a}"\nstep d "D" after b\nstep e "E"\n')
+    new = parse('plan "p"\nstep e "E"\nstep b "B"\nstep n "N" -> number\nstep c "C {a} {n}"\nstep a "A"\n')
+    graph = build_graph(old)
+    graph.mark("a", "skipped")
+    nodes_before = {n: graph.nx.nodes[n] for n in graph.nx}
+    assert apply_patch(graph, diff_plans(old, new)) == []
+    assert_same_as_rebuilt(graph, new)
+    assert all(graph.nx.nodes[n] is nodes_before[n] for n in graph.nx if n in nodes_before)

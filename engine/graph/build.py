@@ -9,27 +9,35 @@ written before it", ``data`` for reading another step's output).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 
 from ..check.deps import step_dependencies, step_refs
 from ..syntax import ast
+from . import render_graph
 
 Status = Literal["pending", "running", "done", "failed", "skipped"]
 FINISHED: frozenset[str] = frozenset({"done", "skipped"})
 
 
 class PlanGraph:
-    """A plan as a live graph of steps; see the module docstring for its attributes."""
+    """A plan as a live graph of steps.
+
+    ``nx`` is the networkx index (see the module docstring); ``header`` keeps
+    the plan-level parts (title, goal, uses, sites, inputs, procedures,
+    comments); ``position`` maps each step id to a sort key giving its source
+    order; ``revisions[r]`` is the whole plan of revision ``r`` (0: the plan
+    the graph was built from).  A repeated step id (PA202) keeps its first step.
+    """
 
     def __init__(self, plan: ast.Plan) -> None:
         self.nx = nx.DiGraph()
-        self.header = plan.model_copy(update={"steps": ()})  # title, sites, inputs, procedures, comments
-        self.position: dict[str, float] = {}  # step id -> sort key giving source order
+        self.header = plan.model_copy(update={"steps": ()})
+        self.position: dict[str, float] = {}
         self.revisions: list[ast.Plan] = [plan]
-        self.reads: dict[str, set[str]] = {}  # variable name -> steps that read it
-        self._read_by: dict[str, set[str]] = {}  # step -> the names it reads
+        self.reads: dict[str, set[str]] = {}  # name -> steps that read it or name it in `after`
+        self._read_by: dict[str, set[str]] = {}  # step -> the names it reads or names
         ids = {s.id.name for s in plan.steps} - {i.name.name for i in plan.inputs}
         kept: list[ast.Step] = []
         for index, step in enumerate(plan.steps):
@@ -48,28 +56,39 @@ class PlanGraph:
     # ------------------------------------------------------------ reads index
 
     def note_reads(self, step_id: str, step: ast.Step) -> list[ast.Ref]:
-        """Index the names a step reads (so a patch finds the readers of a new step without a scan); returns its references."""
+        """Index the names a step reads or names in ``after``; returns its references.
+
+        A patch uses the index to find the steps that depend on a newly
+        inserted step without a scan of the plan.
+        """
         refs = list(step_refs(step))
         names = {ref.name for ref in refs}
+        names.update(ident.name for ident in step.after)
         self._read_by[step_id] = names
         for name in names:
             self.reads.setdefault(name, set()).add(step_id)
         return refs
 
     def forget_reads(self, step_id: str) -> None:
+        """Drop a step from the reads index (before it is removed or replaced)."""
         for name in self._read_by.pop(step_id, ()):
             readers = self.reads.get(name)
             if readers is not None:
                 readers.discard(step_id)
 
     def readers(self, names: set[str]) -> set[str]:
-        """Steps that read any of ``names``."""
+        """Steps that read any of ``names`` (or name one in ``after``)."""
         return set().union(*(self.reads.get(n, set()) for n in names)) if names else set()
 
     # ------------------------------------------------------------ queries
 
+    def renumber(self, step_ids: list[str]) -> None:
+        """Reset the sort keys to 0, 1, 2, ... in the order of ``step_ids`` (every step of the graph)."""
+        self.position = {name: float(index) for index, name in enumerate(step_ids)}
+
     @property
     def revision(self) -> int:
+        """The number of the latest revision (0 until a patch is applied)."""
         return len(self.revisions) - 1
 
     def ids(self) -> list[str]:
@@ -77,9 +96,11 @@ class PlanGraph:
         return sorted(self.position, key=self.position.__getitem__)
 
     def step(self, step_id: str) -> ast.Step:
+        """The step with this id."""
         return self.nx.nodes[step_id]["step"]
 
     def status(self, step_id: str) -> Status:
+        """The step's run status."""
         return self.nx.nodes[step_id]["status"]
 
     def mark(self, step_id: str, status: Status, result: object = None) -> None:
@@ -114,6 +135,20 @@ class PlanGraph:
     def to_plan(self) -> ast.Plan:
         """The plan the graph holds now."""
         return self.header.model_copy(update={"steps": tuple(self.step(n) for n in self.ids())})
+
+    # ------------------------------------------------------------ renderings
+
+    def to_dot(self) -> str:
+        """Graphviz dot source (see :func:`planact.graph.render_graph.to_dot`)."""
+        return render_graph.to_dot(self)
+
+    def to_mermaid(self) -> str:
+        """A Mermaid flowchart (see :func:`planact.graph.render_graph.to_mermaid`)."""
+        return render_graph.to_mermaid(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict of nodes and edges (see :func:`planact.graph.render_graph.to_json`)."""
+        return render_graph.to_json(self)
 
 
 def build_graph(plan: ast.Plan) -> PlanGraph:

@@ -40,38 +40,51 @@ class ActionLine:
 
 @dataclass(frozen=True)
 class Insert:
+    """A step of the new plan only; ``previous`` is the step before it in the new plan."""
+
     step: ast.Step
-    previous: str | None  # the step before it in the new plan
+    previous: str | None
 
 
 @dataclass(frozen=True)
 class Remove:
+    """A step of the old plan only."""
+
     step: ast.Step
 
 
 @dataclass(frozen=True)
 class Update:
+    """A step in both plans that changed: its changed fields, the action-list diff, its new previous step."""
+
     old: ast.Step
     new: ast.Step
     changes: tuple[FieldChange, ...]
     actions: tuple[ActionLine, ...] = ()
-    previous: str | None = None  # the step before it in the new plan
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
 class Keep:
+    """A step in both plans with the same meaning (comments and layout aside), at the same place."""
+
     step: ast.Step
 
 
 @dataclass(frozen=True)
 class ItemChange:
-    """A change outside the steps: ``op`` ``+`` added, ``-`` removed, ``~`` changed."""
+    """A change outside the steps: ``op`` ``+`` added, ``-`` removed, ``~`` changed.
+
+    ``old`` and ``new`` are the item as printed; a changed procedure also has
+    ``lines``, the line-by-line diff of its text.
+    """
 
     kind: ItemKind
     name: str
     op: Literal["+", "-", "~"]
     old: str | None
     new: str | None
+    lines: tuple[ActionLine, ...] = ()
 
 
 Edit = Insert | Remove | Update | Keep
@@ -79,16 +92,25 @@ Edit = Insert | Remove | Update | Keep
 
 @dataclass(frozen=True)
 class PlanDiff:
-    """Everything that differs between two plans, in the new plan's order (removals where they were)."""
+    """Everything that differs between two plans.
+
+    ``edits`` has one record per step, in the new plan's order, removed steps
+    where they were; ``items`` the plan-level changes.  Two indexes serve
+    in-place patching: ``followers`` maps each kept step whose previous step
+    changed to its new previous step; ``anchors`` maps each inserted or moved
+    step to the nearest steps before and after it that keep their place.
+    """
 
     old: ast.Plan
     new: ast.Plan
     edits: tuple[Edit, ...]
     items: tuple[ItemChange, ...] = ()
-    followers: dict[str, str | None] = field(default_factory=dict)  # kept steps whose previous step changed
-    anchors: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # placed step -> stable neighbours
+    followers: dict[str, str | None] = field(default_factory=dict)
+    anchors: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
-    def moved(self, edit: Edit) -> bool:
+    @staticmethod
+    def moved(edit: Edit) -> bool:
+        """True for an :class:`Update` whose step changed place."""
         return isinstance(edit, Update) and any(c.field == "position" for c in edit.changes)
 
     @property
@@ -110,6 +132,7 @@ class PlanDiff:
 
     @property
     def is_empty(self) -> bool:
+        """True when the plans mean the same (comments and layout aside)."""
         return not self.changed and not self.items
 
 
@@ -156,6 +179,7 @@ def _step_changes(old: ast.Step, new: ast.Step) -> tuple[tuple[FieldChange, ...]
 
 
 def _action_lines(old: list[str], new: list[str]) -> tuple[ActionLine, ...]:
+    """A sequence diff of two lists of lines: unchanged lines as context, changed ones as ``-`` then ``+``."""
     out: list[ActionLine] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
         if tag == "equal":
@@ -175,7 +199,16 @@ def _same_step(a: ast.Step, b: ast.Step) -> bool:
     return [format_action(x) for x in a.actions or ()] == [format_action(x) for x in b.actions or ()]
 
 
+def without_comments(node: ast.Step | ast.Define) -> ast.Step | ast.Define:
+    """The step or procedure without its comments or its actions' comments (they are never changes)."""
+    actions = node.actions
+    if actions is not None:
+        actions = tuple(a.model_copy(update={"comments": (), "trailing": None}) for a in actions)
+    return node.model_copy(update={"comments": (), "trailing": None, "actions": actions})
+
+
 def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
+    """Changes outside the steps, in the order title, goal, uses, sites, inputs, procedures."""
     changes = []
     if old.title != new.title:
         changes.append(ItemChange("title", "plan", "~", format_string(old.title), format_string(new.title)))
@@ -187,7 +220,7 @@ def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
         ("use", lambda u: u.module, lambda u: ("use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module)), "uses"),
         ("site", lambda s: s.name.name, lambda s: f"site {s.name.name} = {format_string(s.url)}", "sites"),
         ("input", lambda i: i.name.name, lambda i: f"input {i.name.name}: {format_type(i.type)}" + (f" = {format_expr(i.default)}" if i.default is not None else ""), "inputs"),
-        ("procedure", lambda d: d.name.name, lambda d: "\n".join(format_define(d.model_copy(update={"comments": (), "trailing": None}))), "defines"),
+        ("procedure", lambda d: d.name.name, lambda d: "\n".join(format_define(without_comments(d))), "defines"),
     )  # fmt: skip
     for kind, key, show, attr in groups:
         a = {key(x): show(x) for x in getattr(old, attr)}
@@ -198,7 +231,8 @@ def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
             elif name not in a:
                 changes.append(ItemChange(kind, name, "+", None, b[name]))  # type: ignore[arg-type]
             elif a[name] != b[name]:
-                changes.append(ItemChange(kind, name, "~", a[name], b[name]))  # type: ignore[arg-type]
+                lines = _action_lines(a[name].split("\n"), b[name].split("\n")) if kind == "procedure" else ()
+                changes.append(ItemChange(kind, name, "~", a[name], b[name], lines))  # type: ignore[arg-type]
     return changes
 
 
@@ -238,13 +272,15 @@ def diff_plans(old: ast.Plan, new: ast.Plan) -> PlanDiff:
 
     A kept step is *moved* when it is not on the longest run of steps that keep
     their relative order (so swapping two steps moves one of them, not the rest).
+    A repeated step id (PA202) counts once, at its first step, as in the graph.
     """
-    old_steps = {s.id.name: s for s in old.steps}
-    old_index = {s.id.name: i for i, s in enumerate(old.steps)}
-    old_order = [s.id.name for s in old.steps]
+    old_steps = _unique_steps(old.steps)
+    new_steps = list(_unique_steps(new.steps).values())
+    old_order = list(old_steps)
+    old_index = {name: i for i, name in enumerate(old_order)}
     old_previous = dict(zip(old_order, [None, *old_order], strict=False))
-    new_ids = {s.id.name for s in new.steps}
-    stable_indices = _longest_increasing([old_index[s.id.name] for s in new.steps if s.id.name in old_index])
+    new_ids = {s.id.name for s in new_steps}
+    stable_indices = _longest_increasing([old_index[s.id.name] for s in new_steps if s.id.name in old_index])
     removed_after: dict[str | None, list[str]] = {}
     anchor: str | None = None
     for name in old_order:
@@ -256,7 +292,7 @@ def diff_plans(old: ast.Plan, new: ast.Plan) -> PlanDiff:
     edits: list[Edit] = [Remove(old_steps[n]) for n in removed_after.get(None, [])]
     followers: dict[str, str | None] = {}
     previous: str | None = None
-    for step in new.steps:
+    for step in new_steps:
         name = step.id.name
         if name not in old_steps:
             edits.append(Insert(step, previous))
@@ -279,13 +315,23 @@ def diff_plans(old: ast.Plan, new: ast.Plan) -> PlanDiff:
             edits += [Remove(old_steps[n]) for n in removed_after.get(name, [])]
         previous = name
     return PlanDiff(
-        old, new, tuple(edits), tuple(_items(old, new)), followers, _anchors(new, old_index, stable_indices)
+        old, new, tuple(edits), tuple(_items(old, new)), followers, _anchors(new_steps, old_index, stable_indices)
     )
 
 
-def _anchors(new: ast.Plan, old_index: dict[str, int], stable: set[int]) -> dict[str, tuple[str | None, str | None]]:
+def _unique_steps(steps: tuple[ast.Step, ...]) -> dict[str, ast.Step]:
+    """Steps by id, in order; a repeated id keeps its first step."""
+    found: dict[str, ast.Step] = {}
+    for step in steps:
+        found.setdefault(step.id.name, step)
+    return found
+
+
+def _anchors(
+    new_steps: list[ast.Step], old_index: dict[str, int], stable: set[int]
+) -> dict[str, tuple[str | None, str | None]]:
     """For each inserted or moved step, the nearest steps before and after it that keep their place."""
-    names = [s.id.name for s in new.steps]
+    names = [s.id.name for s in new_steps]
     is_stable = [n in old_index and old_index[n] in stable for n in names]
     before: list[str | None] = []
     last: str | None = None

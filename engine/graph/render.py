@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from ..syntax.format import format_step
-from .diff import Insert, Keep, PlanDiff, Remove, Update
+from typing import Any
 
-_COLOURS = {"+": "32", "-": "31", "~": "33"}
+from ..syntax import ast
+from ..syntax.format import format_step
+from .diff import ActionLine, Insert, ItemChange, Keep, PlanDiff, Remove, Update, without_comments
+
+_COLOURS = {"+": "32", "-": "31", "~": "33"}  # green, red, yellow
+_JSON_OPS = {"+": "add", "-": "remove", "~": "change"}
 
 
 def _paint(text: str, op: str, color: bool) -> str:
     return f"\x1b[{_COLOURS[op]}m{text}\x1b[0m" if color and op in _COLOURS else text
 
 
-def _step_lines(step, op: str, color: bool) -> list[str]:
-    body = format_step(step.model_copy(update={"comments": (), "trailing": None}))
-    lines = [_paint(f"  {op} {body[0]}", op, color)]
-    lines += [_paint(f"  {op} {line}", op, color) for line in body[1:] if not line.lstrip().startswith("#")]
-    return lines
+def _step_text(step: ast.Step) -> list[str]:
+    """The step as the formatter prints it, without comments."""
+    return format_step(without_comments(step))  # type: ignore[arg-type]
+
+
+def _step_lines(step: ast.Step, op: str, color: bool) -> list[str]:
+    return [_paint(f"  {op} {line}", op, color) for line in _step_text(step)]
+
+
+def _diff_lines(lines: tuple[ActionLine, ...], indent: str, color: bool) -> list[str]:
+    """Changed lines marked ``+``/``-`` (coloured), unchanged ones indented to match."""
+    return [_paint(f"{indent}{line.op} {line.text}", line.op, color) for line in lines]
 
 
 def render_text(diff: PlanDiff, *, color: bool = False) -> str:
@@ -26,7 +37,10 @@ def render_text(diff: PlanDiff, *, color: bool = False) -> str:
     out: list[str] = []
     for item in diff.items:
         label = f"{item.kind} {item.name}" if item.kind not in ("title", "goal") else item.kind
-        if item.op == "~":
+        if item.lines:
+            out.append(_paint(f"  ~ {label}", "~", color))
+            out += _diff_lines(item.lines, "      ", color)
+        elif item.op == "~":
             out.append(_paint(f"  ~ {label}", "~", color))
             out.append(_paint(f"      - {item.old}", "-", color))
             out.append(_paint(f"      + {item.new}", "+", color))
@@ -45,12 +59,7 @@ def render_text(diff: PlanDiff, *, color: bool = False) -> str:
             for change in edit.changes:
                 if change.field == "actions":
                     out.append(_paint("      ~ actions:", "~", color))
-                    for line in edit.actions:
-                        out.append(
-                            _paint(f"          {line.op} {line.text}", line.op, color)
-                            if line.op != " "
-                            else f"            {line.text}"
-                        )
+                    out += _diff_lines(edit.actions, "          ", color)
                     continue
                 old, new = change.old or "(none)", change.new or "(none)"
                 out.append(_paint(f"      ~ {change.field}: {old} -> {new}", "~", color))
@@ -60,7 +69,20 @@ def render_text(diff: PlanDiff, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_json(diff: PlanDiff) -> dict:
+def _item_json(item: ItemChange) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "kind": item.kind,
+        "name": item.name,
+        "op": _JSON_OPS[item.op],
+        "old": item.old,
+        "new": item.new,
+    }
+    if item.lines:
+        data["lines"] = [{"op": _JSON_OPS.get(line.op, "keep"), "text": line.text} for line in item.lines]
+    return data
+
+
+def render_json(diff: PlanDiff) -> dict[str, Any]:
     """The same diff as a JSON-ready dict."""
     steps = []
     for edit in diff.edits:
@@ -70,21 +92,21 @@ def render_json(diff: PlanDiff) -> dict:
                     "op": "add",
                     "id": edit.step.id.name,
                     "after": edit.previous,
-                    "text": "\n".join(format_step(edit.step)),
+                    "text": "\n".join(_step_text(edit.step)),
                 }
             )
         elif isinstance(edit, Remove):
-            steps.append({"op": "remove", "id": edit.step.id.name, "text": "\n".join(format_step(edit.step))})
+            steps.append({"op": "remove", "id": edit.step.id.name, "text": "\n".join(_step_text(edit.step))})
         elif isinstance(edit, Update):
             steps.append({
                 "op": "change", "id": edit.new.id.name,
                 "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in edit.changes],
-                "actions": [{"op": line.op.strip() or "keep", "text": line.text} for line in edit.actions],
+                "actions": [{"op": _JSON_OPS.get(line.op, "keep"), "text": line.text} for line in edit.actions],
             })  # fmt: skip
     add, change, remove = diff.summary
     return {
         "equal": diff.is_empty,
         "summary": {"add": add, "change": change, "remove": remove},
-        "items": [{"kind": i.kind, "name": i.name, "op": {"+": "add", "-": "remove", "~": "change"}[i.op], "old": i.old, "new": i.new} for i in diff.items],
+        "items": [_item_json(i) for i in diff.items],
         "steps": steps,
     }  # fmt: skip

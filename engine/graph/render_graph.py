@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from ..syntax.format import format_type
-from .build import PlanGraph
+
+if TYPE_CHECKING:  # build.py imports this module for PlanGraph.to_dot and friends
+    from .build import PlanGraph
 
 _EDGE_STYLE = {"order": "solid", "sequence": "dotted", "data": "dashed"}
 
@@ -21,8 +24,12 @@ def _edges(graph: PlanGraph) -> list[tuple[str, str, str]]:
     return sorted(((u, v, d["kind"]) for u, v, d in graph.nx.edges(data=True)), key=lambda e: (pos[e[1]], pos[e[0]]))
 
 
-def graph_json(graph: PlanGraph) -> dict:
-    """Nodes (id, intent, status, output type, grounded) and edges (from, to, kind)."""
+def to_json(graph: PlanGraph) -> dict[str, Any]:
+    """A JSON-ready dict of the graph.
+
+    Nodes in source order (id, intent, status, output type, grounded, whether it
+    has a condition or a loop, revision) and edges (from, to, kind).
+    """
     nodes = []
     for n in graph.ids():
         step = graph.step(n)
@@ -37,10 +44,6 @@ def graph_json(graph: PlanGraph) -> dict:
         "nodes": nodes,
         "edges": [{"from": u, "to": v, "kind": k} for u, v, k in _edges(graph)],
     }
-
-
-def to_json(graph: PlanGraph) -> str:
-    return json.dumps(graph_json(graph), indent=2)
 
 
 def to_dot(graph: PlanGraph) -> str:
