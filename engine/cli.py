@@ -161,9 +161,97 @@ def fmt(files: tuple[str, ...], check: bool, color: bool | None) -> None:
     sys.exit(status)
 
 
-@main.group()
-def demo() -> None:
-    """The bundled demo shop (search, cart, checkout, orders, forum, admin) on 127.0.0.1."""
+_BROWSER_OPTIONS = [
+    click.option("--browser", metavar="PATH", help="Chromium executable (default: $PLANACT_BROWSER, Playwright's Chromium, then a system Chromium)."),
+    click.option("--headed", is_flag=True, help="Show the browser window (needs a display)."),
+    click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for an element before a step fails."),
+]
+
+
+def _browser_options(f):
+    for option in reversed(_BROWSER_OPTIONS):
+        f = option(f)
+    return f
+
+
+@main.command("exec")
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--input", "-i", "inputs", multiple=True, metavar="NAME=VALUE", help="Give an input (JSON for lists and records). Repeatable.")
+@click.option("--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="Give a secret input (or set PLANACT_SECRET_NAME). Never logged.")
+@click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
+@click.option("--resume", metavar="RUN", help="Continue a run that stopped midway, from its record folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
+@_browser_options
+def exec_(plan_file: str, inputs, secrets, runs, resume, as_json, browser, headed, timeout) -> None:
+    """Run a plan in a real (headless) Chromium.
+
+    Steps run in dependency order; each action is logged with what its target
+    resolved to, in an append-only event log under RUNS/<time>-<id>/, with the
+    plan, a screenshot after each step and a Playwright trace. Navigation to an
+    origin the plan does not declare with `site` is blocked. Exit status: 0 the
+    task succeeded, 1 it failed (the record stays resumable), 2 bad plan or input.
+
+    \b
+    Examples:
+      planact exec plans/demo/01-cheapest-mouse.pa
+      planact exec plan.pa --input query="usb cable" --secret password=hunter2
+      planact exec plan.pa --resume runs/20261125-101500-a1b2c3
+    """
+    from .browser.session import SessionOptions
+    from .check import check_plan
+    from .run.cli_exec import run_plan
+
+    source = read_plan_file(plan_file)
+    if source.plan is not None:
+        source.diagnostics = [d.located(plan_file) for d in check_plan(source.plan, source=source.text, path=plan_file) if d.severity == "error"]
+    if source.diagnostics:
+        _print_diagnostics(source, _color(None, sys.stderr), err=True)
+        sys.exit(2)
+    options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+    sys.exit(run_plan(plan_file, source.plan, inputs=_pairs_or_usage(inputs), secrets=_pairs_or_usage(secrets), options=options, runs=runs, resume=resume, as_json=as_json))
+
+
+def _pairs_or_usage(values):
+    from .run.cli_exec import _pairs
+
+    return _pairs(values, "--input/--secret")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--plan", "plan_name", default="01-cheapest-mouse", show_default=True, help="Which plan of plans/demo to run.")
+@click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
+@_browser_options
+@click.pass_context
+def demo(ctx, plan_name, runs, as_json, browser, headed, timeout) -> None:
+    """Run a demo plan against the bundled demo shop (served on 127.0.0.1).
+
+    With no subcommand: start the shop on a free port, run a plan from
+    plans/demo/ in headless Chromium and print the result.
+    `planact demo serve` only serves the shop.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from .browser.session import SessionOptions
+    from .demo.server import serve_demo
+    from .run.cli_exec import run_plan
+
+    path = _demo_plan(plan_name)
+    text = path.read_text(encoding="utf-8")
+    with serve_demo() as server:
+        plan = parse(text.replace("http://127.0.0.1:8765", server.url))
+        options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+        status = run_plan(str(path), plan, inputs={}, secrets={"password": "wonderland"}, options=options, runs=runs, resume=None, as_json=as_json)
+    sys.exit(status)
+
+
+def _demo_plan(name: str) -> Path:
+    root = Path(__file__).parent / "plans" / "demo"
+    for candidate in (Path(name), root / name, root / f"{name}.pa"):
+        if candidate.is_file():
+            return candidate
+    names = ", ".join(sorted(p.stem for p in root.glob("*.pa"))) or "none found"
+    raise click.UsageError(f"no demo plan {name!r} (plans/demo has: {names})")
 
 
 @demo.command("serve")

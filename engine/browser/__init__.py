@@ -1,0 +1,1 @@
+"""The browser layer: Chromium through Playwright (async), target resolution, actions, observations."""

@@ -1,0 +1,215 @@
+"""Execute one action of the language in the browser, bounded in time, and describe what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpolate, show
+from ..syntax import ast
+from ..syntax.format import format_action
+from .session import BrowserSession, origin_of
+from .targets import Resolved, TargetError, locator_for, resolve
+
+MAX_WAIT_SECONDS = 60.0
+
+
+class ActionFailed(Exception):
+    """An action could not be carried out; the message says what and why."""
+
+
+@dataclass
+class ActionResult:
+    """One executed action: its text (no secret values), what its target resolved to, its value."""
+
+    text: str
+    target: Resolved | None = None
+    value: Any = None
+    url: str = ""
+    ms: float = 0.0
+
+    def event(self) -> dict[str, Any]:
+        return {
+            "action": self.text, "target": self.target.as_dict() if self.target else None,
+            "value": None if self.value is None else _masked(self.value), "url": self.url, "ms": round(self.ms, 1),
+        }  # fmt: skip
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return "***"
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
+
+
+def _typed_text(value: Any) -> str:
+    return value.reveal() if isinstance(value, Secret) else show(value)
+
+
+async def perform(
+    session: BrowserSession, action: ast.Action, variables: Mapping[str, Any], sites: Mapping[str, str]
+) -> ActionResult:
+    """Run ``action``; raises :class:`ActionFailed` with a clear message when it cannot be done."""
+    start = time.perf_counter()
+    page = session.page
+    scope = {**variables, "page": {"url": page.url, "title": await page.title()}}
+    result = ActionResult(format_action(action))
+    timeout = session.options.timeout_ms
+    try:
+        result.target, result.value = await _dispatch(session, action, scope, sites, timeout)
+    except (TargetError, EvaluationError) as err:
+        raise ActionFailed(f"`{result.text}`: {err}") from None
+    except ActionFailed as err:
+        raise ActionFailed(f"`{result.text}`: {err}") from None
+    except Exception as err:  # Playwright errors: timeouts, detached elements, closed pages
+        message = " ".join(str(err).split("Call log:")[0].split())[:240]
+        raise ActionFailed(f"`{result.text}`: {message}") from None
+    result.url = session.page.url if session.tabs else ""
+    result.ms = (time.perf_counter() - start) * 1000
+    return result
+
+
+async def _navigate(session: BrowserSession, page: Any, url: str) -> None:
+    origin = origin_of(url)
+    if origin is None or origin not in session.options.allowed_origins:
+        session.blocked.append(url)
+        raise ActionFailed(f"navigation to {url} is blocked: the plan declares no `site` for {origin or 'it'}")
+    try:
+        await page.goto(url, wait_until="load")
+    except Exception:
+        if (
+            session.blocked
+            and session.blocked[-1] != url
+            and origin_of(session.blocked[-1]) not in session.options.allowed_origins
+        ):
+            raise ActionFailed(
+                f"navigation to {url} redirected to {session.blocked[-1]}, which the plan does not declare: blocked"
+            ) from None
+        raise
+
+
+async def _dispatch(
+    session: BrowserSession, action: ast.Action, scope: Mapping[str, Any], sites: Mapping[str, str], timeout: float
+) -> tuple[Resolved | None, Any]:
+    page = session.page
+    match action:
+        case ast.Goto(site=site, url=url):
+            target_url = evaluate(url, scope)
+            if site is not None:
+                target_url = urljoin(sites[site.name].rstrip("/") + "/", str(target_url).lstrip("/"))
+            await _navigate(session, page, str(target_url))
+            return None, None
+        case ast.Click(target=target):
+            loc, resolved = await resolve(page, target, scope, timeout)
+            await loc.click(timeout=timeout)
+            await page.wait_for_load_state("load")
+            return resolved, None
+        case ast.Fill(target=target, value=value) | ast.Select(target=target, value=value):
+            loc, resolved = await resolve(page, target, scope, timeout)
+            text = _typed_text(evaluate(value, scope))
+            if isinstance(action, ast.Fill):
+                await loc.fill(text, timeout=timeout)
+            else:
+                try:
+                    await loc.select_option(label=text, timeout=timeout)
+                except Exception:
+                    await loc.select_option(value=text, timeout=timeout)
+                await page.wait_for_load_state("load")
+            return resolved, None
+        case ast.Press(key=key, target=target):
+            name = interpolate(key, scope)
+            if target is None:
+                await page.keyboard.press(name)
+                resolved = None
+            else:
+                loc, resolved = await resolve(page, target, scope, timeout)
+                await loc.press(name, timeout=timeout)
+            await page.wait_for_load_state("load")
+            return resolved, None
+        case (
+            ast.Check(target=target)
+            | ast.Uncheck(target=target)
+            | ast.Hover(target=target)
+            | ast.ScrollTo(target=target)
+        ):
+            loc, resolved = await resolve(page, target, scope, timeout)
+            do = {
+                "check": loc.check,
+                "uncheck": loc.uncheck,
+                "hover": loc.hover,
+                "scroll_to": loc.scroll_into_view_if_needed,
+            }[action.op]
+            await do(timeout=timeout)
+            return resolved, None
+        case ast.Scroll(direction=direction, amount=amount):
+            height = (page.viewport_size or {"height": 900})["height"]
+            await page.mouse.wheel(0, (amount or 1) * height * (1 if direction == "down" else -1))
+            return None, None
+        case ast.Wait(seconds=seconds):
+            await asyncio.sleep(min(float(seconds), MAX_WAIT_SECONDS))
+            return None, None
+        case ast.WaitFor(target=target) | ast.AssertVisible(target=target):
+            loc, resolved = await resolve(page, target, scope, timeout)
+            try:
+                await loc.wait_for(state="visible", timeout=timeout)
+            except Exception:
+                raise ActionFailed(f"`{resolved.name or resolved.tag}` is on the page but not visible") from None
+            return resolved, None
+        case ast.Back() | ast.Forward():
+            await (page.go_back() if action.op == "back" else page.go_forward())
+            return None, None
+        case ast.TabOpen(url=url):
+            new = await session.context.new_page()
+            session._on_page(new)
+            session.current = session.tabs.index(new)
+            if url is not None:
+                await _navigate(session, new, str(evaluate(url, scope)))
+            return None, None
+        case ast.TabSwitch(index=index):
+            if not 0 <= index < len(session.tabs):
+                raise ActionFailed(f"there is no tab {index} (tabs open: {len(session.tabs)})")
+            session.current = index
+            await session.page.bring_to_front()
+            return None, None
+        case ast.TabClose():
+            if len(session.tabs) == 1:
+                raise ActionFailed("cannot close the last tab")
+            closing = session.tabs.pop(session.current)
+            await closing.close()
+            session.current = max(0, session.current - 1)
+            return None, None
+        case ast.Extract(target=target, as_type=as_type):
+            return await _extract(page, target, as_type, scope, timeout)
+        case ast.Assert(condition=condition):
+            if evaluate(condition, scope) is not True:
+                raise ActionFailed("the assertion does not hold")
+            return None, None
+        case ast.Answer(value=value):
+            return None, evaluate(value, scope)
+    raise ActionFailed(f"no executor for action {action.op}")
+
+
+async def _extract(
+    page: Any, target: ast.Target, as_type: Any, scope: Mapping[str, Any], timeout: float
+) -> tuple[Resolved | None, Any]:
+    if isinstance(as_type, ast.ListType):
+        loc = locator_for(page, target, scope)
+        try:
+            await loc.first.wait_for(state="attached", timeout=timeout)
+        except Exception:
+            return None, []
+        texts = await loc.all_inner_texts()
+        return None, [convert(" ".join(t.split()), as_type.item) for t in texts]
+    loc, resolved = await resolve(page, target, scope, timeout)
+    if isinstance(as_type, ast.ScalarType) and as_type.name == "url":
+        href = await loc.get_attribute("href")
+        return resolved, urljoin(page.url, href or "")
+    text = await loc.input_value() if resolved.tag in ("input", "textarea", "select") else await loc.inner_text()
+    return resolved, convert(" ".join(text.split()), as_type)

@@ -1,0 +1,119 @@
+"""A browser session for one run: Chromium, one context, tabs, and the origin guard.
+
+Navigation (typed, redirected or opened as a pop-up) to an origin that the
+plan does not declare is blocked before any byte is fetched, and recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from .launch import BrowserChoice, find_browser
+
+
+def origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@dataclass
+class SessionOptions:
+    """How to run the browser: which one, headless or not, the allowed origins, the bounded waits."""
+
+    browser: str | None = None
+    headless: bool = True
+    allowed_origins: frozenset[str] = frozenset()
+    timeout_ms: float = 5000
+    navigation_timeout_ms: float = 15000
+    trace_path: str | None = None
+    secrets: tuple[str, ...] = ()  # values scrubbed from the trace
+
+
+@dataclass
+class BrowserSession:
+    """Chromium, one context and its tabs; :meth:`start` and :meth:`close` bracket a run."""
+
+    options: SessionOptions
+    choice: BrowserChoice | None = None
+    blocked: list[str] = field(default_factory=list)
+    tabs: list[Any] = field(default_factory=list)
+    current: int = 0
+    _playwright: Any = None
+    _browser: Any = None
+    context: Any = None
+
+    async def start(self) -> BrowserSession:
+        from playwright.async_api import async_playwright
+
+        self.choice = find_browser(self.options.browser)
+        self._playwright = await async_playwright().start()
+        self._browser = await self._playwright.chromium.launch(
+            executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
+        )
+        self.context = await self._browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.set_default_timeout(self.options.timeout_ms)
+        self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
+        if self.options.trace_path:
+            await self.context.tracing.start(screenshots=True, snapshots=True)
+        await self.context.route("**/*", self._guard)
+        self.context.on("page", self._on_page)
+        await self.context.new_page()
+        return self
+
+    def _on_page(self, page: Any) -> None:
+        if page not in self.tabs:
+            self.tabs.append(page)
+            self.current = len(self.tabs) - 1
+
+    async def _guard(self, route: Any) -> None:
+        request = route.request
+        origin = origin_of(request.url)
+        if origin is not None and origin not in self.options.allowed_origins:
+            if request.is_navigation_request():
+                self.blocked.append(request.url)
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+    @property
+    def page(self) -> Any:
+        return self.tabs[self.current]
+
+    async def close(self) -> None:
+        try:
+            if self.context is not None and self.options.trace_path:
+                await self.context.tracing.stop(path=self.options.trace_path)
+                scrub_trace(self.options.trace_path, self.options.secrets)
+        finally:
+            if self._browser is not None:
+                await self._browser.close()
+            if self._playwright is not None:
+                await self._playwright.stop()
+
+
+def scrub_trace(path: str, secrets: tuple[str, ...]) -> int:
+    """Rewrite a Playwright trace archive with every secret (raw, URL-encoded, JSON-escaped) replaced by ``***``; returns the number replaced."""
+    import json
+    import os
+    import zipfile
+    from urllib.parse import quote, quote_plus
+
+    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1])}
+    if not forms or not os.path.exists(path):
+        return 0
+    patterns = sorted((f.encode() for f in forms), key=len, reverse=True)
+    replaced = 0
+    tmp = path + ".tmp"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            for p in patterns:
+                replaced += data.count(p)
+                data = data.replace(p, b"***")
+            dst.writestr(info, data)
+    os.replace(tmp, path)
+    return replaced

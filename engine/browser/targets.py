@@ -1,0 +1,129 @@
+"""Targets → Playwright locators, strictly: a target must match exactly one element.
+
+Semantic locators first (ARIA role + accessible name, label, placeholder, text,
+test id), CSS as a fallback, ``ref`` for an element of an observation; ``first``,
+``last`` and ``nth N`` pick among several matches and ``within`` scopes the
+search.  Every resolution is bounded by a timeout and returns a
+:class:`Resolved` fingerprint of the element so a replay can notice drift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..run.evaluate import interpolate
+from ..syntax import ast
+from ..syntax.format import format_target
+
+REF_ATTRIBUTE = "data-planact-ref"
+
+
+class TargetError(Exception):
+    """A target matched no element or more than one; the message names the target."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a target resolved to: enough to recognise the element again."""
+
+    role: str | None
+    name: str
+    tag: str
+    text: str
+    fingerprint: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def locator_for(scope: Any, target: ast.Target, variables: Mapping[str, Any]) -> Any:
+    """The Playwright locator of ``target`` under ``scope`` (a Page or a Locator), without waiting."""
+    if target.within is not None:
+        scope = _pick(locator_for(scope, target.within, variables), target.within)
+        if target.within.pick is None:
+            scope = scope.first  # resolution of the scope itself is checked in resolve()
+    name = interpolate(target.name, variables) if target.name is not None else None
+    kind = target.kind
+    if kind in ast.ROLE_KINDS:
+        loc = scope.get_by_role(kind, name=name, exact=True) if name is not None else scope.get_by_role(kind)
+    elif kind == "label":
+        loc = scope.get_by_label(name or "", exact=True)
+    elif kind == "placeholder":
+        loc = scope.get_by_placeholder(name or "", exact=True)
+    elif kind == "text":
+        loc = scope.get_by_text(name or "", exact=False)
+    elif kind == "testid":
+        loc = scope.get_by_test_id(name or "")
+    elif kind == "css":
+        loc = scope.locator(name or "*")
+    elif kind == "ref":
+        loc = scope.locator(f'[{REF_ATTRIBUTE}="{name}"]')
+    else:  # the grammar admits no other kind
+        raise TargetError(f"unknown target kind {kind!r}")
+    return loc
+
+
+def _pick(loc: Any, target: ast.Target) -> Any:
+    if target.pick == "first":
+        return loc.first
+    if target.pick == "last":
+        return loc.last
+    if target.pick == "nth":
+        return loc.nth(target.index or 0)
+    return loc
+
+
+async def resolve(
+    page: Any, target: ast.Target, variables: Mapping[str, Any], timeout_ms: float
+) -> tuple[Any, Resolved]:
+    """Wait (at most ``timeout_ms``) for the target, require a single match, and fingerprint it."""
+    described = format_target(target)
+    loc = locator_for(page, target, variables)
+    try:
+        await loc.first.wait_for(state="attached", timeout=timeout_ms)
+    except Exception as err:  # Playwright's TimeoutError and friends
+        if "Timeout" in type(err).__name__ or "Timeout" in str(err):
+            raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
+        raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
+    if target.pick is None:
+        count = await loc.count()
+        if count > 1:
+            raise TargetError(
+                f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
+            )
+    else:
+        loc = _pick(loc, target)
+        if target.pick == "nth" and await locator_for(page, target, variables).count() <= (target.index or 0):
+            raise TargetError(f"no element matches `{described}`: fewer than {(target.index or 0) + 1} matches")
+    return loc, await fingerprint(loc)
+
+
+async def fingerprint(loc: Any) -> Resolved:
+    info = await loc.evaluate(
+        """el => ({
+            tag: el.tagName.toLowerCase(),
+            role: el.getAttribute('role') || null,
+            name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
+            text: (el.innerText || el.value || '').trim().slice(0, 80),
+            path: (() => { const p = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; p.unshift(e.tagName.toLowerCase() + ':' + i); } return p.join('/'); })(),
+        })"""
+    )
+    role = info["role"] or _implicit_role(info["tag"])
+    name = " ".join((info["name"] or info["text"]).split())[:80]
+    digest = hashlib.sha1(f"{role}|{name}|{info['tag']}|{info['path']}".encode()).hexdigest()[:12]
+    return Resolved(role, name, info["tag"], " ".join(info["text"].split())[:80], digest)
+
+
+_IMPLICIT = {"a": "link", "button": "button", "select": "combobox", "textarea": "textbox", "h1": "heading", "h2": "heading", "h3": "heading", "table": "table", "tr": "row", "td": "cell", "li": "listitem", "ul": "list", "nav": "navigation", "form": "form", "img": "img"}  # fmt: skip
+
+
+def _implicit_role(tag: str) -> str | None:
+    return _IMPLICIT.get(tag)
+
+
+def _short(err: Exception) -> str:
+    return re.sub(r"\s+", " ", str(err).split("Call log:")[0]).strip()[:200]

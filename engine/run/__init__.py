@@ -1,0 +1,1 @@
+"""Running plans: expression evaluation, the step executor, run records and resume."""

@@ -1,0 +1,137 @@
+"""Evaluate the expressions of a plan (conditions, interpolations, values) against run-time variables.
+
+Variables are plain Python values: ``str`` for text and url, ``float``/``int``
+for numbers, ``bool``, ``list`` and ``dict`` (records).  A :class:`Secret`
+wraps a secret so that it is never turned into text by accident: it prints as
+``***`` and only :meth:`Secret.reveal` gives the value (to ``fill`` it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..syntax import ast
+
+
+class Secret:
+    """A secret value: masked in every text, revealed only where it is typed into a page."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "***"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class EvaluationError(Exception):
+    """An expression could not be evaluated (a missing variable, a value of the wrong kind)."""
+
+
+def lookup(ref: ast.Ref, variables: Mapping[str, Any]) -> Any:
+    if ref.name not in variables:
+        raise EvaluationError(f"`{ref.name}` has no value yet")
+    value = variables[ref.name]
+    for name in ref.fields:
+        if not isinstance(value, Mapping) or name not in value:
+            raise EvaluationError(f"`{ref.dotted}`: no field `{name}`")
+        value = value[name]
+    return value
+
+
+def show(value: Any) -> str:
+    """A value as it appears when interpolated into text (numbers without a needless `.0`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return ", ".join(show(v) for v in value)
+    return str(value)
+
+
+def interpolate(s: ast.StringLit, variables: Mapping[str, Any]) -> str:
+    """A string with its ``{var}`` parts filled in (secrets show as ``***``)."""
+    return "".join(p if isinstance(p, str) else show(lookup(p, variables)) for p in s.parts)
+
+
+def evaluate(e: object, variables: Mapping[str, Any]) -> Any:
+    """The value of an expression."""
+    if isinstance(e, ast.StringLit):
+        return interpolate(e, variables)
+    if isinstance(e, (ast.NumberLit, ast.BoolLit)):
+        return e.value
+    if isinstance(e, ast.Ref):
+        return lookup(e, variables)
+    if isinstance(e, ast.ListLit):
+        return [evaluate(i, variables) for i in e.items]
+    if isinstance(e, ast.Not):
+        return not _truth(evaluate(e.operand, variables))
+    if isinstance(e, ast.And):
+        return all(_truth(evaluate(i, variables)) for i in e.items)
+    if isinstance(e, ast.Or):
+        return any(_truth(evaluate(i, variables)) for i in e.items)
+    if isinstance(e, ast.Compare):
+        return _compare(e.op, evaluate(e.left, variables), evaluate(e.right, variables))
+    raise EvaluationError(f"not an expression: {e!r}")
+
+
+def _truth(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise EvaluationError(f"expected true or false, got {show(value)!r}")
+    return value
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    try:
+        if op == "==":
+            return a == b
+        if op == "!=":
+            return a != b
+        if op in ("<", "<=", ">", ">="):
+            a, b = float(a), float(b)
+            return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+        if op == "contains":
+            return b in a if isinstance(a, list) else str(b).lower() in str(a).lower()
+        if op == "matches":
+            return re.search(str(b), str(a)) is not None
+    except (TypeError, ValueError, re.error) as err:
+        raise EvaluationError(f"cannot evaluate {show(a)!r} {op} {show(b)!r}: {err}") from None
+    raise EvaluationError(f"unknown operator {op}")
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
+
+
+def convert(text: str, t: object) -> Any:
+    """Text read from a page, as a value of the type ``t`` (a type node; None: text)."""
+    if t is None or isinstance(t, ast.ScalarType) and t.name in ("text", "url"):
+        return text.strip()
+    if isinstance(t, ast.ScalarType) and t.name == "number":
+        m = _NUMBER.search(text.replace("\u2212", "-"))
+        if m is None:
+            raise EvaluationError(f"no number in {text.strip()[:60]!r}")
+        value = float(m.group(0).replace(",", ""))
+        return int(value) if value.is_integer() and "." not in m.group(0) else value
+    if isinstance(t, ast.ScalarType) and t.name == "bool":
+        lowered = text.strip().lower()
+        if lowered in ("true", "yes", "on", "1"):
+            return True
+        if lowered in ("false", "no", "off", "0", ""):
+            return False
+        raise EvaluationError(f"not a yes/no value: {text.strip()[:60]!r}")
+    raise EvaluationError(f"cannot read a {t} from text")

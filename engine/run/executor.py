@@ -1,0 +1,314 @@
+"""The executor: runs a plan's step graph in a real browser and keeps the run record.
+
+Steps run in dependency order (the graph's ready set, in source order).  A
+condition is evaluated before a step (per item, for a looped step); a looped
+step runs its actions once per item, up to its bound; a step's output is the
+value of its last ``extract`` (a list for a looped step) and is bound to the
+variable named by its id; an ``answer`` finishes the run.  After each step the
+page is screenshotted and the browser's cookies are saved, so a run killed
+midway resumes (``resume=True``) from its event log without re-running any
+step that finished.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..browser.actions import ActionFailed, perform
+from ..browser.session import BrowserSession, SessionOptions, origin_of
+from ..check.modules import load_module
+from ..graph import build_graph
+from ..syntax import ast
+from ..syntax.format import format_plan
+from .evaluate import EvaluationError, Secret, evaluate
+from .records import RunRecord
+
+NO_MODEL = (
+    "step `{step}` has no actions and no model is configured to ground it: "
+    "give it an action block, or configure a model (`--model`, the PLANACT_MODEL environment variable, or planact.toml)"
+)
+
+
+class StepFailed(Exception):
+    """A step could not be completed; the run stops and stays resumable."""
+
+
+@dataclass
+class RunResult:
+    """How a run ended."""
+
+    status: str  # succeeded | failed
+    answer: Any = None
+    error: str | None = None
+    failed_step: str | None = None
+    steps: dict[str, str] = field(default_factory=dict)  # id -> done | skipped | failed
+    outputs: dict[str, Any] = field(default_factory=dict)
+    record: RunRecord | None = None
+    blocked: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+Hook = Callable[[str, dict[str, Any]], None]
+
+
+class Executor:
+    """Runs one plan; ``hooks`` are called with every event (progress display, replanning later)."""
+
+    def __init__(
+        self,
+        plan: ast.Plan,
+        inputs: Mapping[str, Any],
+        record: RunRecord,
+        options: SessionOptions,
+        *,
+        base: str | None = None,
+        hooks: list[Hook] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.record = record
+        self.graph = build_graph(plan)
+        self.sites = {s.name.name: s.url.text for s in plan.sites}
+        options.allowed_origins = frozenset(o for o in (origin_of(u) for u in self.sites.values()) if o)
+        options.secrets = tuple(v.reveal() for v in inputs.values() if isinstance(v, Secret))
+        self.options = options
+        self.variables: dict[str, Any] = dict(inputs)
+        self.procedures = {d.name.name: d for d in plan.defines}
+        for use in plan.uses:
+            module = load_module(use.module, use.is_path, None if base is None else Path(base))
+            if module.plan is not None:
+                for d in module.plan.defines:
+                    self.procedures.setdefault(d.name.name, d)
+        self.hooks = hooks or []
+        self.session = BrowserSession(options)
+
+    def emit(self, kind: str, **fields: Any) -> None:
+        event = self.record.write(kind, **fields)
+        for hook in self.hooks:
+            hook(kind, event)
+
+    # ------------------------------------------------------------ resume
+
+    def restore(self) -> dict[str, Any]:
+        """Mark the steps the log says finished; returns the last saved browser state (url, cookies file)."""
+        last: dict[str, Any] = {}
+        for event in self.record.events():
+            if event["event"] == "step_finished" and event["step"] in self.graph.nx:
+                self.graph.mark(event["step"], "done", event.get("output"))
+                if event.get("output") is not None:
+                    self.variables[event["step"]] = event["output"]
+                last = event
+            elif event["event"] == "step_skipped" and event["step"] in self.graph.nx:
+                self.graph.mark(event["step"], "skipped")
+        return last
+
+    # ------------------------------------------------------------ run
+
+    async def run(self, resume: bool = False) -> RunResult:
+        started = time.perf_counter()
+        result = RunResult("failed", record=self.record)
+        last = self.restore() if resume else {}
+        state_file = self.record.path / "browser-state.json"
+        self.emit("run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx))
+        try:
+            await self.session.start()
+            self.emit(
+                "browser",
+                executable=self.session.choice.executable if self.session.choice else None,
+                source=self.session.choice.source if self.session.choice else None,
+            )
+            if resume and state_file.exists():
+                await self.session.context.add_cookies(json.loads(state_file.read_text())["cookies"])
+                if last.get("url"):
+                    await self.session.page.goto(last["url"])
+            while True:
+                ready = self.graph.ready()
+                if not ready:
+                    break
+                step_id = ready[0]
+                answer = await self._run_step(step_id, result)
+                await self._checkpoint(step_id, state_file)
+                if answer is not _NO_ANSWER:
+                    result.answer = answer
+                    self._skip_rest(result)
+                    break
+            pending = [n for n in self.graph.ids() if self.graph.status(n) == "pending"]
+            if pending:
+                raise StepFailed(f"steps {', '.join(pending)} can never run (a dependency cycle?)")
+            result.status = "succeeded"
+            self.emit("run_finished", status="succeeded", answer=result.answer)
+        except StepFailed as err:
+            result.error = str(err)
+            self.emit("run_finished", status="failed", error=result.error, step=result.failed_step)
+        finally:
+            result.blocked = list(self.session.blocked)
+            result.steps = {n: self.graph.status(n) for n in self.graph.ids()}
+            result.outputs = {k: v for k, v in self.variables.items() if k in self.graph.nx}
+            await self.session.close()
+            result.seconds = time.perf_counter() - started
+        return result
+
+    def _skip_rest(self, result: RunResult) -> None:
+        for n in self.graph.ids():
+            if self.graph.status(n) == "pending":
+                self.graph.mark(n, "skipped")
+                self.emit("step_skipped", step=n, reason="the plan already answered")
+
+    async def _checkpoint(self, step_id: str, state_file: Any) -> None:
+        page = self.session.page
+        try:
+            await page.screenshot(path=str(self.record.screenshot_path(step_id)))
+        except Exception as err:  # a screenshot is a nicety, never a failure
+            self.emit("warning", step=step_id, message=f"no screenshot: {err}")
+        state_file.write_text(json.dumps(await self.session.context.storage_state()), encoding="utf-8")
+
+    async def _run_step(self, step_id: str, result: RunResult) -> Any:
+        step = self.graph.step(step_id)
+        self.graph.mark(step_id, "running")
+        started = time.perf_counter()
+        self.emit("step_started", step=step_id, intent=step.intent.text if step.intent else None)
+        try:
+            items: list[Any] = [None]
+            if step.loop is not None:
+                iterable = evaluate(step.loop.iterable, self.variables)
+                if not isinstance(iterable, list):
+                    raise StepFailed(f"`for {step.loop.var.name} in ...` got {type(iterable).__name__}, not a list")
+                items = iterable[: step.loop.max] if step.loop.max is not None else iterable
+            outputs, answer, ran = [], _NO_ANSWER, 0
+            for item in items:
+                scope = dict(self.variables)
+                if step.loop is not None:
+                    scope[step.loop.var.name] = item
+                if (
+                    step.condition is not None
+                    and evaluate(step.condition, {**scope, "page": await self._page_vars()}) is not True
+                ):
+                    continue
+                ran += 1
+                value, answer = await self._run_actions(step, scope)
+                outputs.append(value)
+                if answer is not _NO_ANSWER:
+                    break
+            if ran == 0:
+                self.graph.mark(step_id, "skipped")
+                self.emit("step_skipped", step=step_id, reason="condition is false")
+                return _NO_ANSWER
+        except (ActionFailed, EvaluationError, StepFailed) as err:
+            self.graph.mark(step_id, "failed")
+            result.failed_step = step_id
+            self.emit("step_failed", step=step_id, error=str(err), ms=round((time.perf_counter() - started) * 1000, 1))
+            raise StepFailed(f"step `{step_id}` failed: {err}") from None
+        output = outputs if step.loop is not None else outputs[0]
+        if step.output is not None or (step.call is not None and output is not None):
+            self.variables[step_id] = output
+        self.graph.mark(step_id, "done", output)
+        self.emit(
+            "step_finished",
+            step=step_id,
+            output=self.variables.get(step_id),
+            url=self.session.page.url,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return answer
+
+    async def _page_vars(self) -> dict[str, str]:
+        return {"url": self.session.page.url, "title": await self.session.page.title()}
+
+    def _actions_of(self, step: ast.Step, scope: dict[str, Any]) -> tuple[tuple[ast.Action, ...], dict[str, Any]]:
+        if step.call is None:
+            if step.actions is None:
+                raise StepFailed(NO_MODEL.format(step=step.id.name))
+            return step.actions, scope
+        proc = self.procedures.get(step.call.name.name)
+        if proc is None:
+            raise StepFailed(f"procedure `{step.call.name.name}` is not defined (is `use web` missing?)")
+        if proc.actions is None:
+            raise StepFailed(NO_MODEL.format(step=step.id.name))
+        params: dict[str, Any] = {"page": scope.get("page")}
+        positional = [a for a in step.call.args if a.name is None]
+        for p, arg in zip(proc.params, positional, strict=False):
+            params[p.name.name] = evaluate(arg.value, scope)
+        for arg in step.call.args:
+            if arg.name is not None:
+                params[arg.name.name] = evaluate(arg.value, scope)
+        return proc.actions, params
+
+    async def _run_actions(self, step: ast.Step, scope: dict[str, Any]) -> tuple[Any, Any]:
+        actions, scope = self._actions_of(step, scope)
+        value, answer = None, _NO_ANSWER
+        for action in actions:
+            done = await perform(self.session, action, scope, self.sites)
+            self.emit("action", step=step.id.name, **done.event())
+            if isinstance(action, ast.Extract):
+                value = done.value
+            elif isinstance(action, ast.Answer):
+                answer = done.value
+                break
+        return value, answer
+
+
+class _NoAnswer:
+    def __repr__(self) -> str:
+        return "<no answer>"
+
+
+_NO_ANSWER: Any = _NoAnswer()
+
+
+def bind_inputs(plan: ast.Plan, given: Mapping[str, str], secrets: Mapping[str, str]) -> dict[str, Any]:
+    """Input values from their defaults and from ``NAME=VALUE`` strings (JSON for lists and records)."""
+    values: dict[str, Any] = {}
+    missing = []
+    for inp in plan.inputs:
+        name, t = inp.name.name, inp.type
+        if isinstance(t, ast.ScalarType) and t.name == "secret":
+            if name in secrets:
+                values[name] = Secret(secrets[name])
+            elif inp.default is not None:
+                values[name] = Secret(str(evaluate(inp.default, {})))
+            else:
+                missing.append(name)
+            continue
+        if name in given:
+            values[name] = _parse_value(given[name], t, name)
+        elif inp.default is not None:
+            values[name] = evaluate(inp.default, {})
+        else:
+            missing.append(name)
+    if missing:
+        raise ValueError(
+            "missing inputs: "
+            + ", ".join(missing)
+            + " (give them with --input NAME=VALUE, secrets with --secret NAME=VALUE or PLANACT_SECRET_NAME)"
+        )
+    unknown = set(given) - {i.name.name for i in plan.inputs}
+    if unknown:
+        raise ValueError("the plan has no input named " + ", ".join(sorted(unknown)))
+    return values
+
+
+def _parse_value(text: str, t: object, name: str) -> Any:
+    if isinstance(t, ast.ScalarType):
+        if t.name == "number":
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"input {name} is a number, not {text!r}") from None
+            return int(value) if value.is_integer() and "." not in text else value
+        if t.name == "bool":
+            if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                raise ValueError(f"input {name} is true or false, not {text!r}")
+            return text.lower() in ("true", "yes", "1")
+        return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"input {name} takes JSON (a list or an object), not {text!r}") from None
+
+
+def plan_text(plan: ast.Plan) -> str:
+    return format_plan(plan)

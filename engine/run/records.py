@@ -1,0 +1,85 @@
+"""Run records: one folder per run with an append-only JSONL event log, the plan, screenshots and a trace.
+
+Layout of ``runs/<timestamp>-<id>/``::
+
+    events.jsonl     one JSON object per line, appended and flushed as things happen
+    plan.r0.pa       the plan as it ran (later revisions: plan.r1.pa, ...)
+    inputs.json      the inputs (secrets are not stored: a resumed run asks again)
+    screenshots/     one PNG after each step
+    trace.zip        the Playwright trace
+
+Secrets never reach a record: values are masked before they are written.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .evaluate import Secret
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return "***"
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@dataclass
+class RunRecord:
+    """The folder of one run."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, root: str | Path = "runs") -> RunRecord:
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        path = Path(root) / f"{stamp}-{secrets.token_hex(3)}"
+        (path / "screenshots").mkdir(parents=True)
+        return cls(path)
+
+    @property
+    def events_path(self) -> Path:
+        return self.path / "events.jsonl"
+
+    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """Append one event (flushed at once, so a killed run loses nothing written)."""
+        event = {"t": round(time.time(), 3), "event": kind, **_jsonable(fields)}
+        with self.events_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(event, ensure_ascii=False) + "\n")
+            f.flush()
+        return event
+
+    def events(self) -> list[dict[str, Any]]:
+        """Every event written so far (a line cut short by a crash is ignored)."""
+        if not self.events_path.exists():
+            return []
+        out = []
+        for line in self.events_path.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+    def save_plan(self, text: str, revision: int) -> Path:
+        path = self.path / f"plan.r{revision}.pa"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def save_inputs(self, inputs: dict[str, Any]) -> None:
+        public = {k: v for k, v in inputs.items() if not isinstance(v, Secret)}
+        (self.path / "inputs.json").write_text(json.dumps(public, indent=2), encoding="utf-8")
+
+    def screenshot_path(self, step_id: str, iteration: int | None = None) -> Path:
+        suffix = f"-{iteration}" if iteration is not None else ""
+        return self.path / "screenshots" / f"{step_id}{suffix}.png"
