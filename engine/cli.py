@@ -211,6 +211,24 @@ def exec_(plan_file: str, inputs, secrets, runs, resume, as_json, browser, heade
     sys.exit(run_plan(plan_file, source.plan, inputs=_pairs_or_usage(inputs), secrets=_pairs_or_usage(secrets), options=options, runs=runs, resume=resume, as_json=as_json))
 
 
+@main.command("setup-browser")
+@click.option("--browser", metavar="PATH", help="Check this Chromium executable instead of searching.")
+def setup_browser(browser: str | None) -> None:
+    """Make sure a Chromium is available for `planact exec`, installing one if needed.
+
+    Looks in the order `planact exec` does ($PLANACT_BROWSER, Playwright's
+    Chromium, a system Chromium). If none is found: as root on Debian/Ubuntu,
+    `apt-get install chromium`; otherwise `playwright install chromium`.
+    """
+    from .browser.install import ensure_browser
+    from .browser.launch import BrowserNotFound
+
+    try:
+        click.echo(f"browser: {ensure_browser(browser)}")
+    except BrowserNotFound as err:
+        raise click.ClickException(str(err)) from None
+
+
 def _pairs_or_usage(values):
     from .run.cli_exec import _pairs
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from .launch import BrowserChoice, find_browser
 
@@ -70,6 +70,7 @@ class BrowserSession:
             self.current = len(self.tabs) - 1
 
     async def _guard(self, route: Any) -> None:
+        """Abort requests to undeclared origins; fetch navigations ourselves to vet their redirects."""
         request = route.request
         origin = origin_of(request.url)
         if origin is not None and origin not in self.options.allowed_origins:
@@ -77,7 +78,22 @@ class BrowserSession:
                 self.blocked.append(request.url)
             await route.abort("blockedbyclient")
             return
-        await route.continue_()
+        if origin is None or not request.is_navigation_request():
+            await route.continue_()
+            return
+        try:
+            response = await route.fetch(max_redirects=0)
+        except Exception:
+            await route.abort("failed")
+            return
+        location = response.headers.get("location")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location)
+            if origin_of(target) not in self.options.allowed_origins:
+                self.blocked.append(target)
+                await route.abort("blockedbyclient")
+                return
+        await route.fulfill(response=response)
 
     @property
     def page(self) -> Any:

@@ -42,10 +42,8 @@ class Resolved:
 
 def locator_for(scope: Any, target: ast.Target, variables: Mapping[str, Any]) -> Any:
     """The Playwright locator of ``target`` under ``scope`` (a Page or a Locator), without waiting."""
-    if target.within is not None:
+    if target.within is not None:  # an unpicked scope searches inside all of its matches
         scope = _pick(locator_for(scope, target.within, variables), target.within)
-        if target.within.pick is None:
-            scope = scope.first  # resolution of the scope itself is checked in resolve()
     name = interpolate(target.name, variables) if target.name is not None else None
     kind = target.kind
     if kind in ast.ROLE_KINDS:

@@ -1,0 +1,143 @@
+"""End to end: plans run in a real headless Chromium against the bundled demo shop."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planact.browser.launch import BrowserNotFound, find_browser
+from planact.cli import main
+from planact.demo.server import serve_demo
+
+try:
+    find_browser()
+    HAVE_BROWSER = True
+except BrowserNotFound:
+    HAVE_BROWSER = False
+
+pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="module")
+def shop():
+    with serve_demo() as server:
+        yield server
+
+
+def write_plan(tmp_path: Path, shop, body: str) -> Path:
+    path = tmp_path / "plan.pa"
+    path.write_text(f'plan "test"\n\nsite shop = "{shop.url}"\n\n' + body)
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["exec", "--json", *args], catch_exceptions=False)
+
+
+def events(record: str) -> list[dict]:
+    return [json.loads(line) for line in (Path(record) / "events.jsonl").read_text().splitlines()]
+
+
+def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):
+    text = (ROOT / "plans" / "demo" / "01-cheapest-mouse.pa").read_text().replace("http://127.0.0.1:8765", shop.url)
+    plan = tmp_path / "demo.pa"
+    plan.write_text(text)
+    result = run(str(plan), "--secret", "password=wonderland", "--runs", str(tmp_path / "runs"))
+    summary = json.loads(result.output)
+    assert result.exit_code == 0, summary
+    assert summary["status"] == "succeeded" and summary["answer"].startswith("Acme Wireless Mouse for ")
+    record = Path(summary["record"])
+    log = events(summary["record"])
+    clicks = [e for e in log if e["event"] == "action" and e["action"].startswith("click button")]
+    assert clicks and clicks[0]["target"]["role"] == "button" and len(clicks[0]["target"]["fingerprint"]) == 12
+    finished = [e["step"] for e in log if e["event"] == "step_finished"]
+    assert finished == ["home", "signin", "search", "sort", "name", "price", "open", "add", "total", "report"]
+    assert {p.stem for p in (record / "screenshots").glob("*.png")} == set(finished)
+    assert (record / "trace.zip").stat().st_size > 0 and (record / "plan.r0.pa").exists()
+    for path in record.rglob("*"):
+        if path.is_file():
+            assert b"wonderland" not in path.read_bytes(), path
+
+
+def test_navigation_off_the_declared_sites_is_blocked(tmp_path, shop):
+    plan = write_plan(tmp_path, shop, 'step partner "Follow the partner link":\n    goto shop "/go-partner"\n')
+    result = run(str(plan), "--runs", str(tmp_path))
+    summary = json.loads(result.output)
+    assert result.exit_code == 1 and summary["failed_step"] == "partner"
+    assert summary["blocked_navigation"] and summary["blocked_navigation"][0].startswith("http://partner.example.com/")
+
+
+def test_literal_undeclared_url_is_a_bad_plan(tmp_path, shop):
+    plan = write_plan(tmp_path, shop, 'step away "Go away":\n    goto "http://partner.example.com/"\n')
+    result = CliRunner().invoke(main, ["exec", str(plan), "--runs", str(tmp_path)])
+    assert result.exit_code == 2 and "PA501" in result.output
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ('click link within css ".result"', 'elements match `link within css \\".result\\"`; say which with `first`'),
+        ('click button "No such button"', 'no element matches `button \\"No such button\\"` (waited 1 s)'),
+    ],
+)
+def test_a_target_must_match_exactly_one_element(tmp_path, shop, action, message):
+    plan = write_plan(tmp_path, shop, f'step s "Search":\n    goto shop "/search?q=mouse"\n    {action}\n')
+    result = run(str(plan), "--runs", str(tmp_path), "--timeout", "1")
+    assert result.exit_code == 1
+    assert message in result.output
+
+
+def test_ungrounded_step_without_a_model_says_how_to_configure_one(tmp_path, shop):
+    plan = write_plan(
+        tmp_path, shop, 'step home "Open the shop":\n    goto shop "/"\n\nstep think "Find the best keyboard"\n'
+    )
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    assert (
+        summary["failed_step"] == "think"
+        and "no model is configured" in summary["error"]
+        and "--model" in summary["error"]
+    )
+    assert summary["steps"] == {"home": "done", "think": "failed"}
+
+
+def test_killed_run_resumes_without_rerunning_finished_steps(tmp_path, shop):
+    body = (
+        'step home "Open the product":\n    goto shop "/product/2"\n\n'
+        'step add "Add it to the cart":\n    click button "Add to cart"\n\n'
+        'step pause "Take a long pause":\n    wait 20\n\n'
+        'step total "Read the cart total" -> number:\n    goto shop "/cart"\n    extract css ".total" as number\n\n'
+        'step report "Report":\n    answer total\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    runs = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planact", "exec", str(plan), "--runs", str(runs)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    log: list[dict] = []
+    while time.monotonic() < deadline:
+        folders = list(runs.glob("*/events.jsonl"))
+        log = events(str(folders[0].parent)) if folders else []
+        if any(e["event"] == "step_started" and e["step"] == "pause" for e in log):
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    record = str(folders[0].parent)
+    assert [e["step"] for e in log if e["event"] == "step_finished"] == ["home", "add"]
+    result = run(str(plan), "--resume", record)
+    summary = json.loads(result.output)
+    assert result.exit_code == 0, summary
+    assert summary["answer"] > 0  # the cart survived the kill: the session's cookies were restored
+    started = [e["step"] for e in events(record) if e["event"] == "step_started"]
+    assert started.count("home") == 1 and started.count("add") == 1 and started.count("pause") == 2
