@@ -180,3 +180,41 @@ def test_moves_inserts_and_removes_together():
     assert apply_patch(graph, diff_plans(old, new)) == []
     assert_same_as_rebuilt(graph, new)
     assert all(graph.nx.nodes[n] is nodes_before[n] for n in graph.nx if n in nodes_before)
+
+
+def messy_plan(rng: random.Random, ids: list[str], pool: list[str]) -> str:
+    """Plans a linter would complain about: inputs named like steps, `after` and reads of missing steps, loops."""
+    lines = ['plan "messy"'] + [f"input {name}: number" for name in pool if rng.random() < 0.1]
+    for name in ids:
+        clause = ""
+        if rng.random() < 0.3:
+            clause += " after " + ", ".join(rng.sample(pool, k=rng.randint(1, 2)))
+        if rng.random() < 0.2:
+            clause += f" for {rng.choice(pool)} in [1, 2]"
+        if rng.random() < 0.3:
+            clause += f" if {rng.choice(pool)} > 1"
+        reads = " ".join(f"{{{rng.choice(pool)}}}" for _ in range(rng.randint(0, 2)))
+        lines.append(f'step {name} "Do {reads}" -> number{clause}')
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32))
+def test_revision_chains_of_messy_plans_equal_rebuilt_graphs(seed):
+    rng = random.Random(seed)
+    pool = [f"s{i}" for i in range(10)]
+    ids = rng.sample(pool, k=rng.randint(0, 8))
+    plans = [parse(messy_plan(rng, ids, pool))]
+    graph = build_graph(plans[0])
+    for revision in range(1, 4):
+        ids = [n for n in mutate(rng, ids) if n.startswith("s")] + [n for n in pool if n not in ids][:1]
+        if rng.random() < 0.2:
+            rng.shuffle(ids)
+        plans.append(parse(messy_plan(rng, ids, pool)))
+        kept_nodes = {n: graph.nx.nodes[n] for n in graph.nx}
+        diff = diff_plans(plans[-2], plans[-1])
+        assert apply_patch(graph, diff, revision) == []
+        assert_same_as_rebuilt(graph, plans[-1])
+        kept = {e.step.id.name for e in diff.edits if type(e).__name__ == "Keep"}
+        assert all(graph.nx.nodes[n] is kept_nodes[n] for n in kept)
+    assert graph.revisions == plans

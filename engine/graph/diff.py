@@ -99,6 +99,7 @@ class PlanDiff:
     in-place patching: ``followers`` maps each kept step whose previous step
     changed to its new previous step; ``anchors`` maps each inserted or moved
     step to the nearest steps before and after it that keep their place.
+    ``changed`` holds the edits that are not :class:`Keep`, in order.
     """
 
     old: ast.Plan
@@ -107,20 +108,16 @@ class PlanDiff:
     items: tuple[ItemChange, ...] = ()
     followers: dict[str, str | None] = field(default_factory=dict)
     anchors: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    changed: tuple[Insert | Remove | Update, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # the edits that are not Keep, found once here so that patching never scans the plan
+        object.__setattr__(self, "changed", tuple(e for e in self.edits if not isinstance(e, Keep)))
 
     @staticmethod
     def moved(edit: Edit) -> bool:
         """True for an :class:`Update` whose step changed place."""
         return isinstance(edit, Update) and any(c.field == "position" for c in edit.changes)
-
-    @property
-    def changed(self) -> tuple[Insert | Remove | Update, ...]:
-        """The edits that are not :class:`Keep`, in order (computed once)."""
-        cached = self.__dict__.get("_changed")
-        if cached is None:
-            cached = tuple(e for e in self.edits if not isinstance(e, Keep))
-            object.__setattr__(self, "_changed", cached)
-        return cached
 
     @property
     def summary(self) -> tuple[int, int, int]:
