@@ -72,3 +72,16 @@ def test_renderings_are_deterministic_and_complete():
         "edges"
     ]
     assert data["nodes"][1]["output"] == "number"
+
+
+def test_renderings_quote_what_their_languages_need():
+    g = build_graph(parse('plan "q"\nstep end "Café \\"crème\\""\nstep b "B {end}"\n'))
+    assert '"end" [label="end: Café \\"crème\\"", style="rounded,dashed"];' in g.to_dot()
+    mermaid = g.to_mermaid()
+    assert 'end_["end: Café #quot;crème#quot;"]' in mermaid and "end_ --> b" in mermaid
+
+
+def test_mark_refuses_unknown_statuses():
+    g = build_graph(PLAN)
+    with pytest.raises(ValueError, match="unknown status 'finished'"):
+        g.mark("search", "finished")  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ written before it", ``data`` for reading another step's output).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import networkx as nx
 
@@ -18,7 +18,8 @@ from ..syntax import ast
 from . import render_graph
 
 Status = Literal["pending", "running", "done", "failed", "skipped"]
-FINISHED: frozenset[str] = frozenset({"done", "skipped"})
+STATUSES: tuple[str, ...] = get_args(Status)
+FINISHED: frozenset[str] = frozenset({"done", "skipped"})  # a step waiting on these may start
 
 
 class PlanGraph:
@@ -39,7 +40,7 @@ class PlanGraph:
         self.reads: dict[str, set[str]] = {}  # name -> steps that read it or name it in `after`
         self._read_by: dict[str, set[str]] = {}  # step -> the names it reads or names
         ids = {s.id.name for s in plan.steps} - {i.name.name for i in plan.inputs}
-        kept: list[ast.Step] = []
+        kept: list[tuple[ast.Step, list[ast.Ref]]] = []
         for index, step in enumerate(plan.steps):
             name = step.id.name
             if name in self.position:  # a repeated id (PA202): the first one wins
@@ -104,7 +105,9 @@ class PlanGraph:
         return self.nx.nodes[step_id]["status"]
 
     def mark(self, step_id: str, status: Status, result: object = None) -> None:
-        """Record a step's new status (and result)."""
+        """Record a step's new status (and result, when given)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
         node = self.nx.nodes[step_id]
         node["status"] = status
         if result is not None:

@@ -47,15 +47,20 @@ def to_json(graph: PlanGraph) -> dict[str, Any]:
 
 
 def to_dot(graph: PlanGraph) -> str:
-    """Graphviz: solid edges for `after`, dotted for sequence, dashed for data."""
+    """Graphviz dot: solid edges for `after`, dotted for sequence, dashed for data; ungrounded steps dashed."""
     lines = ["digraph plan {", "  rankdir=TB;", '  node [shape=box, style=rounded, fontname="Helvetica"];']
     for n in graph.ids():
         shape = ', style="rounded,dashed"' if not graph.step(n).grounded else ""
-        lines.append(f"  {json.dumps(n)} [label={json.dumps(_label(graph, n))}{shape}];")
+        lines.append(f"  {json.dumps(n)} [label={json.dumps(_label(graph, n), ensure_ascii=False)}{shape}];")
     for u, v, kind in _edges(graph):
         lines.append(f"  {json.dumps(u)} -> {json.dumps(v)} [style={_EDGE_STYLE[kind]}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(step_id: str) -> str:
+    """The step id as a Mermaid node id (``end`` is a Mermaid keyword, so it gets a trailing ``_``)."""
+    return f"{step_id}_" if step_id.lower() == "end" else step_id
 
 
 def to_mermaid(graph: PlanGraph) -> str:
@@ -63,7 +68,7 @@ def to_mermaid(graph: PlanGraph) -> str:
     lines = ["flowchart TD"]
     for n in graph.ids():
         text = _label(graph, n).replace('"', "#quot;")
-        lines.append(f'    {n}["{text}"]')
+        lines.append(f'    {_mermaid_id(n)}["{text}"]')
     for u, v, kind in _edges(graph):
-        lines.append(f"    {u} {'-.->' if kind == 'data' else '-->'} {v}")
+        lines.append(f"    {_mermaid_id(u)} {'-.->' if kind == 'data' else '-->'} {_mermaid_id(v)}")
     return "\n".join(lines) + "\n"
