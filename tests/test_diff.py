@@ -80,7 +80,7 @@ def test_grounding_a_step_is_an_actions_change():
     edit = only_update(
         diff_of(BASE.replace('step report "Report {price}"', 'step report "Report {price}":\n    answer price'))
     )
-    assert edit.changes == (FieldChange("actions", None, "1 actions"),)
+    assert edit.changes == (FieldChange("actions", None, "1 action"),)
     assert [(line.op, line.text) for line in edit.actions] == [("+", "answer price")]
 
 

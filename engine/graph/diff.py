@@ -168,11 +168,15 @@ def _step_changes(old: ast.Step, new: ast.Step) -> tuple[tuple[FieldChange, ...]
         changes.append(
             FieldChange(
                 "actions",
-                f"{len(old_actions)} actions" if old.actions is not None else None,
-                f"{len(new_actions)} actions" if new.actions is not None else None,
+                _count_actions(old_actions) if old.actions is not None else None,
+                _count_actions(new_actions) if new.actions is not None else None,
             )
         )
     return tuple(changes), lines
+
+
+def _count_actions(actions: list[str]) -> str:
+    return f"{len(actions)} action{'' if len(actions) == 1 else 's'}"
 
 
 def _action_lines(old: list[str], new: list[str]) -> tuple[ActionLine, ...]:
