@@ -263,12 +263,12 @@ class Analysis:
         def claim(ident: ast.Ident, what: str, space: dict[str, tuple[str, int]]) -> None:
             if ident.name in space:
                 kind, line = space[ident.name]
-                self.add(
-                    "PA202", ident.span, f"duplicate name `{ident.name}`: already defined as {kind} on line {line}"
-                )
+                where = f" on line {line}" if line else ""
+                self.add("PA202", ident.span, f"duplicate name `{ident.name}`: already defined as {kind}{where}")
             else:
                 space[ident.name] = (f"a {what}" if what[0] not in "aeiou" else f"an {what}", ident.span.line)
 
+        seen["page"] = ("the built-in `page` (page.url, page.title)", 0)
         sites: dict[str, tuple[str, int]] = {}
         for site in self.plan.sites:
             claim(site.name, "site", sites)
