@@ -259,8 +259,11 @@ def demo(ctx, plan_name, runs, as_json, browser, headed, timeout) -> None:
     with serve_demo() as server:
         plan = parse(text.replace("http://127.0.0.1:8765", server.url))
         options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
-        status = run_plan(str(path), plan, inputs={}, secrets={"password": "wonderland"}, options=options, runs=runs, resume=None, as_json=as_json)
+        status = run_plan(str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json)
     sys.exit(status)
+
+
+DEMO_SECRETS = {"password": "wonderland", "bob_password": "builder", "admin_password": "admin123"}  # the demo shop's users
 
 
 def _demo_plan(name: str) -> Path:
