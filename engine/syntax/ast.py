@@ -217,7 +217,7 @@ EXPR_NODES = (Ref, StringLit, NumberLit, BoolLit, ListLit, Compare, And, Or, Not
 
 ROLE_KINDS = (
     "button", "link", "textbox", "searchbox", "checkbox", "radio", "combobox", "listbox",
-    "option", "heading", "row", "cell", "table", "tab", "menuitem", "dialog", "img", "list",
+    "option", "heading", "row", "cell", "table", "tab", "menuitem", "dialog", "img", "list", "spinbutton",
     "listitem", "navigation", "region", "form", "article",
 )  # fmt: skip
 LOCATOR_KINDS = ("label", "placeholder", "text", "testid", "css", "ref")

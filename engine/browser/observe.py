@@ -1,0 +1,95 @@
+"""Observations for models: the page as compact accessibility-tree text with stable element references.
+
+Each element a model may act on (links, buttons, fields, options...) gets a
+reference ``eN`` stored on the element (``data-planact-ref``), so an action can
+target it as ``click ref "e12"``; references stay the same for the life of the
+element, so consecutive observations of a page agree.  Headings, list items,
+table cells and landmarks give structure; hidden elements are left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .targets import REF_ATTRIBUTE
+
+_WALK = """
+([attr, maxText]) => {
+  const INTERACTIVE = {a: 'link', button: 'button', select: 'combobox', textarea: 'textbox', option: 'option'};
+  const STRUCTURE = {h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', nav: 'navigation', main: 'main',
+    form: 'form', table: 'table', tr: 'row', th: 'columnheader', td: 'cell', ul: 'list', ol: 'list', li: 'listitem',
+    article: 'article', header: 'banner', footer: 'contentinfo', fieldset: 'group', p: 'paragraph', img: 'img', dialog: 'dialog'};
+  const INPUT_ROLES = {checkbox: 'checkbox', radio: 'radio', search: 'searchbox', number: 'spinbutton', submit: 'button', button: 'button'};
+  let next = Number(document.documentElement.getAttribute('data-planact-next') || 1);
+  const clip = s => { s = (s || '').replace(/\\s+/g, ' ').trim(); return s.length > maxText ? s.slice(0, maxText - 1) + '…' : s; };
+  const hidden = el => { const st = getComputedStyle(el); return st.display === 'none' || st.visibility === 'hidden' || el.hidden || (el.type === 'hidden'); };
+  const roleOf = el => {
+    const explicit = el.getAttribute('role'); if (explicit) return explicit;
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'input') return INPUT_ROLES[el.type] || 'textbox';
+    if (tag === 'a' && !el.hasAttribute('href')) return null;
+    return INTERACTIVE[tag] || STRUCTURE[tag] || null;
+  };
+  const nameOf = (el, role) => {
+    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+    if (el.labels && el.labels.length) { const l = el.labels[0].cloneNode(true); l.querySelectorAll('input,select,textarea').forEach(x => x.remove()); return l.innerText; }
+    if (role === 'img') return el.alt || '';
+    if (['textbox', 'searchbox', 'spinbutton', 'combobox'].includes(role)) return el.getAttribute('placeholder') || '';
+    if (['list', 'table', 'form', 'navigation', 'main', 'banner', 'contentinfo', 'group', 'row'].includes(role)) return '';
+    if ((role === 'listitem' || role === 'cell') && el.querySelector('a,button,input,select,textarea')) return '';
+    return el.innerText || el.value || '';
+  };
+  const actionable = new Set(['link', 'button', 'textbox', 'searchbox', 'spinbutton', 'checkbox', 'radio', 'combobox', 'option', 'menuitem', 'tab']);
+  const lines = [];
+  const walk = (el, depth) => {
+    if (el.nodeType !== 1 || hidden(el)) return;
+    const role = roleOf(el);
+    let shown = depth;
+    if (role) {
+      let line = '  '.repeat(depth) + '- ' + role;
+      const name = clip(nameOf(el, role));
+      if (name) line += ' "' + name.replace(/"/g, "'") + '"';
+      if (role === 'heading') line += ' [level=' + el.tagName[1] + ']';
+      if (['textbox', 'searchbox', 'spinbutton'].includes(role) && el.value) line += ' value="' + clip(el.value) + '"';
+      if (role === 'combobox' && el.selectedOptions && el.selectedOptions[0]) line += ' value="' + clip(el.selectedOptions[0].text) + '"';
+      if ((role === 'checkbox' || role === 'radio') && el.checked) line += ' [checked]';
+      if (el.disabled) line += ' [disabled]';
+      if (actionable.has(role)) {
+        let ref = el.getAttribute(attr);
+        if (!ref) { ref = 'e' + next++; el.setAttribute(attr, ref); }
+        line += ' [ref=' + ref + ']';
+      }
+      lines.push(line);
+      shown = depth + 1;
+      if (['link', 'button', 'heading', 'option', 'paragraph', 'columnheader'].includes(role) || ((role === 'listitem' || role === 'cell') && !el.querySelector('a,button,input,select,textarea'))) return;
+      if (role === 'combobox') { for (const o of el.options) lines.push('  '.repeat(shown) + '- option "' + clip(o.text) + '"' + (o.selected ? ' [selected]' : '')); return; }
+    } else if (el.childNodes.length && ['div', 'span', 'section', 'strong', 'em', 'b', 'i', 'legend'].includes(el.tagName.toLowerCase())) {
+      const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');
+      if (clip(own)) lines.push('  '.repeat(depth) + '- text "' + clip(own).replace(/"/g, "'") + '"');
+    }
+    for (const child of el.children) walk(child, shown);
+  };
+  walk(document.body, 0);
+  document.documentElement.setAttribute('data-planact-next', String(next));
+  return lines.join('\\n');
+}
+"""
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What a model sees of a page: its URL, title and accessibility-tree text."""
+
+    url: str
+    title: str
+    tree: str
+
+    def text(self) -> str:
+        return f"URL: {self.url}\nTitle: {self.title}\n{self.tree}"
+
+
+async def observe(page: Any, max_text: int = 80) -> Observation:
+    """The current page as an :class:`Observation` (assigns ``eN`` references as a side effect)."""
+    tree = await page.evaluate(_WALK, [REF_ATTRIBUTE, max_text])
+    return Observation(page.url, await page.title(), tree)

@@ -1,0 +1,38 @@
+"""Observations: accessibility-tree text with references that actions can target."""
+
+import asyncio
+import re
+
+import pytest
+from test_exec_e2e import HAVE_BROWSER
+
+from planact import parse
+from planact.browser.actions import perform
+from planact.browser.observe import observe
+from planact.browser.session import BrowserSession, SessionOptions, origin_of
+from planact.demo.server import serve_demo
+
+pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+
+
+def test_observation_refs_are_stable_and_targetable():
+    async def scenario(base: str) -> tuple[str, str, str]:
+        session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(base)})))
+        await session.start()
+        try:
+            await session.page.goto(base + "/search?q=mouse")
+            first, second = await observe(session.page), await observe(session.page)
+            assert first == second  # the same page observed twice reads the same
+            ref = re.search(r'link "Globex Gaming Mouse" \[ref=(e\d+)\]', first.tree).group(1)
+            action = parse(f'plan "x"\nstep s "Open it":\n    click ref "{ref}"\n').steps[0].actions[0]
+            await perform(session, action, {}, {})
+            after = await observe(session.page)
+            return first.text(), after.url, after.tree
+        finally:
+            await session.close()
+
+    with serve_demo() as server:
+        text, url, tree = asyncio.run(scenario(server.url))
+    assert text.startswith(f"URL: {server.url}/search?q=mouse\nTitle: Search · Demo Shop\n")
+    assert '- searchbox "Search" value="mouse" [ref=' in text and '- combobox "Sort by" value="Relevance" [ref=' in text
+    assert url == f"{server.url}/product/2" and '- heading "Globex Gaming Mouse" [level=1]' in tree
