@@ -59,7 +59,7 @@ def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):
     assert clicks and clicks[0]["target"]["role"] == "button" and len(clicks[0]["target"]["fingerprint"]) == 12
     finished = [e["step"] for e in log if e["event"] == "step_finished"]
     assert finished == ["home", "signin", "search", "sort", "name", "price", "open", "add", "total", "report"]
-    assert {p.stem for p in (record / "screenshots").glob("*.png")} == set(finished)
+    assert {p.stem for p in (record / "screenshots").glob("*.jpg")} == set(finished)
     assert (record / "trace.zip").stat().st_size > 0 and (record / "plan.r0.pa").exists()
     for path in record.rglob("*"):
         if path.is_file():

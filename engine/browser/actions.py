@@ -49,6 +49,13 @@ def _masked(value: Any) -> Any:
     return value
 
 
+def _reads_page(action: ast.Action) -> bool:
+    """Does the action read the built-in ``page`` (so its title must be fetched first)?"""
+    from ..check.deps import action_refs
+
+    return any(ref.name == "page" for ref in action_refs(action))
+
+
 def _typed_text(value: Any) -> str:
     return value.reveal() if isinstance(value, Secret) else show(value)
 
@@ -59,7 +66,7 @@ async def perform(
     """Run ``action``; raises :class:`ActionFailed` with a clear message when it cannot be done."""
     start = time.perf_counter()
     page = session.page
-    scope = {**variables, "page": {"url": page.url, "title": await page.title()}}
+    scope = {**variables, "page": {"url": page.url, "title": await page.title()}} if _reads_page(action) else variables
     result = ActionResult(format_action(action))
     timeout = session.options.timeout_ms
     try:

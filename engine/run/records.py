@@ -5,7 +5,7 @@ Layout of ``runs/<timestamp>-<id>/``::
     events.jsonl     one JSON object per line, appended and flushed as things happen
     plan.r0.pa       the plan as it ran (later revisions: plan.r1.pa, ...)
     inputs.json      the inputs (secrets are not stored: a resumed run asks again)
-    screenshots/     one PNG after each step
+    screenshots/     one JPEG after each step
     trace.zip        the Playwright trace
 
 Secrets never reach a record: values are masked before they are written.
@@ -82,4 +82,4 @@ class RunRecord:
 
     def screenshot_path(self, step_id: str, iteration: int | None = None) -> Path:
         suffix = f"-{iteration}" if iteration is not None else ""
-        return self.path / "screenshots" / f"{step_id}{suffix}.png"
+        return self.path / "screenshots" / f"{step_id}{suffix}.jpg"
