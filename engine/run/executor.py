@@ -161,7 +161,7 @@ class Executor:
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
         page = self.session.page
         try:
-            await page.screenshot(path=str(self.record.screenshot_path(step_id)), type="jpeg", quality=70)
+            await page.screenshot(path=str(self.record.screenshot_path(step_id)), type="jpeg", quality=70, timeout=30_000)
         except Exception as err:  # a screenshot is a nicety, never a failure
             self.emit("warning", step=step_id, message=f"no screenshot: {err}")
         state_file.write_text(json.dumps(await self.session.context.storage_state()), encoding="utf-8")
