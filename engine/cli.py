@@ -162,9 +162,19 @@ def fmt(files: tuple[str, ...], check: bool, color: bool | None) -> None:
 
 
 _BROWSER_OPTIONS = [
-    click.option("--browser", metavar="PATH", help="Chromium executable (default: $PLANACT_BROWSER, Playwright's Chromium, then a system Chromium)."),
+    click.option(
+        "--browser",
+        metavar="PATH",
+        help="Chromium executable (default: $PLANACT_BROWSER, Playwright's Chromium, then a system Chromium).",
+    ),
     click.option("--headed", is_flag=True, help="Show the browser window (needs a display)."),
-    click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for an element before a step fails."),
+    click.option(
+        "--timeout",
+        type=float,
+        default=5.0,
+        show_default=True,
+        help="Seconds to wait for an element before a step fails.",
+    ),
 ]
 
 
@@ -176,13 +186,31 @@ def _browser_options(f):
 
 @main.command("exec")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--input", "-i", "inputs", multiple=True, metavar="NAME=VALUE", help="Give an input (JSON for lists and records). Repeatable.")
-@click.option("--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="Give a secret input (or set PLANACT_SECRET_NAME). Never logged.")
+@click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Give an input (JSON for lists and records). Repeatable.",
+)
+@click.option(
+    "--secret",
+    "secrets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Give a secret input (or set PLANACT_SECRET_NAME). Never logged.",
+)
 @click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
 @click.option("--resume", metavar="RUN", help="Continue a run that stopped midway, from its record folder.")
+@click.option(
+    "--check-drift",
+    metavar="RUN",
+    help="Fail a step whose target resolves to another element than in this recorded run.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
 @_browser_options
-def exec_(plan_file: str, inputs, secrets, runs, resume, as_json, browser, headed, timeout) -> None:
+def exec_(plan_file: str, inputs, secrets, runs, resume, check_drift, as_json, browser, headed, timeout) -> None:
     """Run a plan in a real (headless) Chromium.
 
     Steps run in dependency order; each action is logged with what its target
@@ -203,12 +231,28 @@ def exec_(plan_file: str, inputs, secrets, runs, resume, as_json, browser, heade
 
     source = read_plan_file(plan_file)
     if source.plan is not None:
-        source.diagnostics = [d.located(plan_file) for d in check_plan(source.plan, source=source.text, path=plan_file) if d.severity == "error"]
+        source.diagnostics = [
+            d.located(plan_file)
+            for d in check_plan(source.plan, source=source.text, path=plan_file)
+            if d.severity == "error"
+        ]
     if source.diagnostics:
         _print_diagnostics(source, _color(None, sys.stderr), err=True)
         sys.exit(2)
     options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
-    sys.exit(run_plan(plan_file, source.plan, inputs=_pairs_or_usage(inputs), secrets=_pairs_or_usage(secrets), options=options, runs=runs, resume=resume, as_json=as_json))
+    sys.exit(
+        run_plan(
+            plan_file,
+            source.plan,
+            inputs=_pairs_or_usage(inputs),
+            secrets=_pairs_or_usage(secrets),
+            options=options,
+            runs=runs,
+            resume=resume,
+            as_json=as_json,
+            check_drift=check_drift,
+        )
+    )
 
 
 @main.command("setup-browser")
@@ -236,7 +280,9 @@ def _pairs_or_usage(values):
 
 
 @main.group(invoke_without_command=True)
-@click.option("--plan", "plan_name", default="01-cheapest-mouse", show_default=True, help="Which plan of plans/demo to run.")
+@click.option(
+    "--plan", "plan_name", default="01-cheapest-mouse", show_default=True, help="Which plan of plans/demo to run."
+)
 @click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
 @_browser_options
@@ -259,11 +305,17 @@ def demo(ctx, plan_name, runs, as_json, browser, headed, timeout) -> None:
     with serve_demo() as server:
         plan = parse(text.replace("http://127.0.0.1:8765", server.url))
         options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
-        status = run_plan(str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json)
+        status = run_plan(
+            str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json
+        )
     sys.exit(status)
 
 
-DEMO_SECRETS = {"password": "wonderland", "bob_password": "builder", "admin_password": "admin123"}  # the demo shop's users
+DEMO_SECRETS = {
+    "password": "wonderland",
+    "bob_password": "builder",
+    "admin_password": "admin123",
+}  # the demo shop's users
 
 
 def _demo_plan(name: str) -> Path:

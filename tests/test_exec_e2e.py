@@ -141,3 +141,25 @@ def test_killed_run_resumes_without_rerunning_finished_steps(tmp_path, shop):
     assert summary["answer"] > 0  # the cart survived the kill: the session's cookies were restored
     started = [e["step"] for e in events(record) if e["event"] == "step_started"]
     assert started.count("home") == 1 and started.count("add") == 1 and started.count("pause") == 2
+
+
+def test_replay_names_the_step_whose_target_drifted(tmp_path, shop):
+    body = (
+        'input order: text = "price_asc"\n\n'
+        'step search "List mice in some order":\n    goto shop "/search?q=mouse&sort={order}"\n\n'
+        'step open "Open the first result":\n    click link first within css ".result"\n\n'
+        'step title "Read the title" -> text:\n    extract heading first\n\n'
+        'step report "Report":\n    answer title\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    first = json.loads(run(str(plan), "--runs", str(tmp_path / "a")).output)
+    assert first["status"] == "succeeded"
+    same = json.loads(run(str(plan), "--runs", str(tmp_path / "b"), "--check-drift", first["record"]).output)
+    assert same["status"] == "succeeded" and same["answer"] == first["answer"]
+    drifted = json.loads(
+        run(str(plan), "-i", "order=price_desc", "--runs", str(tmp_path / "c"), "--check-drift", first["record"]).output
+    )
+    assert drifted["status"] == "failed" and drifted["failed_step"] == "open"
+    assert (
+        "the page drifted" in drifted["error"] and f'link "{first["answer"]}" in the recorded run' in drifted["error"]
+    )

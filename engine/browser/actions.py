@@ -13,7 +13,7 @@ from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpola
 from ..syntax import ast
 from ..syntax.format import format_action
 from .session import BrowserSession, origin_of
-from .targets import Resolved, TargetError, locator_for, resolve
+from .targets import EXPECTED, Resolved, TargetError, locator_for, resolve
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -61,14 +61,23 @@ def _typed_text(value: Any) -> str:
 
 
 async def perform(
-    session: BrowserSession, action: ast.Action, variables: Mapping[str, Any], sites: Mapping[str, str]
+    session: BrowserSession,
+    action: ast.Action,
+    variables: Mapping[str, Any],
+    sites: Mapping[str, str],
+    expected: dict[str, Any] | None = None,
 ) -> ActionResult:
-    """Run ``action``; raises :class:`ActionFailed` with a clear message when it cannot be done."""
+    """Run ``action``; raises :class:`ActionFailed` with a clear message when it cannot be done.
+
+    ``expected`` is what the action's target resolved to in a recorded run (role, name, tag):
+    if the page now resolves it to something else, the action fails instead of acting.
+    """
     start = time.perf_counter()
     page = session.page
     scope = {**variables, "page": {"url": page.url, "title": await page.title()}} if _reads_page(action) else variables
     result = ActionResult(format_action(action))
     timeout = session.options.timeout_ms
+    token = EXPECTED.set(expected)
     try:
         result.target, result.value = await _dispatch(session, action, scope, sites, timeout)
     except (TargetError, EvaluationError) as err:
@@ -78,6 +87,8 @@ async def perform(
     except Exception as err:  # Playwright errors: timeouts, detached elements, closed pages
         message = " ".join(str(err).split("Call log:")[0].split())[:240]
         raise ActionFailed(f"`{result.text}`: {message}") from None
+    finally:
+        EXPECTED.reset(token)
     result.url = session.page.url if session.tabs else ""
     result.ms = (time.perf_counter() - start) * 1000
     return result

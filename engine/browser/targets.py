@@ -9,6 +9,7 @@ search.  Every resolution is bounded by a timeout and returns a
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
 from collections.abc import Mapping
@@ -20,6 +21,9 @@ from ..syntax import ast
 from ..syntax.format import format_target
 
 REF_ATTRIBUTE = "data-planact-ref"
+
+
+EXPECTED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("planact_expected_target", default=None)
 
 
 class TargetError(Exception):
@@ -97,7 +101,17 @@ async def resolve(
         loc = _pick(loc, target)
         if target.pick == "nth" and await locator_for(page, target, variables).count() <= (target.index or 0):
             raise TargetError(f"no element matches `{described}`: fewer than {(target.index or 0) + 1} matches")
-    return loc, await fingerprint(loc)
+    resolved = await fingerprint(loc)
+    expected = EXPECTED.get()
+    if expected is not None and (expected.get("role"), expected.get("name"), expected.get("tag")) != (
+        resolved.role,
+        resolved.name,
+        resolved.tag,
+    ):
+        was = f'{expected.get("role") or expected.get("tag")} "{expected.get("name")}"'
+        now = f'{resolved.role or resolved.tag} "{resolved.name}"'
+        raise TargetError(f"the page drifted: `{described}` now resolves to {now}, but to {was} in the recorded run")
+    return loc, resolved
 
 
 async def fingerprint(loc: Any) -> Resolved:

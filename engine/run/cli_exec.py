@@ -60,6 +60,7 @@ def run_plan(
     runs: str,
     resume: str | None,
     as_json: bool,
+    check_drift: str | None = None,
 ) -> int:
     """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
     secrets = {
@@ -90,6 +91,12 @@ def run_plan(
             f"{'Resuming' if resume else 'Running'} {path}: {plan.title.text}  (record: {record.path})", err=True
         )
     executor = Executor(plan, values, record, options, base=str(Path(path).parent), hooks=[Progress(not as_json)])
+    if check_drift:
+        reference = RunRecord(Path(check_drift))
+        if not reference.events_path.exists():
+            click.echo(f"error: {check_drift} is not a run folder (no events.jsonl)", err=True)
+            return 2
+        executor.expect_run(reference)
     try:
         result: RunResult = asyncio.run(executor.run(resume=bool(resume)))
     except BrowserNotFound as err:

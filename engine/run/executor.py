@@ -85,6 +85,14 @@ class Executor:
                     self.procedures.setdefault(d.name.name, d)
         self.hooks = hooks or []
         self.session = BrowserSession(options)
+        self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
+        self._done_actions: dict[str, int] = {}
+
+    def expect_run(self, record: RunRecord) -> None:
+        """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
+        for event in record.events():
+            if event["event"] == "action":
+                self.expected.setdefault(event["step"], []).append(event.get("target"))
 
     def emit(self, kind: str, **fields: Any) -> None:
         event = self.record.write(kind, **fields)
@@ -161,7 +169,9 @@ class Executor:
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
         page = self.session.page
         try:
-            await page.screenshot(path=str(self.record.screenshot_path(step_id)), type="jpeg", quality=70, timeout=30_000)
+            await page.screenshot(
+                path=str(self.record.screenshot_path(step_id)), type="jpeg", quality=70, timeout=30_000
+            )
         except Exception as err:  # a screenshot is a nicety, never a failure
             self.emit("warning", step=step_id, message=f"no screenshot: {err}")
         state_file.write_text(json.dumps(await self.session.context.storage_state()), encoding="utf-8")
@@ -241,7 +251,12 @@ class Executor:
         actions, scope = self._actions_of(step, scope)
         value, answer = None, _NO_ANSWER
         for action in actions:
-            done = await perform(self.session, action, scope, self.sites)
+            index = self._done_actions.get(step.id.name, 0)
+            self._done_actions[step.id.name] = index + 1
+            recorded = self.expected.get(step.id.name, [])
+            done = await perform(
+                self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
+            )
             self.emit("action", step=step.id.name, **done.event())
             if isinstance(action, ast.Extract):
                 value = done.value
