@@ -204,13 +204,22 @@ def _browser_options(f):
 @click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
 @click.option("--resume", metavar="RUN", help="Continue a run that stopped midway, from its record folder.")
 @click.option(
+    "--parallel",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help="Run up to N independent ready steps at once, each in a page of its own.",
+)
+@click.option(
     "--check-drift",
     metavar="RUN",
     help="Fail a step whose target resolves to another element than in this recorded run.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
 @_browser_options
-def exec_(plan_file: str, inputs, secrets, runs, resume, check_drift, as_json, browser, headed, timeout) -> None:
+def exec_(
+    plan_file: str, inputs, secrets, runs, resume, parallel, check_drift, as_json, browser, headed, timeout
+) -> None:
     """Run a plan in a real (headless) Chromium.
 
     Steps run in dependency order; each action is logged with what its target
@@ -251,6 +260,7 @@ def exec_(plan_file: str, inputs, secrets, runs, resume, check_drift, as_json, b
             resume=resume,
             as_json=as_json,
             check_drift=check_drift,
+            parallel=parallel,
         )
     )
 

@@ -59,7 +59,8 @@ def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):
     assert clicks and clicks[0]["target"]["role"] == "button" and len(clicks[0]["target"]["fingerprint"]) == 12
     finished = [e["step"] for e in log if e["event"] == "step_finished"]
     assert finished == ["home", "signin", "search", "sort", "name", "price", "open", "add", "total", "report"]
-    assert {p.stem for p in (record / "screenshots").glob("*.jpg")} == set(finished)
+    shots = {p.stem for p in (record / "screenshots").glob("*.jpg")}
+    assert shots == set(finished), [e for e in log if e["event"] == "warning"]
     assert (record / "trace.zip").stat().st_size > 0 and (record / "plan.r0.pa").exists()
     for path in record.rglob("*"):
         if path.is_file():
@@ -163,3 +164,18 @@ def test_replay_names_the_step_whose_target_drifted(tmp_path, shop):
     assert (
         "the page drifted" in drifted["error"] and f'link "{first["answer"]}" in the recorded run' in drifted["error"]
     )
+
+
+def test_independent_steps_run_concurrently_in_pages_of_their_own(tmp_path, shop):
+    body = (
+        'step home "Open the shop":\n    goto shop "/"\n\n'
+        'step keyboards "Cheapest keyboard" -> number after home:\n    goto shop "/search?category=Keyboards&sort=price_asc"\n    wait 1\n    extract css ".price" first as number\n\n'
+        'step chairs "Cheapest chair" -> number after home:\n    goto shop "/search?category=Chairs&sort=price_asc"\n    wait 1\n    extract css ".price" first as number\n\n'
+        'step report "Report" after keyboards, chairs:\n    answer "{keyboards} {chairs}"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--parallel", "2", "--runs", str(tmp_path)).output)
+    assert summary["status"] == "succeeded" and summary["answer"] == "35.37 96.99"
+    log = [(e["event"], e.get("step")) for e in events(summary["record"])]
+    # both branches started before either finished: they ran at the same time
+    assert log.index(("step_started", "chairs")) < log.index(("step_finished", "keyboards"))

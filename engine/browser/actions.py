@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,6 +95,27 @@ async def perform(
     return result
 
 
+@contextlib.asynccontextmanager
+async def _maybe_navigation(page: Any, timeout: float, window_ms: float = 400) -> Any:
+    """Run the block; if it starts a navigation within ``window_ms``, wait until the new page has loaded."""
+    navigated = asyncio.Event()
+
+    def on_frame(frame: Any) -> None:
+        if frame == page.main_frame:
+            navigated.set()
+
+    page.on("framenavigated", on_frame)
+    try:
+        yield
+        try:
+            await asyncio.wait_for(navigated.wait(), window_ms / 1000)
+        except TimeoutError:
+            return
+        await page.wait_for_load_state("load", timeout=timeout)
+    finally:
+        page.remove_listener("framenavigated", on_frame)
+
+
 async def _navigate(session: BrowserSession, page: Any, url: str) -> None:
     origin = origin_of(url)
     if origin is None or origin not in session.options.allowed_origins:
@@ -135,11 +157,12 @@ async def _dispatch(
             if isinstance(action, ast.Fill):
                 await loc.fill(text, timeout=timeout)
             else:
-                try:
-                    await loc.select_option(label=text, timeout=timeout)
-                except Exception:
-                    await loc.select_option(value=text, timeout=timeout)
-                await page.wait_for_load_state("load")
+                # a select may submit its form from script (onchange): give such a navigation time to start
+                async with _maybe_navigation(page, timeout):
+                    try:
+                        await loc.select_option(label=text, timeout=timeout)
+                    except Exception:
+                        await loc.select_option(value=text, timeout=timeout)
             return resolved, None
         case ast.Press(key=key, target=target):
             name = interpolate(key, scope)

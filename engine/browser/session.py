@@ -6,11 +6,14 @@ plan does not declare is blocked before any byte is fetched, and recorded.
 
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .launch import BrowserChoice, find_browser
+
+LANE: contextvars.ContextVar[Any] = contextvars.ContextVar("planact_lane_page", default=None)
 
 
 def origin_of(url: str) -> str | None:
@@ -42,6 +45,7 @@ class BrowserSession:
     blocked: list[str] = field(default_factory=list)
     tabs: list[Any] = field(default_factory=list)
     current: int = 0
+    _opening_lanes: int = 0
     _playwright: Any = None
     _browser: Any = None
     context: Any = None
@@ -64,7 +68,20 @@ class BrowserSession:
         await self.context.new_page()
         return self
 
+    async def open_lane(self) -> Any:
+        """A page of its own for a step that runs beside others (not a tab of the plan), at the current URL."""
+        self._opening_lanes += 1
+        try:
+            lane = await self.context.new_page()
+        finally:
+            self._opening_lanes -= 1
+        if self.page.url.startswith("http"):
+            await lane.goto(self.page.url)
+        return lane
+
     def _on_page(self, page: Any) -> None:
+        if self._opening_lanes:
+            return
         if page not in self.tabs:
             self.tabs.append(page)
             self.current = len(self.tabs) - 1
@@ -97,7 +114,9 @@ class BrowserSession:
 
     @property
     def page(self) -> Any:
-        return self.tabs[self.current]
+        """The page actions act on: the step's own lane when steps run in parallel, else the current tab."""
+        lane = LANE.get()
+        return lane if lane is not None else self.tabs[self.current]
 
     async def close(self) -> None:
         try:

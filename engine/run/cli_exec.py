@@ -61,6 +61,7 @@ def run_plan(
     resume: str | None,
     as_json: bool,
     check_drift: str | None = None,
+    parallel: int = 1,
 ) -> int:
     """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
     secrets = {
@@ -90,7 +91,9 @@ def run_plan(
         click.echo(
             f"{'Resuming' if resume else 'Running'} {path}: {plan.title.text}  (record: {record.path})", err=True
         )
-    executor = Executor(plan, values, record, options, base=str(Path(path).parent), hooks=[Progress(not as_json)])
+    executor = Executor(
+        plan, values, record, options, base=str(Path(path).parent), hooks=[Progress(not as_json)], parallel=parallel
+    )
     if check_drift:
         reference = RunRecord(Path(check_drift))
         if not reference.events_path.exists():

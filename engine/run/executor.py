@@ -12,6 +12,7 @@ step that finished.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..browser.actions import ActionFailed, perform
-from ..browser.session import BrowserSession, SessionOptions, origin_of
+from ..browser.session import LANE, BrowserSession, SessionOptions, origin_of
 from ..check.modules import load_module
 from ..graph import build_graph
 from ..syntax import ast
@@ -68,6 +69,7 @@ class Executor:
         *,
         base: str | None = None,
         hooks: list[Hook] | None = None,
+        parallel: int = 1,
     ) -> None:
         self.plan = plan
         self.record = record
@@ -84,6 +86,7 @@ class Executor:
                 for d in module.plan.defines:
                     self.procedures.setdefault(d.name.name, d)
         self.hooks = hooks or []
+        self.parallel = max(1, parallel)
         self.session = BrowserSession(options)
         self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
         self._done_actions: dict[str, int] = {}
@@ -134,12 +137,10 @@ class Executor:
                 if last.get("url"):
                     await self.session.page.goto(last["url"])
             while True:
-                ready = self.graph.ready()
-                if not ready:
+                batch = self.graph.ready()[: self.parallel]
+                if not batch:
                     break
-                step_id = ready[0]
-                answer = await self._run_step(step_id, result)
-                await self._checkpoint(step_id, state_file)
+                answer = await self._run_batch(batch, result, state_file)
                 if answer is not _NO_ANSWER:
                     result.answer = answer
                     self._skip_rest(result)
@@ -160,6 +161,32 @@ class Executor:
             result.seconds = time.perf_counter() - started
         return result
 
+    async def _run_batch(self, batch: list[str], result: RunResult, state_file: Any) -> Any:
+        """Run ready steps: one on the current page, or several at once, each on a page of its own."""
+        if len(batch) == 1:
+            answer = await self._run_step(batch[0], result)
+            await self._checkpoint(batch[0], state_file)
+            return answer
+        lanes = [None] + [await self.session.open_lane() for _ in batch[1:]]
+
+        async def in_lane(step_id: str, lane: Any) -> Any:
+            LANE.set(lane)
+            answer = await self._run_step(step_id, result)
+            await self._checkpoint(step_id, state_file)
+            return answer
+
+        try:
+            outcomes = await asyncio.gather(
+                *(in_lane(s, lane) for s, lane in zip(batch, lanes, strict=True)), return_exceptions=True
+            )
+        finally:
+            for lane in lanes[1:]:
+                await lane.close()
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return next((o for o in outcomes if o is not _NO_ANSWER), _NO_ANSWER)
+
     def _skip_rest(self, result: RunResult) -> None:
         for n in self.graph.ids():
             if self.graph.status(n) == "pending":
@@ -168,12 +195,15 @@ class Executor:
 
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
         page = self.session.page
-        try:
-            await page.screenshot(
-                path=str(self.record.screenshot_path(step_id)), type="jpeg", quality=70, timeout=30_000
-            )
-        except Exception as err:  # a screenshot is a nicety, never a failure
-            self.emit("warning", step=step_id, message=f"no screenshot: {err}")
+        path = str(self.record.screenshot_path(step_id))
+        for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
+            try:
+                await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
+                await page.screenshot(path=path, type="jpeg", quality=70, timeout=10_000)
+                break
+            except Exception as err:  # a screenshot is a nicety, never a failure
+                if attempt == 2:
+                    self.emit("warning", step=step_id, message=f"no screenshot: {err}")
         state_file.write_text(json.dumps(await self.session.context.storage_state()), encoding="utf-8")
 
     async def _run_step(self, step_id: str, result: RunResult) -> Any:
