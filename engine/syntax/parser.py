@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import gc
 import re
 import threading
 from functools import lru_cache
@@ -691,6 +692,8 @@ def parse(text: str) -> ast.Plan:
     if not source.endswith("\n"):
         source += "\n"
     _state.depths = {}
+    collecting = gc.isenabled()
+    gc.disable()  # the tree holds no reference cycles: collections while building it are wasted work
     try:
         plan = lark_parser().parse(source)
     except UnexpectedInput as err:
@@ -711,6 +714,8 @@ def parse(text: str) -> ast.Plan:
         raise PlanError([err.diagnostic]) from None
     finally:
         _state.depths = {}
+        if collecting:
+            gc.enable()
     return _attach_comments(plan, comments_in(source))
 
 

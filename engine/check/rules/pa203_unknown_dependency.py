@@ -21,11 +21,11 @@ class UnknownDependency(Rule):
     name = "unknown-dependency"
 
     def check(self, analysis) -> Iterator[Diagnostic]:
-        ids = [s.id.name for s in analysis.plan.steps]
+        ids = {s.id.name for s in analysis.plan.steps}
         for step in analysis.plan.steps:
             for ident in step.after:
                 if ident.name not in ids:
-                    close = difflib.get_close_matches(ident.name, ids, n=1)
+                    close = difflib.get_close_matches(ident.name, sorted(ids), n=1)
                     yield Diagnostic(
                         code=self.code,
                         message=f"`after` names unknown step `{ident.name}`",
