@@ -28,14 +28,27 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 
 
 class Progress:
-    """One line per step on the terminal (or nothing, with --json)."""
+    """One line per step as it ends (or nothing, with --json), and a summary table at the end."""
 
     MARKS = {"step_finished": "✓", "step_skipped": "–", "step_failed": "✗"}
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
+        self.rows: dict[str, list[str]] = {}
 
     def __call__(self, kind: str, event: dict[str, Any]) -> None:
+        if kind in self.MARKS:
+            output = event.get("output")
+            shown = (
+                json.dumps(output, ensure_ascii=False)[:60]
+                if output is not None
+                else event.get("reason") or event.get("error", "")[:60]
+            )
+            self.rows[event["step"]] = [
+                kind.removeprefix("step_"),
+                f"{event['ms'] / 1000:.1f}" if "ms" in event else "",
+                shown,
+            ]
         if not self.enabled:
             return
         if kind in self.MARKS:
@@ -48,6 +61,19 @@ class Progress:
                 detail = f" ({event.get('reason')})"
             ms = f" [{event['ms'] / 1000:.1f} s]" if "ms" in event else ""
             click.echo(f"  {self.MARKS[kind]} {event['step']}{ms}{detail}", err=True)
+
+    def table(self, steps: dict[str, str]) -> None:
+        """The summary: one row per step with its status, time and output (or why it was skipped or failed)."""
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="steps", title_justify="left", show_edge=False)
+        for column in ("step", "status", "seconds", "output / reason"):
+            table.add_column(column, justify="right" if column == "seconds" else "left")
+        for step, status in steps.items():
+            _, seconds, shown = self.rows.get(step, [status, "", ""])
+            table.add_row(step, status, seconds, shown)
+        Console(stderr=True).print(table)
 
 
 def run_plan(
@@ -91,9 +117,8 @@ def run_plan(
         click.echo(
             f"{'Resuming' if resume else 'Running'} {path}: {plan.title.text}  (record: {record.path})", err=True
         )
-    executor = Executor(
-        plan, values, record, options, base=str(Path(path).parent), hooks=[Progress(not as_json)], parallel=parallel
-    )
+    progress = Progress(not as_json)
+    executor = Executor(plan, values, record, options, base=str(Path(path).parent), hooks=[progress], parallel=parallel)
     if check_drift:
         reference = RunRecord(Path(check_drift))
         if not reference.events_path.exists():
@@ -112,6 +137,7 @@ def run_plan(
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     else:
+        progress.table(result.steps)
         done = sum(s == "done" for s in result.steps.values())
         skipped = sum(s == "skipped" for s in result.steps.values())
         click.echo(f"{result.status}: {done} steps done, {skipped} skipped, in {result.seconds:.1f} s", err=True)
