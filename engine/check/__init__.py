@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 from ..syntax import ast
+from ..syntax.comments import comments_in
 from ..syntax.diagnostics import Diagnostic, PlanError
-from ..syntax.parser import comments_in, parse
+from ..syntax.parser import parse
 from .analysis import Analysis
 from .rule import Rule, all_rules
 

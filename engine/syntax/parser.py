@@ -11,8 +11,6 @@ the line-level node they precede (or end) so the formatter can print them.
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import gc
 import re
 import threading
@@ -20,11 +18,13 @@ from functools import lru_cache
 from importlib import resources
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 from lark.indenter import DedentError, Indenter
 
 from . import ast
+from .comments import attach_comments, comments_in
 from .diagnostics import Diagnostic, PlanError
+from .errors import dedent_line, syntax_diagnostic
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
 MAX_TREE_DEPTH = 100
@@ -465,170 +465,6 @@ class _ToAst:
         return ast.Ident.new(name=token.value, span=_span_of(token))
 
 
-# ------------------------------------------------------------------- comments
-
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|(#[^\n]*)')
-
-
-def _comment_text(raw: str) -> str:
-    """A comment's text: without the ``#``, one space after it, and trailing blanks (indentation inside is kept)."""
-    text = raw[1:].rstrip()
-    return text[1:] if text.startswith(" ") else text
-
-
-def comments_in(text: str) -> list[tuple[int, int, str]]:
-    """(line, column, text) of every comment; ``#`` inside strings is not one."""
-    found = []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if "#" not in line:
-            continue
-        for m in _STRING_OR_COMMENT.finditer(line):
-            if m.group(1) is not None:
-                found.append((lineno, m.start(1) + 1, _comment_text(m.group(1))))
-    return found
-
-
-def _attach_comments(plan: ast.Plan, comments: list[tuple[int, int, str]]) -> ast.Plan:
-    """Give each comment to the line-level node it ends (same line) or precedes."""
-    if not comments:
-        return plan
-    lines: list[tuple[int, tuple, ast.Line]] = []  # (start line, path, node)
-    for group in ("uses", "sites", "inputs", "defines", "steps"):
-        for i, item in enumerate(getattr(plan, group)):
-            lines.append((item.span.line, (group, i), item))
-            for j, action in enumerate(getattr(item, "actions", None) or ()):
-                lines.append((action.span.line, (group, i, j), action))
-    lines.sort(key=lambda entry: entry[0])
-    starts = [entry[0] for entry in lines]
-    leading: dict[tuple, list[str]] = {}
-    trailing: dict[tuple, str] = {}
-    end_comments: list[str] = []
-    header_line = plan.title.span.line
-    head_leading: list[str] = []
-    head_trailing = None
-    for line, _column, text in comments:
-        if line < header_line:
-            head_leading.append(text)
-            continue
-        if line == header_line or (plan.goal is not None and line == plan.goal.span.line):
-            head_trailing = text if head_trailing is None else f"{head_trailing} {text}"
-            continue
-        k = bisect.bisect_left(starts, line)
-        if k < len(lines) and starts[k] == line:
-            trailing[lines[k][1]] = text
-        elif k < len(lines):
-            leading.setdefault(lines[k][1], []).append(text)
-        else:
-            end_comments.append(text)
-
-    def with_comments(node: ast.Line, path: tuple) -> ast.Line:
-        update: dict = {}
-        if path in leading:
-            update["comments"] = tuple(leading[path])
-        if path in trailing:
-            update["trailing"] = trailing[path]
-        return node.model_copy(update=update) if update else node
-
-    update: dict = {"comments": tuple(head_leading), "trailing": head_trailing, "end_comments": tuple(end_comments)}
-    for group in ("uses", "sites", "inputs", "defines", "steps"):
-        items = []
-        for i, item in enumerate(getattr(plan, group)):
-            actions = getattr(item, "actions", None)
-            if actions:
-                new_actions = tuple(with_comments(a, (group, i, j)) for j, a in enumerate(actions))
-                if any(a is not b for a, b in zip(new_actions, actions, strict=True)):
-                    item = item.model_copy(update={"actions": new_actions})
-            items.append(with_comments(item, (group, i)))
-        update[group] = tuple(items)
-    return plan.model_copy(update=update)
-
-
-# ------------------------------------------------------------------- errors
-
-_TOKEN_WORDS = {
-    "NAME": "a name", "STRING": "a string", "NUMBER": "a number", "INT": "a whole number",
-    "_NL": "end of line", "_INDENT": "an indented action block", "_DEDENT": "end of the block",
-    "$END": "end of file", "TARGET_KIND": "a target kind (button, link, textbox, css, ...)",
-    "SCALAR_TYPE": "a type (text, number, bool, url, secret)", "DIRECTION": "`up` or `down`",
-}  # fmt: skip
-
-
-def _words(names: set[str]) -> str:
-    patterns = {t.name: t.pattern for t in lark_parser().terminals}
-    shown = set()
-    for name in names:
-        if name in _TOKEN_WORDS:
-            shown.add(_TOKEN_WORDS[name])
-        elif name in patterns and patterns[name].type == "str":
-            shown.add(f"`{patterns[name].value}`")
-        else:
-            shown.add(name)
-    ordered = sorted(shown, key=lambda w: (not w.startswith("`"), w))
-    if len(ordered) > 8:
-        ordered = ordered[:8] + ["..."]
-    return ", ".join(ordered)
-
-
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _syntax_diagnostic(err: UnexpectedInput, text: str) -> Diagnostic:
-    line, column = err.line, err.column
-    if isinstance(err, UnexpectedToken) and err.token.type == "_INDENT":
-        line += 1
-        column = 1
-        span = ast.Span(line=line, column=1, end_line=line, end_column=2)
-        return Diagnostic(
-            code="PA100",
-            message="unexpected indented line",
-            span=span,
-            help="only actions are indented: end the step line with `:` to open an action block",
-        )
-    if isinstance(err, UnexpectedToken) and err.token.type == "$END":
-        lines = text.split("\n")
-        line = len(lines)
-        column = len(lines[-1]) + 1
-    expected = set(getattr(err, "expected", None) or getattr(err, "allowed", None) or ())
-    if isinstance(err, UnexpectedToken):
-        found_text = str(err.token.value)
-        width = max(len(found_text), 1) if err.token.type not in ("_NL", "$END", "_DEDENT", "_INDENT") else 1
-        found = {
-            "_NL": "end of line",
-            "$END": "end of file",
-            "_DEDENT": "end of block",
-            "_INDENT": "an indented block",
-        }.get(err.token.type, f"`{found_text}`")
-    else:
-        m = _WORD.match(text, err.pos_in_stream) if isinstance(err, UnexpectedCharacters) else None
-        found_text = (
-            m.group(0)
-            if m
-            else text[err.pos_in_stream : err.pos_in_stream + 1]
-            if isinstance(err, UnexpectedCharacters)
-            else ""
-        )
-        width = max(len(found_text), 1)
-        found = f"`{found_text}`" if found_text else "this"
-    span = ast.Span(line=line, column=column, end_line=line, end_column=column + width)
-    word = found_text if _WORD.fullmatch(found_text or "") else None
-    if word and "GOTO" in expected:
-        close = difflib.get_close_matches(word, ast.ACTION_KEYWORDS, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "actions are: " + ", ".join(ast.ACTION_KEYWORDS)
-        return Diagnostic(code="PA101", message=f"unknown action `{word}`", span=span, help=hint)
-    if word and "TARGET_KIND" in expected:
-        close = difflib.get_close_matches(word, ast.TARGET_KINDS, n=1)
-        hint = f"did you mean `{close[0]}`?" if close else "target kinds are: " + ", ".join(ast.TARGET_KINDS)
-        return Diagnostic(code="PA102", message=f"unknown target kind `{word}`", span=span, help=hint)
-    if isinstance(err, UnexpectedCharacters) and text[err.pos_in_stream : err.pos_in_stream + 1] == '"':
-        return Diagnostic(
-            code="PA100", message="unterminated string", span=span, help='close the string with `"` on the same line'
-        )
-    message = f"unexpected {found}"
-    if expected:
-        message += f"; expected {_words(expected)}"
-    return Diagnostic(code="PA100", message=message, span=span)
-
-
 # ------------------------------------------------------------------- entry points
 
 
@@ -697,9 +533,9 @@ def parse(text: str) -> ast.Plan:
     try:
         plan = lark_parser().parse(source)
     except UnexpectedInput as err:
-        raise PlanError([_syntax_diagnostic(err, source)]) from None
+        raise PlanError([syntax_diagnostic(err, source, lark_parser().terminals)]) from None
     except DedentError as err:
-        line = _dedent_line(source, str(err))
+        line = dedent_line(source, str(err))
         raise PlanError(
             [
                 Diagnostic(
@@ -716,24 +552,7 @@ def parse(text: str) -> ast.Plan:
         _state.depths = {}
         if collecting:
             gc.enable()
-    return _attach_comments(plan, comments_in(source))
-
-
-def _dedent_line(source: str, message: str) -> int:
-    """Find the first line whose indentation matches no open block (Lark's DedentError has no position)."""
-    stack = [0]
-    for lineno, line in enumerate(source.split("\n"), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        width = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-        if width > stack[-1]:
-            stack.append(width)
-            continue
-        while width < stack[-1]:
-            stack.pop()
-        if width != stack[-1]:
-            return lineno
-    return 1
+    return attach_comments(plan, comments_in(source))
 
 
 def parse_bytes(data: bytes) -> ast.Plan:
