@@ -25,7 +25,6 @@ from ..browser.session import LANE, BrowserSession, SessionOptions, origin_of
 from ..check.modules import load_module
 from ..graph import build_graph
 from ..syntax import ast
-from ..syntax.format import format_plan
 from .evaluate import EvaluationError, Secret, evaluate
 from .records import RunRecord
 
@@ -353,7 +352,3 @@ def _parse_value(text: str, t: object, name: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         raise ValueError(f"input {name} takes JSON (a list or an object), not {text!r}") from None
-
-
-def plan_text(plan: ast.Plan) -> str:
-    return format_plan(plan)

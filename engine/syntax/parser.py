@@ -58,11 +58,8 @@ def lark_parser() -> Lark:
     )
 
 
-def _span_of(meta_or_token: object) -> ast.Span:
-    m = meta_or_token
-    if getattr(m, "empty", False) or getattr(m, "line", None) is None:
-        return ast.NO_SPAN
-    return ast.Span(m.line, m.column, m.end_line, m.end_column)  # type: ignore[attr-defined]
+def _span_of(token: Token) -> ast.Span:
+    return ast.Span(token.line, token.column, token.end_line, token.end_column)  # type: ignore[arg-type]
 
 
 class _Abort(Exception):
