@@ -62,7 +62,7 @@ class BrowserSession:
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
-            await self.context.tracing.start(screenshots=True, snapshots=True)
+            await self.context.tracing.start(screenshots=False, snapshots=True)  # per-step screenshots are in the record already
         await self.context.route("**/*", self._guard)
         self.context.on("page", self._on_page)
         await self.context.new_page()

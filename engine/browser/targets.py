@@ -91,17 +91,17 @@ async def resolve(
         if "Timeout" in type(err).__name__ or "Timeout" in str(err):
             raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
         raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
-    if target.pick is None:
-        count = await loc.count()
-        if count > 1:
-            raise TargetError(
-                f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
-            )
-    else:
-        loc = _pick(loc, target)
-        if target.pick == "nth" and await locator_for(page, target, variables).count() <= (target.index or 0):
-            raise TargetError(f"no element matches `{described}`: fewer than {(target.index or 0) + 1} matches")
-    resolved = await fingerprint(loc)
+    # one round trip: how many elements match, and the description of the one meant
+    index = {None: 0, "first": 0, "last": -1, "nth": target.index or 0}[target.pick]
+    count, info = await loc.evaluate_all(_DESCRIBE, index)
+    if target.pick is None and count > 1:
+        raise TargetError(
+            f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
+        )
+    if info is None:
+        raise TargetError(f"no element matches `{described}`: fewer than {index + 1} matches")
+    loc = _pick(loc, target)
+    resolved = _resolved(info)
     expected = EXPECTED.get()
     if expected is not None and (expected.get("role"), expected.get("name"), expected.get("tag")) != (
         resolved.role,
@@ -114,16 +114,21 @@ async def resolve(
     return loc, resolved
 
 
-async def fingerprint(loc: Any) -> Resolved:
-    info = await loc.evaluate(
-        """el => ({
-            tag: el.tagName.toLowerCase(),
-            role: el.getAttribute('role') || null,
-            name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
-            text: (el.innerText || el.value || '').trim().slice(0, 80),
-            path: (() => { const p = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; p.unshift(e.tagName.toLowerCase() + ':' + i); } return p.join('/'); })(),
-        })"""
-    )
+_DESCRIBE = """(els, index) => {
+    const el = els[index < 0 ? els.length + index : index];
+    if (!el) return [els.length, null];
+    const path = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; path.unshift(e.tagName.toLowerCase() + ':' + i); }
+    return [els.length, {
+        tag: el.tagName.toLowerCase(),
+        role: el.getAttribute('role') || null,
+        name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
+        text: (el.innerText || el.value || '').trim().slice(0, 80),
+        path: path.join('/'),
+    }];
+}"""
+
+
+def _resolved(info: dict[str, Any]) -> Resolved:
     role = info["role"] or _implicit_role(info["tag"])
     name = " ".join((info["name"] or info["text"]).split())[:80]
     digest = hashlib.sha1(f"{role}|{name}|{info['tag']}|{info['path']}".encode()).hexdigest()[:12]

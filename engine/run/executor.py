@@ -203,7 +203,7 @@ class Executor:
             except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2:
                     self.emit("warning", step=step_id, message=f"no screenshot: {err}")
-        state_file.write_text(json.dumps(await self.session.context.storage_state()), encoding="utf-8")
+        state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
 
     async def _run_step(self, step_id: str, result: RunResult) -> Any:
         step = self.graph.step(step_id)
