@@ -179,3 +179,39 @@ def test_independent_steps_run_concurrently_in_pages_of_their_own(tmp_path, shop
     log = [(e["event"], e.get("step")) for e in events(summary["record"])]
     # both branches started before either finished: they ran at the same time
     assert log.index(("step_started", "chairs")) < log.index(("step_finished", "keyboards"))
+
+
+def test_every_action_of_the_language_runs(tmp_path, shop):
+    from planact.syntax import ast
+
+    body = (
+        'step home "Open the shop":\n    goto shop "/"\n    hover link "Forum"\n    scroll down 2\n    scroll up\n    wait 0.1\n\n'
+        'step search "Search":\n    fill searchbox "Search" with "mouse"\n    press "Enter" in searchbox "Search"\n    wait for heading first\n\n'
+        'step filters "Use the filters":\n    select combobox "Category" with "Mice"\n    check checkbox "In stock only"\n'
+        '    uncheck checkbox "In stock only"\n    check checkbox "In stock only"\n    click button "Apply filters"\n    scroll to navigation "Pagination"\n\n'
+        'step link "Read the first result\'s address" -> url:\n    extract link first within css ".result" as url\n\n'
+        'step open "Open it, go back and forward":\n    click link first within css ".result"\n    back\n    forward\n    assert visible button "Add to cart"\n    press "Tab"\n\n'
+        'step tabs "Use tabs":\n    tab open "{link}"\n    tab switch 0\n    tab switch 1\n    tab close\n    assert page.url contains "/product/"\n\n'
+        'step report "Report":\n    answer link\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    assert summary["status"] == "succeeded", summary
+    assert summary["answer"].startswith(shop.url + "/product/")
+    ran = {e["action"].split()[0] for e in events(summary["record"]) if e["event"] == "action"}
+    keywords = {
+        "scroll_to": "scroll",
+        "wait_for": "wait",
+        "tab_open": "tab",
+        "tab_switch": "tab",
+        "tab_close": "tab",
+        "assert_visible": "assert",
+    }
+    assert {keywords.get(op, op) for op in ast.Action.registry} <= ran
+
+
+def test_a_popup_to_an_undeclared_origin_is_blocked(tmp_path, shop):
+    body = 'step popup "Open the partner offers in a pop-up":\n    goto shop "/"\n    click link "Partner offers"\n    wait 0.5\n'
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    assert summary["blocked_navigation"] == ["http://partner.example.com/offers"]

@@ -147,7 +147,7 @@ nav a{{margin-right:1em}} table{{border-collapse:collapse}} td,th{{border:1px so
 <form role="search" action="/search" method="get"><input type="search" name="q" aria-label="Search" placeholder="Search products" value="{esc(request.query.get("q", ""))}">
 <button type="submit">Search</button></form></header>
 <main>{body}</main>
-<footer><p>Demo Shop for planact · <a href="/go-partner">Partner site</a></p></footer></body></html>"""
+<footer><p>Demo Shop for planact · <a href="/go-partner">Partner site</a> · <a href="http://partner.example.com/offers" target="_blank">Partner offers</a></p></footer></body></html>"""
 
     # ------------------------------------------------------------ shop
 
