@@ -6,6 +6,7 @@ plan does not declare is blocked before any byte is fetched, and recorded.
 
 from __future__ import annotations
 
+import base64
 import contextvars
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class BrowserSession:
     tabs: list[Any] = field(default_factory=list)
     current: int = 0
     _opening_lanes: int = 0
+    _cdp: dict[Any, Any] = field(default_factory=dict)
     _playwright: Any = None
     _browser: Any = None
     context: Any = None
@@ -62,7 +64,9 @@ class BrowserSession:
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
-            await self.context.tracing.start(screenshots=False, snapshots=True)  # per-step screenshots are in the record already
+            await self.context.tracing.start(
+                screenshots=False, snapshots=True
+            )  # per-step screenshots are in the record already
         await self.context.route("**/*", self._guard)
         self.context.on("page", self._on_page)
         await self.context.new_page()
@@ -111,6 +115,17 @@ class BrowserSession:
                 await route.abort("blockedbyclient")
                 return
         await route.fulfill(response=response)
+
+    async def screenshot(self, path: str) -> None:
+        """A JPEG of the current page, through the page's own DevTools session (three times faster than
+        Playwright's screenshot, which matters as the executor takes one after every step)."""
+        page = self.page
+        cdp = self._cdp.get(page)
+        if cdp is None:
+            cdp = self._cdp[page] = await self.context.new_cdp_session(page)
+        shot = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 60, "optimizeForSpeed": True})
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
 
     @property
     def page(self) -> Any:

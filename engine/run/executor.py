@@ -198,7 +198,7 @@ class Executor:
         for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
             try:
                 await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
-                await page.screenshot(path=path, type="jpeg", quality=70, timeout=10_000)
+                await asyncio.wait_for(self.session.screenshot(path), 10)
                 break
             except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2:
