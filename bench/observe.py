@@ -11,7 +11,8 @@ import asyncio
 import statistics
 
 from planact.browser.observe import observe
-from planact.browser.session import BrowserSession, SessionOptions, origin_of
+from planact.browser.session import BrowserSession, SessionOptions
+from planact.check.origins import origin_of
 from planact.demo.server import serve_demo
 
 PAGES = [

@@ -73,6 +73,16 @@ def test_examples_together_use_every_construct():
     expected |= {f"type:{t}" for t in ("text", "number", "bool", "url", "secret", "list", "record")}
     expected |= {"pick:first", "pick:last", "pick:nth", "within", "goal", "comment", "noqa", "interpolation:field"}
     expected |= {"Use", "Site", "Input", "Define", "Call", "Loop", "loop:max", "arg:keyword", "arg:positional"}
-    expected |= {"step:call", "step:block", "step:ungrounded", "step:after", "step:loop", "step:condition", "step:output"}
-    expected |= {"And", "Or", "Not", "ListLit", "BoolLit", "NumberLit"} | {f"op:{o}" for o in ("==", "!=", "<=", ">", "contains", "matches")}
+    expected |= {
+        "step:call",
+        "step:block",
+        "step:ungrounded",
+        "step:after",
+        "step:loop",
+        "step:condition",
+        "step:output",
+    }
+    expected |= {"And", "Or", "Not", "ListLit", "BoolLit", "NumberLit"} | {
+        f"op:{o}" for o in ("==", "!=", "<=", ">", "contains", "matches")
+    }
     assert expected - found == set()

@@ -9,7 +9,8 @@ from test_exec_e2e import HAVE_BROWSER
 from planact import parse
 from planact.browser.actions import perform
 from planact.browser.observe import observe
-from planact.browser.session import BrowserSession, SessionOptions, origin_of
+from planact.browser.session import BrowserSession, SessionOptions
+from planact.check.origins import origin_of
 from planact.demo.server import serve_demo
 
 pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")

@@ -22,7 +22,9 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_test_one():
 
 def test_readme_main_command_runs():
     install, _ = readme_commands()
-    command = install.split("&&", 1)[1] + " --runs " + str(ROOT / "runs" / "test-readme")  # the package is installed already
+    command = (
+        install.split("&&", 1)[1] + " --runs " + str(ROOT / "runs" / "test-readme")
+    )  # the package is installed already
     result = subprocess.run(command, shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "answer: Acme Wireless Mouse" in result.stdout

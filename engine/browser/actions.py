@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+from ..check.origins import origin_of
 from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpolate, show
 from ..syntax import ast
 from ..syntax.format import format_action
-from .session import BrowserSession, origin_of
+from .session import BrowserSession
 from .targets import EXPECTED, Resolved, TargetError, locator_for, resolve
 
 MAX_WAIT_SECONDS = 60.0
@@ -36,18 +37,8 @@ class ActionResult:
     def event(self) -> dict[str, Any]:
         return {
             "action": self.text, "target": self.target.as_dict() if self.target else None,
-            "value": None if self.value is None else _masked(self.value), "url": self.url, "ms": round(self.ms, 1),
+            "value": self.value,  # secrets are masked when the record is written "url": self.url, "ms": round(self.ms, 1),
         }  # fmt: skip
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, Secret):
-        return "***"
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    return value
 
 
 def _reads_page(action: ast.Action) -> bool:

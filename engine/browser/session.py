@@ -10,18 +10,12 @@ import base64
 import contextvars
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from ..check.origins import origin_of
 from .launch import BrowserChoice, find_browser
 
 LANE: contextvars.ContextVar[Any] = contextvars.ContextVar("planact_lane_page", default=None)
-
-
-def origin_of(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 @dataclass

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..browser.actions import ActionFailed, perform
-from ..browser.session import LANE, BrowserSession, SessionOptions, origin_of
+from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..check.modules import load_module
+from ..check.origins import origin_of
 from ..graph import build_graph
 from ..syntax import ast
 from .evaluate import EvaluationError, Secret, evaluate

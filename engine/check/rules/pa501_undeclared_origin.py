@@ -1,19 +1,11 @@
 """PA501: navigation to an undeclared origin."""
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from ...syntax import ast
 from ...syntax.diagnostics import Diagnostic
+from ..origins import origin_of
 from ..rule import Rule
-
-
-def origin(url: str) -> str | None:
-    """``scheme://host[:port]`` of an absolute http(s) URL, else None."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class UndeclaredOrigin(Rule):
@@ -36,7 +28,7 @@ class UndeclaredOrigin(Rule):
     name = "undeclared-origin"
 
     def check(self, analysis) -> Iterator[Diagnostic]:
-        allowed = {o for o in (origin(s.url.text) for s in analysis.plan.sites) if o}
+        allowed = {o for o in (origin_of(s.url.text) for s in analysis.plan.sites) if o}
         blocks = [(s.actions or ()) for s in analysis.plan.steps] + [(d.actions or ()) for d in analysis.plan.defines]
         for actions in blocks:
             for action in actions:
@@ -44,7 +36,7 @@ class UndeclaredOrigin(Rule):
                     url = action.url
                     if not isinstance(url, ast.StringLit) or url.text.startswith("{"):
                         continue  # a variable: checked at run time
-                    o = origin(url.text)
+                    o = origin_of(url.text)
                     if o is None:
                         yield Diagnostic(
                             code=self.code,
