@@ -354,7 +354,11 @@ def demo_serve(port: int, idle_timeout: float | None) -> None:
         raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
 
 
-SCHEMAS = {"plan": "planact.syntax.ast:Plan", "diagnostic": "planact.syntax.diagnostics:Diagnostic"}
+SCHEMAS = {
+    "plan": "planact.syntax.ast:Plan",
+    "diagnostic": "planact.syntax.diagnostics:Diagnostic",
+    "event": "planact.run.events:RUN_EVENT",
+}
 
 
 @main.command()
@@ -365,12 +369,14 @@ def schema(name: str) -> None:
     \b
     plan        a parsed plan (the typed syntax tree, with source spans)
     diagnostic  one item of `planact lint --format json`
+    event       one line of a run record's events.jsonl
     """
     import importlib
 
     module, attr = SCHEMAS[name].split(":")
     model = getattr(importlib.import_module(module), attr)
-    click.echo(json.dumps(model.model_json_schema(), indent=2))
+    schema = model.json_schema() if hasattr(model, "json_schema") else model.model_json_schema()
+    click.echo(json.dumps(schema, indent=2))
 
 
 # --- graph and diff commands (engine/graph) ---------------------------------

@@ -42,7 +42,13 @@ def run(*args: str):
 
 
 def events(record: str) -> list[dict]:
-    return [json.loads(line) for line in (Path(record) / "events.jsonl").read_text().splitlines()]
+    """The record's events, each checked against the published schema (`planact schema event`)."""
+    from planact.run.events import RUN_EVENT
+
+    found = [json.loads(line) for line in (Path(record) / "events.jsonl").read_text().splitlines()]
+    for event in found:
+        RUN_EVENT.validate_python(event)
+    return found
 
 
 def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):

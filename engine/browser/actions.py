@@ -35,9 +35,9 @@ class ActionResult:
     ms: float = 0.0
 
     def event(self) -> dict[str, Any]:
-        return {
+        return {  # secrets in `value` are masked when the record is written
             "action": self.text, "target": self.target.as_dict() if self.target else None,
-            "value": self.value,  # secrets are masked when the record is written "url": self.url, "ms": round(self.ms, 1),
+            "value": self.value, "url": self.url, "ms": round(self.ms, 1),
         }  # fmt: skip
 
 
