@@ -16,7 +16,18 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..syntax import ast
-from ..syntax.format import format_action, format_call, format_define, format_expr, format_string, format_type
+from ..syntax.format import (
+    format_action,
+    format_call,
+    format_define,
+    format_expr,
+    format_input,
+    format_loop,
+    format_site,
+    format_string,
+    format_type,
+    format_use,
+)
 
 ItemKind = Literal["title", "goal", "use", "site", "input", "procedure"]
 
@@ -141,9 +152,7 @@ def _text(value: object) -> str | None:
     if isinstance(value, (ast.ScalarType, ast.ListType, ast.RecordType)):
         return format_type(value)
     if isinstance(value, ast.Loop):
-        return f"{value.var.name} in {format_expr(value.iterable)}" + (
-            f" max {value.max}" if value.max is not None else ""
-        )
+        return format_loop(value)
     if isinstance(value, ast.Call):
         return format_call(value)
     if isinstance(value, tuple):
@@ -218,9 +227,9 @@ def _items(old: ast.Plan, new: ast.Plan) -> list[ItemChange]:
         shown = [f"goal {_text(g)}" if g is not None else None for g in (old.goal, new.goal)]
         changes.append(ItemChange("goal", "goal", op, *shown))
     groups = (
-        ("use", lambda u: u.module, lambda u: ("use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module)), "uses"),
-        ("site", lambda s: s.name.name, lambda s: f"site {s.name.name} = {format_string(s.url)}", "sites"),
-        ("input", lambda i: i.name.name, lambda i: f"input {i.name.name}: {format_type(i.type)}" + (f" = {format_expr(i.default)}" if i.default is not None else ""), "inputs"),
+        ("use", lambda u: u.module, format_use, "uses"),
+        ("site", lambda s: s.name.name, format_site, "sites"),
+        ("input", lambda i: i.name.name, format_input, "inputs"),
         ("procedure", lambda d: d.name.name, lambda d: "\n".join(format_define(without_comments(d))), "defines"),
     )  # fmt: skip
     for kind, key, show, attr in groups:

@@ -128,6 +128,11 @@ def format_call(c: ast.Call) -> str:
     return f"{c.name.name}({args})"
 
 
+def format_loop(loop: ast.Loop) -> str:
+    """``item in items max 20`` (what follows ``for``)."""
+    return f"{loop.var.name} in {format_expr(loop.iterable)}" + (f" max {loop.max}" if loop.max is not None else "")
+
+
 def step_header(s: ast.Step) -> str:
     """The first line of a step, without the ``:`` that opens its body."""
     parts = ["step", s.id.name]
@@ -138,9 +143,7 @@ def step_header(s: ast.Step) -> str:
     if s.after:
         parts.append("after " + ", ".join(i.name for i in s.after))
     if s.loop is not None:
-        parts.append(f"for {s.loop.var.name} in {format_expr(s.loop.iterable)}")
-        if s.loop.max is not None:
-            parts.append(f"max {s.loop.max}")
+        parts.append("for " + format_loop(s.loop))
     if s.condition is not None:
         parts.append("if " + format_expr(s.condition))
     return " ".join(parts)
@@ -178,19 +181,28 @@ def format_define(d: ast.Define) -> list[str]:
     return _block(d, header)
 
 
+def format_use(u: ast.Use) -> str:
+    return "use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module)
+
+
+def format_site(s: ast.Site) -> str:
+    return f"site {s.name.name} = {format_string(s.url)}"
+
+
+def format_input(i: ast.Input) -> str:
+    default = f" = {format_expr(i.default)}" if i.default is not None else ""
+    return f"input {i.name.name}: {format_type(i.type)}{default}"
+
+
 def format_plan(plan: ast.Plan) -> str:
     """The canonical text of a plan."""
     head = _lines(plan, "plan " + format_string(plan.title))
     if plan.goal is not None:
         head.append("goal " + format_string(plan.goal))
     sections = [head]
-    for group, render in (
-        (plan.uses, lambda u: _lines(u, "use " + (format_string(ast.StringLit(parts=(u.module,))) if u.is_path else u.module))),
-        (plan.sites, lambda s: _lines(s, f"site {s.name.name} = {format_string(s.url)}")),
-        (plan.inputs, lambda i: _lines(i, f"input {i.name.name}: {format_type(i.type)}" + (f" = {format_expr(i.default)}" if i.default is not None else ""))),
-    ):  # fmt: skip
+    for group, render in ((plan.uses, format_use), (plan.sites, format_site), (plan.inputs, format_input)):
         if group:
-            sections.append([line for item in group for line in render(item)])
+            sections.append([line for item in group for line in _lines(item, render(item))])
     sections.extend(format_define(d) for d in plan.defines)
     sections.extend(format_step(s) for s in plan.steps)
     if plan.end_comments:
