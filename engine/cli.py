@@ -236,7 +236,7 @@ def exec_(
     """
     from .browser.session import SessionOptions
     from .check import check_plan
-    from .run.cli_exec import run_plan
+    from .run.cli_exec import parse_pairs, run_plan
 
     source = read_plan_file(plan_file)
     if source.plan is not None:
@@ -253,8 +253,8 @@ def exec_(
         run_plan(
             plan_file,
             source.plan,
-            inputs=_pairs_or_usage(inputs),
-            secrets=_pairs_or_usage(secrets),
+            inputs=parse_pairs(inputs, "--input"),
+            secrets=parse_pairs(secrets, "--secret"),
             options=options,
             runs=runs,
             resume=resume,
@@ -281,12 +281,6 @@ def setup_browser(browser: str | None) -> None:
         click.echo(f"browser: {ensure_browser(browser)}")
     except BrowserNotFound as err:
         raise click.ClickException(str(err)) from None
-
-
-def _pairs_or_usage(values):
-    from .run.cli_exec import _pairs
-
-    return _pairs(values, "--input/--secret")
 
 
 @main.group(invoke_without_command=True)

@@ -409,7 +409,7 @@ class Analysis:
                     t = t.within
             match action:
                 case ast.Goto(site=site, url=url):
-                    if site is not None and site.name not in {s.name.name for s in self.plan.sites}:
+                    if site is not None and not any(s.name.name == site.name for s in self.plan.sites):
                         sites = ", ".join(s.name.name for s in self.plan.sites) or "none declared"
                         self.add(
                             "PA204",

@@ -17,7 +17,8 @@ from .executor import Executor, RunResult, bind_inputs
 from .records import RunRecord
 
 
-def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
+    """``NAME=VALUE`` options as a dict; a malformed one is a usage error naming the option."""
     out = {}
     for item in values:
         if "=" not in item:
