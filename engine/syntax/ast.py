@@ -515,5 +515,24 @@ class Plan(Line):
         return next((s for s in self.steps if s.id.name == step_id), None)
 
 
+class Remove(Line):
+    """``remove step ID`` in a replanning patch."""
+
+    id: Ident
+
+
+class Patch(Node):
+    """A replanning answer that edits the live plan: new or replacing steps, and removals, in order."""
+
+    items: tuple[Step | Remove, ...] = ()
+
+
+class Reply(Node):
+    """An executor answer for one step: the next actions, and whether the step is done."""
+
+    actions: tuple[AnyAction, ...] = ()
+    done: bool = False
+
+
 for _model in (ListType, FieldType, RecordType, ListLit, Compare, And, Or, Not, Target):
     _model.model_rebuild()

@@ -55,6 +55,7 @@ def lark_parser() -> Lark:
         keep_all_tokens=True,
         maybe_placeholders=True,
         transformer=_ToAst().callbacks(),
+        start=["start", "patch", "reply"],
     )
 
 
@@ -457,6 +458,20 @@ class _ToAst:
         items = tuple(c for c in children if c is not None)
         return ast.ListLit.new(items=items, span=span)
 
+    # --- model answers
+    def patch(self, span, children):
+        return ast.Patch.new(items=tuple(children), span=span)
+
+    def remove(self, span, children):
+        return ast.Remove.new(id=self._ident(children[0]), span=span)
+
+    def reply(self, span, children):
+        *actions, done = children
+        return ast.Reply.new(actions=tuple(actions), done=done is not None, span=span)
+
+    def done(self, span, children):
+        return _Part(True, span)
+
     @staticmethod
     def _ident(token: Token) -> ast.Ident:
         return ast.Ident.new(name=token.value, span=_span_of(token))
@@ -496,6 +511,22 @@ def decode_source(data: bytes) -> str:
 
 def parse(text: str) -> ast.Plan:
     """Parse plan source text; raises :class:`PlanError` with diagnostics on bad input."""
+    return _parse(text, "start")
+
+
+def parse_patch(text: str) -> ast.Patch:
+    """Parse a replanning patch (``step`` definitions and ``remove step ID`` lines)."""
+    return _parse(text, "patch")
+
+
+def parse_reply(text: str) -> ast.Reply:
+    """Parse an executor answer (action lines, then optionally ``done``)."""
+    if not text.strip():
+        return ast.Reply.new(actions=(), done=False, span=ast.Span(line=1, column=1, end_line=1, end_column=1))
+    return _parse(text, "reply")
+
+
+def _parse(text: str, start: str):
     if len(text) > MAX_SOURCE_BYTES:
         return parse_bytes(text.encode("utf-8", "surrogatepass"))
     source = text.replace("\r\n", "\n")
@@ -528,7 +559,7 @@ def parse(text: str) -> ast.Plan:
     collecting = gc.isenabled()
     gc.disable()  # the tree holds no reference cycles: collections while building it are wasted work
     try:
-        plan = lark_parser().parse(source)
+        plan = lark_parser().parse(source, start=start)
     except UnexpectedInput as err:
         raise PlanError([syntax_diagnostic(err, source, lark_parser().terminals)]) from None
     except DedentError as err:
@@ -549,7 +580,7 @@ def parse(text: str) -> ast.Plan:
         _state.depths = {}
         if collecting:
             gc.enable()
-    return attach_comments(plan, comments_in(source))
+    return attach_comments(plan, comments_in(source)) if start == "start" else plan
 
 
 def parse_bytes(data: bytes) -> ast.Plan:
