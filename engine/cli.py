@@ -215,11 +215,35 @@ def _browser_options(f):
     metavar="RUN",
     help="Fail a step whose target resolves to another element than in this recorded run.",
 )
+@click.option(
+    "--model",
+    metavar="SPEC",
+    help="Model for planner and executor: local[:FILE.gguf], openai:NAME[@BASE_URL], vllm:NAME "
+    "(default: PLANACT_MODEL or planact.toml; none: every step must have actions).",
+)
+@click.option("--planner-model", metavar="SPEC", help="Model for replanning only (overrides --model).")
+@click.option("--executor-model", metavar="SPEC", help="Model for grounding steps only (overrides --model).")
+@click.option(
+    "--replan",
+    type=click.Choice(["never", "on-failure", "every-step"]),
+    default=None,
+    help="When the planner revises the plan [default: on-failure with a model, never without].",
+)
+@click.option(
+    "--turns", default=8, show_default=True, type=click.IntRange(1, 50), help="Executor model turns per step."
+)
+@click.option(
+    "--save-grounded",
+    metavar="OUT.pa",
+    type=click.Path(dir_okay=False),
+    help="Write the plan with the model-grounded actions written back (it runs again with no model).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
 @_browser_options
 def exec_(
-    plan_file: str, inputs, secrets, runs, resume, parallel, check_drift, as_json, browser, headed, timeout
-) -> None:
+    plan_file: str, inputs, secrets, runs, resume, parallel, check_drift, model, planner_model, executor_model,
+    replan, turns, save_grounded, as_json, browser, headed, timeout,
+) -> None:  # fmt: skip
     """Run a plan in a real (headless) Chromium.
 
     Steps run in dependency order; each action is logged with what its target
@@ -233,12 +257,14 @@ def exec_(
       planact exec plans/demo/01-cheapest-mouse.pa
       planact exec plan.pa --input query="usb cable" --secret password=hunter2
       planact exec plan.pa --resume runs/20261125-101500-a1b2c3
+      planact exec plan.pa --model openai:qwen2.5-7b@http://127.0.0.1:8000/v1 --replan every-step
+      planact exec plan.pa --model local --save-grounded grounded.pa
     """
     from .browser.session import SessionOptions
     from .check import check_plan
-    from .run.cli_exec import parse_pairs, run_plan
+    from .run.cli_exec import agent_from_options, latest_revision, parse_pairs, run_plan
 
-    source = read_plan_file(plan_file)
+    source = read_plan_file(latest_revision(resume) or plan_file)
     if source.plan is not None:
         source.diagnostics = [
             d.located(plan_file)
@@ -261,8 +287,72 @@ def exec_(
             as_json=as_json,
             check_drift=check_drift,
             parallel=parallel,
+            agent=agent_from_options(model, planner_model, executor_model, replan, turns),
+            save_grounded=save_grounded,
         )
     )
+
+
+@main.command("plan")
+@click.argument("goal")
+@click.option(
+    "--site", "site_url", required=True, metavar="URL", help="The start page; its origin is the plan's one site."
+)
+@click.option("--site-name", default="app", show_default=True, help="The name the plan gives the site.")
+@click.option("--model", metavar="SPEC", help="Planner model (default: PLANACT_MODEL, planact.toml, else local).")
+@click.option(
+    "--attempts", default=3, show_default=True, type=click.IntRange(1, 20), help="Answers to ask for before giving up."
+)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), help="Write the plan here (default: stdout).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary (plan text, attempts, tokens, problems).")
+@_browser_options
+def plan_(goal, site_url, site_name, model, attempts, out, as_json, browser, headed, timeout) -> None:
+    """Write a plan for GOAL with a planner model.
+
+    Opens URL in Chromium, shows the model the page as an accessibility tree,
+    and asks for a plan in the plan language (grammar-constrained where the
+    backend supports it). The answer is parsed and linted; on problems the
+    model is asked again with the diagnostics, up to --attempts times. A plan
+    that does not lint clean is never written: the exit status is then 1.
+
+    \b
+    Examples:
+      planact plan "Find the cheapest wireless mouse" --site http://127.0.0.1:8765 -o mouse.pa
+      planact plan "Read my last order" --site http://127.0.0.1:8765 --model openai:qwen@http://127.0.0.1:8000/v1
+    """
+    from .browser.session import SessionOptions
+    from .run.cli_plan import make_plan
+
+    options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+    sys.exit(make_plan(goal, site_url, site_name, model, attempts, out, as_json, options))
+
+
+@main.command("grammar")
+@click.option(
+    "--form",
+    type=click.Choice(["lark", "gbnf", "llguidance", "xgrammar"]),
+    default="gbnf",
+    show_default=True,
+    help="lark: the parser's grammar; gbnf: llama.cpp; llguidance: its Lark dialect; xgrammar: its EBNF.",
+)
+@click.option(
+    "--start",
+    type=click.Choice(["plan", "revision", "reply"]),
+    default="plan",
+    show_default=True,
+    help="plan: a whole plan; revision: a plan or a patch (replanning); reply: executor actions.",
+)
+def grammar_(form: str, start: str) -> None:
+    """Print the plan grammar, or one of its constrained-decoding forms (generated from it)."""
+    from .syntax import decoding
+    from .syntax.parser import grammar_text
+
+    if form == "lark":
+        click.echo(grammar_text(), nl=False)
+        return
+    forms = {"plan": decoding.plan_grammar, "revision": decoding.revision_grammar, "reply": decoding.reply_grammar}
+    g = forms[start]()
+    click.echo({"gbnf": g.gbnf, "llguidance": g.lark, "xgrammar": g.ebnf}[form], nl=False)
 
 
 @main.command("setup-browser")

@@ -51,7 +51,7 @@ _WALK = """
       const name = clip(nameOf(el, role));
       if (name) line += ' "' + name.replace(/"/g, "'") + '"';
       if (role === 'heading') line += ' [level=' + el.tagName[1] + ']';
-      if (['textbox', 'searchbox', 'spinbutton'].includes(role) && el.value) line += ' value="' + clip(el.value) + '"';
+      if (['textbox', 'searchbox', 'spinbutton'].includes(role) && el.value && el.type !== 'password') line += ' value="' + clip(el.value) + '"';
       if (role === 'combobox' && el.selectedOptions && el.selectedOptions[0]) line += ' value="' + clip(el.selectedOptions[0].text) + '"';
       if ((role === 'checkbox' || role === 'radio') && el.checked) line += ' [checked]';
       if (el.disabled) line += ' [disabled]';

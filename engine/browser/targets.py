@@ -144,3 +144,69 @@ def _implicit_role(tag: str) -> str | None:
 
 def _short(err: Exception) -> str:
     return re.sub(r"\s+", " ", str(err).split("Call log:")[0]).strip()[:200]
+
+
+# ------------------------------------------------------------------ stable targets
+
+_INDEX_OF = """(els, ref) => els.findIndex(e => e.getAttribute('data-planact-ref') === ref)"""
+
+_CSS_PATH = """el => {
+    const parts = [];
+    for (let e = el; e && e.nodeType === 1 && e.tagName !== 'HTML'; e = e.parentElement) {
+        if (e.id && document.querySelectorAll('#' + CSS.escape(e.id)).length === 1) { parts.unshift('#' + CSS.escape(e.id)); break; }
+        let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++;
+        parts.unshift(e.tagName.toLowerCase() + ':nth-of-type(' + i + ')');
+    }
+    return parts.join(' > ');
+}"""
+
+
+def _literal(text: str) -> ast.StringLit:
+    return ast.StringLit.new(parts=(text,) if text else ())
+
+
+async def stable_target(page: Any, target: ast.Target, described: Mapping[str, tuple[str, str]]) -> ast.Target:
+    """A target that finds the same element on a later visit: ``ref "e12"`` becomes ``button "Buy"`` (or ``nth``).
+
+    References name elements of one observation only; a grounded plan written
+    back for replay needs semantic locators.  Candidates are tried in order —
+    role and accessible name, label, placeholder, then a CSS path — and the
+    first one that finds this very element is kept, with ``nth N`` when it
+    matches several.  Targets without references come back unchanged.
+    ``described`` maps references to the (role, name) the observation showed;
+    call this before the action runs, while the element is still on the page.
+    """
+    if target.kind != "ref":
+        if target.within is not None and _uses_ref(target.within):
+            return target.model_copy(update={"within": await stable_target(page, target.within, described)})
+        return target
+    ref = "".join(p for p in target.name.parts if isinstance(p, str)) if target.name else ""
+    element = page.locator(f'[{REF_ATTRIBUTE}="{ref}"]')
+    role, name = described.get(ref, (None, ""))
+    candidates: list[tuple[str, str]] = []
+    if role in ast.ROLE_KINDS and name:
+        candidates.append((role, name))
+    if name:
+        candidates += [("label", name), ("placeholder", name)]
+    for kind, text in candidates:
+        probe = ast.Target.new(kind=kind, name=_literal(text))
+        try:
+            index = await locator_for(page, probe, {}).evaluate_all(_INDEX_OF, ref)
+            count = await locator_for(page, probe, {}).count()
+        except Exception:  # a locator that cannot be evaluated here is simply not a candidate
+            continue
+        if index >= 0:
+            return probe if count == 1 else probe.model_copy(update={"pick": "nth", "index": index})
+    try:
+        path = await element.first.evaluate(_CSS_PATH)
+    except Exception:
+        return target
+    return ast.Target.new(kind="css", name=_literal(path))
+
+
+def _uses_ref(target: ast.Target | None) -> bool:
+    while target is not None:
+        if target.kind == "ref":
+            return True
+        target = target.within
+    return False

@@ -13,8 +13,36 @@ import click
 from ..browser.launch import BrowserNotFound
 from ..browser.session import SessionOptions
 from ..syntax.format import format_plan
-from .executor import Executor, RunResult, bind_inputs
+from .executor import Agent, Executor, RunResult, bind_inputs
 from .records import RunRecord
+
+
+def latest_revision(resume: str | None) -> str | None:
+    """The last plan revision of a run folder (a resumed run continues the plan as revised), if any."""
+    if not resume:
+        return None
+    latest = RunRecord(Path(resume)).latest_plan()
+    return str(latest) if latest is not None else None
+
+
+def agent_from_options(
+    model: str | None, planner_model: str | None, executor_model: str | None, replan: str | None, turns: int
+) -> Agent:
+    """The run's models from the command line, the environment or planact.toml (none configured: no models)."""
+    from ..models.base import ModelError
+    from ..models.config import load_model
+
+    try:
+        planner = load_model(planner_model or model, role="planner")
+        executor = load_model(executor_model or model, role="executor")
+    except ModelError as err:
+        raise click.UsageError(str(err)) from None
+    if replan is None:
+        replan = "on-failure" if planner is not None else "never"
+    try:
+        return Agent(planner=planner, executor=executor, replan=replan, turns=turns)
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
 
 
 def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -62,6 +90,17 @@ class Progress:
                 detail = f" ({event.get('reason')})"
             ms = f" [{event['ms'] / 1000:.1f} s]" if "ms" in event else ""
             click.echo(f"  {self.MARKS[kind]} {event['step']}{ms}{detail}", err=True)
+        elif kind == "step_grounded":
+            how = "grounded again (self-healing)" if event["healed"] else "grounded"
+            click.echo(f"    {how} by the model: {len(event['actions'])} actions, {event['turns']} turns", err=True)
+        elif kind == "model_rejected":
+            click.echo(f"    model answer rejected: {event['reason'].splitlines()[0][:100]}", err=True)
+        elif kind == "plan_revised":
+            click.echo(
+                f"  ↻ plan revision {event['revision']}: +{event['added']} ~{event['changed']} -{event['removed']}"
+                f" ({event['file']})",
+                err=True,
+            )
 
     def table(self, steps: dict[str, str]) -> None:
         """The summary: one row per step with its status, time and output (or why it was skipped or failed)."""
@@ -89,6 +128,8 @@ def run_plan(
     as_json: bool,
     check_drift: str | None = None,
     parallel: int = 1,
+    agent: Agent | None = None,
+    save_grounded: str | None = None,
 ) -> int:
     """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
     secrets = {
@@ -119,7 +160,9 @@ def run_plan(
             f"{'Resuming' if resume else 'Running'} {path}: {plan.title.text}  (record: {record.path})", err=True
         )
     progress = Progress(not as_json)
-    executor = Executor(plan, values, record, options, base=str(Path(path).parent), hooks=[progress], parallel=parallel)
+    executor = Executor(
+        plan, values, record, options, base=str(Path(path).parent), hooks=[progress], parallel=parallel, agent=agent
+    )
     if check_drift:
         reference = RunRecord(Path(check_drift))
         if not reference.events_path.exists():
@@ -131,9 +174,12 @@ def run_plan(
     except BrowserNotFound as err:
         click.echo(f"error: {err}", err=True)
         return 2
+    if save_grounded and result.plan is not None:
+        Path(save_grounded).write_text(format_plan(result.plan), encoding="utf-8")
     summary = {
         "status": result.status, "answer": result.answer, "error": result.error, "failed_step": result.failed_step,
         "steps": result.steps, "record": str(record.path), "blocked_navigation": result.blocked, "seconds": round(result.seconds, 2),
+        "model_tokens": result.tokens, "revisions": result.revisions,
     }  # fmt: skip
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -142,6 +188,15 @@ def run_plan(
         done = sum(s == "done" for s in result.steps.values())
         skipped = sum(s == "skipped" for s in result.steps.values())
         click.echo(f"{result.status}: {done} steps done, {skipped} skipped, in {result.seconds:.1f} s", err=True)
+        if result.tokens.get("calls"):
+            t = result.tokens
+            click.echo(
+                f"model: {t['calls']} calls, {t['prompt_tokens']} prompt + {t['completion_tokens']} completion tokens"
+                f"{' (estimated)' if t['estimated'] else ''}, {t['seconds']:.1f} s; {result.revisions} plan revisions",
+                err=True,
+            )
+        if save_grounded and result.plan is not None:
+            click.echo(f"grounded plan: {save_grounded}", err=True)
         if result.answer is not None:
             click.echo(f"answer: {result.answer}")
         if result.error:

@@ -53,6 +53,9 @@ class ActionDone(_Event):
     value: Any = Field(description="what an extract read or an answer gave; secrets appear as ***")
     url: str
     ms: float
+    source: Literal["plan", "model"] = Field(
+        default="plan", description="plan: an action written in the plan; model: one the executor model chose"
+    )
 
 
 class StepFinished(_Event):
@@ -90,6 +93,61 @@ class Warning_(_Event):
     message: str
 
 
+class ModelCall(_Event):
+    event: Literal["model_call"]
+    role: Literal["planner", "executor"]
+    purpose: Literal["plan", "ground", "replan"]
+    step: str | None
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = Field(description="true when the backend reported no usage and the tokens were counted here")
+    latency_ms: float
+
+
+class ModelRejected(_Event):
+    event: Literal["model_rejected"]
+    role: Literal["planner", "executor"]
+    purpose: Literal["plan", "ground", "replan"]
+    step: str | None
+    reason: str
+
+
+class ModelFailed(_Event):
+    event: Literal["model_error"]
+    role: Literal["planner", "executor"]
+    purpose: Literal["plan", "ground", "replan"]
+    step: str | None
+    model: str
+    error: str
+
+
+class StepGrounded(_Event):
+    event: Literal["step_grounded"]
+    step: str
+    actions: list[str] = Field(description="the actions written back into the step, as plan text")
+    healed: bool = Field(description="true when the step's own actions failed and the model grounded it again")
+    reason: str | None = None
+    turns: int
+
+
+class PlanRevised(_Event):
+    event: Literal["plan_revised"]
+    revision: int
+    file: str
+    added: int
+    changed: int
+    removed: int
+    after: str = Field(description="the step after which the plan was revised")
+    reasoning: str | None = Field(default=None, description="the planner's reasoning before its answer, if any")
+
+
+class PlanKept(_Event):
+    event: Literal["plan_kept"]
+    after: str
+    reason: str | None = None
+
+
 RunEvent = Annotated[
     RunStarted
     | BrowserChosen
@@ -99,7 +157,13 @@ RunEvent = Annotated[
     | StepSkipped
     | StepFailed
     | RunFinished
-    | Warning_,
+    | Warning_
+    | ModelCall
+    | ModelRejected
+    | ModelFailed
+    | StepGrounded
+    | PlanRevised
+    | PlanKept,
     Field(discriminator="event"),
 ]
 RUN_EVENT = TypeAdapter(RunEvent)

@@ -20,13 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..browser.actions import ActionFailed, perform
+from ..browser.actions import ActionFailed, ActionResult, perform
+from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..check.modules import load_module
 from ..check.origins import origin_of
 from ..graph import build_graph
+from ..graph.diff import diff_plans
+from ..graph.patch import apply_patch
+from ..models.base import Model, ModelError
 from ..syntax import ast
+from ..syntax.format import format_action, format_plan
+from .asking import Asker, Tally
 from .evaluate import EvaluationError, Secret, evaluate
+from .grounding import Grounder, GroundingFailed
+from .planner import LiveView, Planner, Rejected
 from .records import RunRecord
 
 NO_MODEL = (
@@ -37,6 +45,27 @@ NO_MODEL = (
 
 class StepFailed(Exception):
     """A step could not be completed; the run stops and stays resumable."""
+
+
+REPLAN_MODES = ("never", "on-failure", "every-step")
+
+
+@dataclass
+class Agent:
+    """The models of a run and how they are used (no models: the plan must be fully grounded)."""
+
+    planner: Model | None = None  # replans
+    executor: Model | None = None  # grounds steps without actions, re-grounds steps whose actions fail
+    replan: str = "never"  # never | on-failure | every-step
+    turns: int = 8  # executor model turns per step
+    attempts: int = 3  # answers asked for per planner call before giving up
+    max_replans: int = 20
+
+    def __post_init__(self) -> None:
+        if self.replan not in REPLAN_MODES:
+            raise ValueError(f"--replan takes {', '.join(REPLAN_MODES)}, not {self.replan!r}")
+        if self.replan != "never" and self.planner is None:
+            raise ValueError(f"--replan {self.replan} needs a planner model")
 
 
 @dataclass
@@ -52,6 +81,9 @@ class RunResult:
     record: RunRecord | None = None
     blocked: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    plan: ast.Plan | None = None  # the plan as it ended: last revision, grounded steps written back
+    tokens: dict[str, Any] = field(default_factory=dict)
+    revisions: int = 0
 
 
 Hook = Callable[[str, dict[str, Any]], None]
@@ -70,6 +102,7 @@ class Executor:
         base: str | None = None,
         hooks: list[Hook] | None = None,
         parallel: int = 1,
+        agent: Agent | None = None,
     ) -> None:
         self.plan = plan
         self.record = record
@@ -90,6 +123,21 @@ class Executor:
         self.session = BrowserSession(options)
         self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
         self._done_actions: dict[str, int] = {}
+        self.agent = agent or Agent()
+        self.tally = Tally()
+        self.asker = Asker(self.emit, self.tally)
+        self.grounder = (
+            Grounder(self.agent.executor, self.asker, self.sites, turns=self.agent.turns)
+            if self.agent.executor is not None else None
+        )  # fmt: skip
+        self.planner = (
+            Planner(self.agent.planner, self.asker, attempts=self.agent.attempts)
+            if self.agent.planner is not None else None
+        )  # fmt: skip
+        self.replans = 0
+        self.replans_applied = 0
+        self.grounded: set[str] = set()  # steps whose actions a model wrote
+        self.errors: dict[str, str] = {}
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
@@ -140,11 +188,19 @@ class Executor:
                 batch = self.graph.ready()[: self.parallel]
                 if not batch:
                     break
-                answer = await self._run_batch(batch, result, state_file)
+                try:
+                    answer = await self._run_batch(batch, result, state_file)
+                except StepFailed as err:
+                    if self.agent.replan == "never" or not await self._replan(batch[-1], str(err), failed=True):
+                        raise
+                    result.failed_step = None
+                    continue
                 if answer is not _NO_ANSWER:
                     result.answer = answer
                     self._skip_rest(result)
                     break
+                if self.agent.replan == "every-step":
+                    await self._replan(batch[-1], f"Step {', '.join(batch)} finished.")
             pending = [n for n in self.graph.ids() if self.graph.status(n) == "pending"]
             if pending:
                 raise StepFailed(f"steps {', '.join(pending)} can never run (a dependency cycle?)")
@@ -157,6 +213,11 @@ class Executor:
             result.blocked = list(self.session.blocked)
             result.steps = {n: self.graph.status(n) for n in self.graph.ids()}
             result.outputs = {k: v for k, v in self.variables.items() if k in self.graph.nx}
+            result.plan = self.graph.to_plan()
+            result.tokens = self.tally.as_dict()
+            result.revisions = self.replans_applied
+            if self.grounded:
+                self.record.save_grounded(format_plan(result.plan))
             await self.session.close()
             result.seconds = time.perf_counter() - started
         return result
@@ -237,7 +298,8 @@ class Executor:
                 self.graph.mark(step_id, "skipped")
                 self.emit("step_skipped", step=step_id, reason="condition is false")
                 return _NO_ANSWER
-        except (ActionFailed, EvaluationError, StepFailed) as err:
+        except (ActionFailed, EvaluationError, StepFailed, GroundingFailed, ModelError) as err:
+            self.errors[step_id] = str(err)
             self.graph.mark(step_id, "failed")
             result.failed_step = step_id
             self.emit("step_failed", step=step_id, error=str(err), ms=round((time.perf_counter() - started) * 1000, 1))
@@ -278,22 +340,118 @@ class Executor:
         return proc.actions, params
 
     async def _run_actions(self, step: ast.Step, scope: dict[str, Any]) -> tuple[Any, Any]:
+        if step.call is None and step.actions is None and self.grounder is not None:
+            return await self._ground(step, scope)
         actions, scope = self._actions_of(step, scope)
         value, answer = None, _NO_ANSWER
-        for action in actions:
+        for position, action in enumerate(actions):
             index = self._done_actions.get(step.id.name, 0)
             self._done_actions[step.id.name] = index + 1
             recorded = self.expected.get(step.id.name, [])
-            done = await perform(
-                self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
-            )
-            self.emit("action", step=step.id.name, **done.event())
+            try:
+                done = await perform(
+                    self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
+                )
+            except ActionFailed as err:
+                if self.grounder is None or step.call is not None or step.loop is not None:
+                    raise
+                # self-healing: the page changed under a grounded step; the model grounds the rest of it again
+                return await self._ground(step, scope, reason=str(err), prefix=actions[:position])
+            self.emit("action", step=step.id.name, source="plan", **done.event())
             if isinstance(action, ast.Extract):
                 value = done.value
             elif isinstance(action, ast.Answer):
                 answer = done.value
                 break
         return value, answer
+
+    async def _ground(
+        self, step: ast.Step, scope: dict[str, Any], reason: str | None = None, prefix: tuple[ast.Action, ...] = ()
+    ) -> tuple[Any, Any]:
+        """Let the executor model do the step; write its actions back into the step (not for looped steps)."""
+        assert self.grounder is not None
+        step_id = step.id.name
+
+        async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
+            done = await perform(self.session, action, variables, self.sites, None)
+            self.emit("action", step=step_id, source="model", **done.event())
+            return done
+
+        grounded = await self.grounder.ground(
+            self.session.page, step, scope, self._prompt_plan(), self._goal(), run_one, reason=reason
+        )
+        actions = tuple(prefix) + tuple(grounded.actions)
+        if step.loop is None:
+            if not actions:  # the intent was already met: nothing to do, said so explicitly
+                actions = (ast.Wait.new(seconds=0),)
+            self.graph.nx.nodes[step_id]["step"] = step.model_copy(update={"actions": actions, "call": None})
+            self.grounded.add(step_id)
+        self.emit(
+            "step_grounded", step=step_id, actions=[format_action(a) for a in actions], healed=reason is not None,
+            reason=reason, turns=grounded.turns,
+        )  # fmt: skip
+        return grounded.value, grounded.answer if grounded.answered else _NO_ANSWER
+
+    # ------------------------------------------------------------ replanning
+
+    def _goal(self) -> str:
+        plan = self.graph.to_plan()
+        return plan.goal.text if plan.goal else plan.title.text
+
+    def _prompt_plan(self) -> str:
+        return self._live().annotated()
+
+    def _live(self) -> LiveView:
+        return LiveView(
+            self.graph.to_plan(),
+            {n: self.graph.status(n) for n in self.graph.ids()},
+            {k: v for k, v in self.variables.items() if k in self.graph.nx},
+            self.record.revisions() - 1,
+            dict(self.errors),
+        )
+
+    async def _replan(self, after: str, event: str, failed: bool = False) -> bool:
+        """Ask the planner for the next revision and apply it in place; True when the plan changed."""
+        if self.planner is None or self.replans >= self.agent.max_replans:
+            return False
+        self.replans += 1
+        failed_steps = [n for n in self.graph.ids() if self.graph.status(n) == "failed"]
+        live = self._live()
+        seen = await observe(self.session.page)
+        tree = seen.tree
+        for secret in self.options.secrets:
+            if secret:
+                tree = tree.replace(secret, "***")
+        seen = type(seen)(seen.url, seen.title, tree)
+        try:
+            revised = await self.planner.revise(live, ("The step failed. " if failed else "") + event, seen)
+        except (Rejected, ModelError) as err:
+            self.emit("plan_kept", after=after, reason=f"no usable revision: {err}")
+            return False
+        if revised is None:
+            self.emit("plan_kept", after=after, reason="the planner kept the plan")
+            return False
+        plan, reasoning = revised
+        for n in failed_steps:  # a failed step may be rewritten or removed by a revision
+            self.graph.mark(n, "pending")
+        diff = diff_plans(self.graph.to_plan(), plan)
+        problems = apply_patch(self.graph, diff)
+        if problems:
+            for n in failed_steps:
+                self.graph.mark(n, "failed")
+            self.emit("plan_kept", after=after, reason="; ".join(p.message for p in problems))
+            return False
+        for n in failed_steps:  # rewritten, removed, or kept as it was: then it is tried again
+            self.errors.pop(n, None)
+        revision = self.record.revisions()
+        path = self.record.save_plan(format_plan(self.graph.to_plan()), revision)
+        added, changed, removed = diff.summary
+        self.replans_applied += 1
+        self.emit(
+            "plan_revised", revision=revision, file=path.name, added=added, changed=changed, removed=removed,
+            after=after, reasoning=reasoning or None,
+        )  # fmt: skip
+        return True
 
 
 class _NoAnswer:

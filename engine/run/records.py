@@ -76,6 +76,21 @@ class RunRecord:
         path.write_text(text, encoding="utf-8")
         return path
 
+    def revisions(self) -> int:
+        """How many plan revisions the record holds (plan.r0.pa, plan.r1.pa, ...)."""
+        return len(list(self.path.glob("plan.r*.pa")))
+
+    def latest_plan(self) -> Path | None:
+        """The last plan revision saved (what a resumed run continues)."""
+        found = sorted(self.path.glob("plan.r*.pa"), key=lambda p: int(p.stem.split(".r")[-1]))
+        return found[-1] if found else None
+
+    def save_grounded(self, text: str) -> Path:
+        """The plan with the steps a model grounded written back (runs again with no model)."""
+        path = self.path / "plan.grounded.pa"
+        path.write_text(text, encoding="utf-8")
+        return path
+
     def save_inputs(self, inputs: dict[str, Any]) -> None:
         public = {k: v for k, v in inputs.items() if not isinstance(v, Secret)}
         (self.path / "inputs.json").write_text(json.dumps(public, indent=2), encoding="utf-8")

@@ -515,7 +515,9 @@ def parse(text: str) -> ast.Plan:
 
 
 def parse_patch(text: str) -> ast.Patch:
-    """Parse a replanning patch (``step`` definitions and ``remove step ID`` lines)."""
+    """Parse a replanning patch (``step`` definitions and ``remove step ID`` lines; empty: no change)."""
+    if not "".join(line for line in text.splitlines() if not line.lstrip().startswith("#")).strip():
+        return ast.Patch.new(items=(), span=ast.Span(line=1, column=1, end_line=1, end_column=1))
     return _parse(text, "patch")
 
 

@@ -1,0 +1,207 @@
+"""Grounding: the executor model turns a step's intent into actions, a few at a time, on the live page.
+
+Each turn the model sees the step, the plan, the page (accessibility-tree text
+with ``[ref=eN]`` references) and the actions already taken, and answers with
+action lines and, once the intent is achieved, ``done``.  An answer is checked
+before anything runs: it must parse (action grammar), every ``ref`` must name
+an element of the observation it saw, and every ``goto`` must stay on a
+declared site.  A bad answer is rejected with its reason and asked again; the
+turns are bounded.  Actions that ran are kept with semantic targets (a
+reference only means something within one observation), so the step can be
+written back, grounded, for a later run with no model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..browser.actions import ActionFailed, ActionResult
+from ..browser.observe import Observation, observe
+from ..browser.targets import stable_target
+from ..check.origins import origin_of
+from ..models.base import Model
+from ..models.prompts import conversation
+from ..syntax import ast
+from ..syntax.diagnostics import PlanError
+from ..syntax.format import format_action
+from ..syntax.parser import parse_reply
+from .asking import Asker, split_reasoning
+from .evaluate import EvaluationError, Secret, evaluate
+from .planner import describe
+
+_REF_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?.*\[ref=(e\d+)\]')
+
+Perform = Callable[[ast.Action, dict[str, Any]], Awaitable[ActionResult]]
+
+
+class GroundingFailed(Exception):
+    """The model did not complete the step within its budget."""
+
+
+def references(observation: Observation) -> dict[str, tuple[str, str]]:
+    """``{ref: (role, name)}`` for every element the observation shows with a reference."""
+    found = {}
+    for line in observation.tree.splitlines():
+        m = _REF_LINE.match(line)
+        if m:
+            found[m.group(3)] = (m.group(1), (m.group(2) or "").replace('\\"', '"'))
+    return found
+
+
+@dataclass
+class Grounded:
+    """What grounding did for one step: the actions that ran (stable targets), its value and answer."""
+
+    actions: list[ast.Action] = field(default_factory=list)
+    value: Any = None
+    answer: Any = None
+    answered: bool = False
+    turns: int = 0
+
+
+class Grounder:
+    """Runs the executor model's turns for one step at a time."""
+
+    def __init__(
+        self, model: Model, asker: Asker, sites: Mapping[str, str], *, turns: int = 8, max_tokens: int = 256
+    ) -> None:
+        self.model, self.asker, self.sites = model, asker, sites
+        self.turns, self.max_tokens = max(1, turns), max_tokens
+        self.origins = {origin_of(u) for u in sites.values()}
+
+    async def ground(
+        self,
+        page: Any,
+        step: ast.Step,
+        scope: dict[str, Any],
+        plan_text: str,
+        goal: str,
+        perform: Perform,
+        reason: str | None = None,
+    ) -> Grounded:
+        from ..syntax.decoding import reply_grammar
+
+        secrets = [v.reveal() for v in scope.values() if isinstance(v, Secret) and v.reveal()]
+        out = Grounded()
+        taken: list[str] = []
+        feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
+        for turn in range(1, self.turns + 1):
+            out.turns = turn
+            seen = await observe(page)
+            tree = seen.tree
+            for secret in secrets:  # a secret never reaches a prompt
+                tree = tree.replace(secret, "***")
+            messages = conversation(
+                "executor",
+                {},
+                {
+                    "goal": goal, "plan": plan_text, "step": step.id.name,
+                    "intent": step.intent.text if step.intent else step.id.name,
+                    "output": f" (its output: {_type_text(step)})" if step.output is not None else "",
+                    "variables": _variables(scope), "sites": ", ".join(f"{k} = {v}" for k, v in self.sites.items()),
+                    "url": seen.url, "title": seen.title, "observation": tree,
+                    "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
+                },
+            )  # fmt: skip
+            completion = await self.asker.ask(
+                self.model, messages, role="executor", purpose="ground", step=step.id.name,
+                grammar=reply_grammar(), max_tokens=self.max_tokens,
+            )  # fmt: skip
+            _, body = split_reasoning(completion.text)
+            refs = references(seen)
+            try:
+                reply = self._check(body, refs, scope)
+            except _Bad as err:
+                self.asker.emit("model_rejected", role="executor", purpose="ground", step=step.id.name, reason=str(err))
+                feedback = f"Your last answer was rejected: {err}\n"
+                continue
+            feedback = ""
+            for action in reply.actions:
+                text = format_action(action)
+                stable = action.model_copy(
+                    update={f: await stable_target(page, getattr(action, f), refs) for f in action._target_fields
+                            if getattr(action, f) is not None}
+                )  # fmt: skip
+                try:
+                    done = await perform(action, scope)
+                except ActionFailed as err:
+                    taken.append(f"{text}    # failed: {err}")
+                    feedback = f"The action `{text}` failed: {err}\n"
+                    break
+                out.actions.append(stable)
+                taken.append(
+                    text
+                    + (f"    # → {json.dumps(done.value, ensure_ascii=False)[:80]}" if done.value is not None else "")
+                )
+                if isinstance(action, ast.Extract):
+                    out.value = done.value
+                elif isinstance(action, ast.Answer):
+                    out.answer, out.answered = done.value, True
+                    return out
+            else:
+                if reply.done:
+                    return out
+        raise GroundingFailed(
+            f"the executor model did not finish step `{step.id.name}` in {self.turns} turns"
+            + (f" (last problem: {feedback.strip()})" if feedback else "")
+        )
+
+    def _check(self, body: str, refs: Mapping[str, tuple[str, str]], scope: Mapping[str, Any]) -> ast.Reply:
+        """The parsed answer, or :class:`_Bad` naming what is wrong with it."""
+        if not body.strip():
+            raise _Bad("the answer holds no action and no `done`")
+        try:
+            reply = parse_reply(body)
+        except PlanError as err:
+            raise _Bad(describe(err.diagnostics)) from None
+        if not reply.actions and not reply.done:
+            raise _Bad("the answer holds no action and no `done`")
+        for action in reply.actions:
+            for target in action.targets():
+                for t in _chain(target):
+                    if t.kind == "ref":
+                        name = t.name.text if t.name else ""
+                        if name not in refs:
+                            raise _Bad(f"`{format_action(action)}`: the page has no element [ref={name}]")
+            if isinstance(action, ast.Goto):
+                if action.site is not None:
+                    if action.site.name not in self.sites:
+                        raise _Bad(f"`{format_action(action)}`: no site `{action.site.name}` is declared")
+                else:
+                    try:
+                        url = evaluate(action.url, scope)
+                    except EvaluationError as err:
+                        raise _Bad(f"`{format_action(action)}`: {err}") from None
+                    if origin_of(str(url)) not in self.origins:
+                        raise _Bad(f"`{format_action(action)}`: {url} is outside the declared sites")
+        return reply
+
+
+class _Bad(Exception):
+    pass
+
+
+def _chain(target: ast.Target | None):
+    while target is not None:
+        yield target
+        target = target.within
+
+
+def _type_text(step: ast.Step) -> str:
+    from ..syntax.format import format_type
+
+    return format_type(step.output) if step.output is not None else ""
+
+
+def _variables(scope: Mapping[str, Any]) -> str:
+    shown = []
+    for name, value in scope.items():
+        if name == "page":
+            continue
+        text = "(secret)" if isinstance(value, Secret) else json.dumps(value, ensure_ascii=False, default=str)[:60]
+        shown.append(f"{name} = {text}")
+    return ", ".join(shown) or "(none)"

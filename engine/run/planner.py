@@ -1,0 +1,260 @@
+"""The planner: a goal becomes a plan, and a running plan becomes its next revision.
+
+Both go through the same gate: the model's answer is split from its reasoning,
+parsed and linted (``# noqa`` in a model answer suppresses nothing), and a
+failing answer is sent back with its diagnostics — a bounded number of times —
+so that no plan that does not lint clean is ever written or run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..check import check_plan
+from ..models.base import Message, Model
+from ..models.prompts import conversation
+from ..syntax import ast
+from ..syntax.diagnostics import Diagnostic, PlanError
+from ..syntax.format import format_plan
+from ..syntax.parser import parse, parse_patch
+from .asking import Asker, split_reasoning
+
+
+class Rejected(Exception):
+    """A model answer that cannot be used; the message says why (it goes back to the model)."""
+
+
+def describe(diagnostics: list[Diagnostic]) -> str:
+    lines = []
+    for d in diagnostics:
+        where = f"line {d.span.line}: " if d.span.line else ""
+        lines.append(f"- {where}{d.code} {d.message}" + (f" ({d.help})" if d.help else ""))
+    return "\n".join(lines)
+
+
+def _examples() -> str:
+    from importlib import resources
+
+    root = resources.files("planact").joinpath("plans/examples")
+    chosen = ("01-search-and-sort.pa", "03-add-to-cart-if-cheap.pa")
+    texts = []
+    for name in chosen:
+        entry = root.joinpath(name)
+        if entry.is_file():
+            texts.append(entry.read_text(encoding="utf-8").strip())
+    return "\n\n".join(texts)
+
+
+@dataclass
+class Draft:
+    """The outcome of planning: a plan that lints clean, or the last problems."""
+
+    plan: ast.Plan | None
+    text: str
+    attempts: int
+    problems: str = ""
+    reasoning: list[str] = field(default_factory=list)
+
+
+class Planner:
+    """Asks a model for plans and revisions; rejects and re-asks on bad answers."""
+
+    def __init__(self, model: Model, asker: Asker, attempts: int = 3, max_tokens: int = 1024) -> None:
+        self.model, self.asker, self.attempts, self.max_tokens = model, asker, max(1, attempts), max_tokens
+
+    # ------------------------------------------------------------ planning
+
+    async def draft(self, goal: str, site_name: str, site_url: str, observation: Any) -> Draft:
+        """A plan for ``goal`` on the site at ``site_url`` whose start page is ``observation``."""
+        from ..syntax.decoding import plan_grammar
+
+        messages = conversation(
+            "planner",
+            {"examples": _examples()},
+            {
+                "goal": goal, "site_name": site_name, "site_url": site_url, "url": observation.url,
+                "title": observation.title, "observation": observation.tree, "feedback": "",
+            },
+        )  # fmt: skip
+        draft = Draft(None, "", 0)
+        for attempt in range(1, self.attempts + 1):
+            draft.attempts = attempt
+            completion = await self.asker.ask(
+                self.model, messages, role="planner", purpose="plan", grammar=plan_grammar(), max_tokens=self.max_tokens
+            )
+            reasoning, body = split_reasoning(completion.text)
+            if reasoning:
+                draft.reasoning.append(reasoning)
+            draft.text = body
+            try:
+                draft.plan = self._accept_draft(body, site_name, site_url)
+                draft.problems = ""
+                return draft
+            except Rejected as err:
+                draft.problems = str(err)
+                self.asker.emit("model_rejected", role="planner", purpose="plan", step=None, reason=str(err))
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": completion.text},
+                    {"role": "user", "content": f"That plan has problems:\n{err}\nWrite the whole plan again, fixed."},
+                ]
+        return draft
+
+    @staticmethod
+    def _accept_draft(body: str, site_name: str, site_url: str) -> ast.Plan:
+        if not body.strip():
+            raise Rejected('the answer holds no plan: start with `plan "TITLE"`')
+        try:
+            plan = parse(body)
+        except PlanError as err:
+            raise Rejected(describe(err.diagnostics)) from None
+        declared = {s.name.name: s.url.text for s in plan.sites}
+        if declared.get(site_name, "").rstrip("/") != site_url.rstrip("/") or len(declared) != 1:
+            raise Rejected(f'declare exactly one site, the given one: site {site_name} = "{site_url}"')
+        problems = check_plan(plan)  # no source: a `# noqa` in a model's answer suppresses nothing
+        if problems:
+            raise Rejected(describe(problems))
+        return plan
+
+    # ------------------------------------------------------------ replanning
+
+    async def revise(self, live: LiveView, event: str, observation: Any) -> tuple[ast.Plan, str] | None:
+        """The next revision of the live plan after ``event``; ``None`` when the model keeps the plan.
+
+        Raises :class:`Rejected` (with every reason) when no answer within the
+        budget was usable.
+        """
+        from ..syntax.decoding import revision_grammar
+
+        messages: list[Message] = conversation(
+            "replanner",
+            {},
+            {
+                "goal": live.goal, "revision": live.revision, "plan": live.annotated(), "event": event,
+                "url": observation.url, "title": observation.title, "observation": observation.tree, "feedback": "",
+            },
+        )  # fmt: skip
+        reasons = []
+        for _ in range(self.attempts):
+            completion = await self.asker.ask(
+                self.model, messages, role="planner", purpose="replan", grammar=revision_grammar(),
+                max_tokens=self.max_tokens,
+            )  # fmt: skip
+            reasoning, body = split_reasoning(completion.text)
+            try:
+                plan = live.merge(body)
+                return None if plan is None else (plan, reasoning)
+            except Rejected as err:
+                reasons.append(str(err))
+                self.asker.emit("model_rejected", role="planner", purpose="replan", step=None, reason=str(err))
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": completion.text},
+                    {"role": "user", "content": f"That revision cannot be used:\n{err}\nAnswer again, fixed."},
+                ]
+        raise Rejected("; ".join(reasons))
+
+
+@dataclass
+class LiveView:
+    """What the replanner sees of a running plan, and how its answers are merged into it."""
+
+    plan: ast.Plan  # the live plan (the graph's current revision)
+    status: dict[str, str]  # step -> pending | running | done | skipped | failed
+    outputs: dict[str, Any]
+    revision: int
+    errors: dict[str, str] = field(default_factory=dict)  # failed step -> its error
+
+    @property
+    def goal(self) -> str:
+        return self.plan.goal.text if self.plan.goal else self.plan.title.text
+
+    def finished(self, step_id: str) -> bool:
+        """Done, skipped or running steps are history; a failed step may still be rewritten or removed."""
+        return self.status.get(step_id, "pending") not in ("pending", "failed")
+
+    def annotated(self) -> str:
+        """The plan as text, each step with a trailing comment: its status and output (secret defaults hidden)."""
+        steps = []
+        for step in self.plan.steps:
+            name = step.id.name
+            note = self.status.get(name, "pending")
+            if name in self.outputs and self.outputs[name] is not None:
+                note += " → " + json.dumps(self.outputs[name], ensure_ascii=False)[:120]
+            if name in self.errors:
+                note += ": " + self.errors[name][:160]
+            steps.append(step.model_copy(update={"trailing": note}))
+        inputs = tuple(
+            i.model_copy(update={"default": None})
+            if isinstance(i.type, ast.ScalarType) and i.type.name == "secret" else i
+            for i in self.plan.inputs
+        )  # fmt: skip
+        return format_plan(self.plan.model_copy(update={"steps": tuple(steps), "inputs": inputs}))
+
+    def merge(self, body: str) -> ast.Plan | None:
+        """The live plan with the answer applied (``None``: no change); raises :class:`Rejected`."""
+        try:
+            if body.lstrip().startswith("plan"):
+                steps = self._whole(parse(body))
+            else:
+                patch = parse_patch(body)
+                if not patch.items:
+                    return None
+                steps = self._patched(patch)
+        except PlanError as err:
+            raise Rejected(describe(err.diagnostics)) from None
+        plan = self.plan.model_copy(update={"steps": tuple(steps)})
+        before = {(d.code, d.message) for d in check_plan(self.plan)}
+        problems = [d for d in check_plan(plan) if (d.code, d.message) not in before]
+        if problems:
+            raise Rejected(describe(problems))
+        if plan == self.plan:
+            return None
+        return plan
+
+    def _whole(self, answer: ast.Plan) -> list[ast.Step]:
+        """A whole-plan answer: finished steps stay as they ran, the answer's other steps follow."""
+        kept = [s for s in self.plan.steps if self.finished(s.id.name)]
+        out = list(kept)
+        for step in answer.steps:
+            name = step.id.name
+            if self.finished(name):
+                if _bare(step) != _bare(self.plan.step(name)):
+                    raise Rejected(f"step `{name}` is {self.status[name]} and cannot change: give new work a new id")
+                continue
+            out.append(step)
+        return out
+
+    def _patched(self, patch: ast.Patch) -> list[ast.Step]:
+        steps = list(self.plan.steps)
+        ids = [s.id.name for s in steps]
+        finished = [i for i, s in enumerate(steps) if self.finished(s.id.name)]
+        cursor = finished[-1] + 1 if finished else 0
+        for item in patch.items:
+            name = item.id.name
+            if isinstance(item, ast.Remove):
+                if name not in ids:
+                    raise Rejected(f"`remove step {name}`: the plan has no step `{name}`")
+                if self.finished(name):
+                    raise Rejected(f"`remove step {name}`: the step is {self.status[name]} and cannot change")
+                index = ids.index(name)
+                del steps[index], ids[index]
+                cursor = index if index < cursor else cursor
+                continue
+            if name in ids:
+                if self.finished(name):
+                    raise Rejected(f"step `{name}` is {self.status[name]} and cannot change: give new work a new id")
+                index = ids.index(name)
+                steps[index] = item
+                cursor = index + 1
+            else:
+                steps.insert(cursor, item)
+                ids.insert(cursor, name)
+                cursor += 1
+        return steps
+
+
+def _bare(step: ast.Step | None) -> Any:
+    return None if step is None else step.model_copy(update={"comments": (), "trailing": None})

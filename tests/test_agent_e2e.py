@@ -1,0 +1,302 @@
+"""End to end: the Plan-and-Act loop on the demo shop, with ScriptedModel as planner and executor.
+
+The browser, the shop, the parser, the linter, the graph and the patches are
+all real; only the language model is a test double, so the answers are exact.
+"""
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from agent_helpers import executor_script, run_text
+
+from planact.browser.launch import BrowserNotFound, find_browser
+from planact.browser.session import SessionOptions
+from planact.check import lint_text
+from planact.demo.catalog import PRODUCTS
+from planact.demo.server import serve_demo
+from planact.models import ScriptedModel
+from planact.run.cli_plan import draft_plan
+from planact.run.executor import Agent
+from planact.run.records import RunRecord
+
+try:
+    find_browser()
+    HAVE_BROWSER = True
+except BrowserNotFound:
+    HAVE_BROWSER = False
+
+pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+
+
+@pytest.fixture(scope="module")
+def shop():
+    with serve_demo() as server:
+        yield server
+
+
+CHEAPEST_MOUSE = min((p for p in PRODUCTS if "mouse" in f"{p.title} {p.category}".lower()), key=lambda p: p.price)
+
+
+def cheapest_plan(url: str) -> str:
+    return f'''plan "The cheapest mouse"
+goal "Find the name of the cheapest mouse in the shop"
+
+site shop = "{url}"
+
+input query: text = "mouse"
+
+step home "Open the shop":
+    goto shop "/"
+
+step search "Search for {{query}}"
+
+step sort "Sort the results by price, lowest first"
+
+step name "Read the name of the first result" -> text
+
+step report "Report it":
+    answer "cheapest: {{name}}"
+'''
+
+
+def shop_executor(query: str = "query"):
+    return executor_script({
+        # two turns: type, then submit and say done
+        "search": [
+            lambda r: f'fill ref "{r[("searchbox", "Search")]}" with {query}',
+            lambda r: f'click ref "{r[("button", "Search")]}"\ndone',
+        ],
+        "sort": [lambda r: f'select ref "{r[("combobox", "Sort by")]}" with "Price: low to high"\ndone'],
+        "name": ['extract link first within css ".result"\ndone'],
+    })  # fmt: skip
+
+
+def test_model_grounds_steps_and_the_grounded_plan_replays_with_no_model(tmp_path, shop):
+    executor = shop_executor()
+    result, record, events = run_text(cheapest_plan(shop.url), tmp_path, Agent(executor=executor))
+    assert result.status == "succeeded", result.error
+    assert result.answer == f"cheapest: {CHEAPEST_MOUSE.title}"
+
+    grounded = [e for e in events if e["event"] == "step_grounded"]
+    assert [e["step"] for e in grounded] == ["search", "sort", "name"]
+    assert grounded[0]["turns"] == 2 and not grounded[0]["healed"]
+    model_actions = [e for e in events if e["event"] == "action" and e["source"] == "model"]
+    assert len(model_actions) == 4
+    calls = [e for e in events if e["event"] == "model_call"]
+    assert len(calls) == len(executor.requests) == 4
+    assert all(c["role"] == "executor" and c["completion_tokens"] > 0 for c in calls)
+    assert result.tokens["calls"] == 4
+    assert all(r.grammar == "reply" for r in executor.requests)
+    # the executor saw the step, the plan with statuses, and a page with references
+    first = executor.requests[0].messages[-1]["content"]
+    assert 'Current step: search "Search for {query}"' in first and "[ref=e" in first and "# done" in first
+
+    # written back with semantic targets: references mean nothing on a later visit
+    text = (record.path / "plan.grounded.pa").read_text()
+    plan, problems = lint_text(text)
+    assert problems == [] and all(s.actions for s in plan.steps)
+    assert 'ref "' not in text
+    assert 'fill searchbox "Search" with query' in text
+    assert 'select combobox "Sort by" with "Price: low to high"' in text
+
+    replay, _, replay_events = run_text(text, tmp_path, agent=None)
+    assert replay.status == "succeeded", replay.error
+    assert replay.answer == result.answer
+    assert not [e for e in replay_events if e["event"].startswith("model")]
+
+
+def out_of_stock_plan(url: str) -> str:
+    return f'''plan "Ergonomic mouse"
+goal "Put the Globex Ergonomic Mouse in the cart, or another mouse if it is out of stock"
+
+site shop = "{url}"
+
+step open "Open the Globex Ergonomic Mouse":
+    goto shop "/product/7"
+
+step add "Add it to the cart":
+    click button "Add to cart"
+
+step total "Read the cart total" -> number:
+    extract css ".total" as number
+
+step report "Report the total":
+    answer "cart total {{total}}"
+'''
+
+
+PATCH = """# The Globex Ergonomic Mouse is out of stock, so its button is disabled.
+# Take the Acme Wireless Mouse instead.
+remove step add
+step alt "Open the Acme Wireless Mouse instead":
+    goto shop "/product/1"
+step add_alt "Add it to the cart":
+    click button "Add to cart"
+"""
+
+
+def test_a_failed_step_is_replanned_in_place_and_every_revision_is_kept(tmp_path, shop):
+    planner = ScriptedModel([PATCH])
+    result, record, events = run_text(
+        out_of_stock_plan(shop.url), tmp_path, Agent(planner=planner, replan="on-failure"), timeout_ms=1500
+    )
+    assert result.status == "succeeded", result.error
+    acme = next(p for p in PRODUCTS if p.id == 1)
+    assert result.answer == f"cart total {acme.price}"
+    assert result.steps == {"open": "done", "alt": "done", "add_alt": "done", "total": "done", "report": "done"}
+
+    kinds = [e["event"] for e in events]
+    assert kinds.index("step_failed") < kinds.index("plan_revised") < kinds.index("run_finished")
+    revised = next(e for e in events if e["event"] == "plan_revised")
+    assert (revised["revision"], revised["added"], revised["removed"]) == (1, 2, 1)
+    assert revised["reasoning"].startswith("The Globex Ergonomic Mouse is out of stock")
+    assert "disabled" not in (record.path / "plan.r1.pa").read_text()  # reasoning stays out of the plan
+    # the planner saw the failure and the statuses
+    prompt = planner.requests[0].messages[-1]["content"]
+    assert "The step failed" in prompt and "# done" in prompt and "# failed" in prompt
+    assert planner.requests[0].grammar == "revision"
+
+    # `planact diff` between the stored revisions
+    out = subprocess.run(
+        [sys.executable, "-m", "planact", "diff", str(record.path / "plan.r0.pa"), str(record.path / "plan.r1.pa")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 1, out.stderr
+    assert "- step add" in out.stdout and "+ step alt" in out.stdout and "+ step add_alt" in out.stdout
+    assert "Plan: 2 to add, 0 to change, 1 to remove." in out.stdout
+
+
+def test_a_grounded_step_whose_target_changed_heals_itself(tmp_path, shop):
+    text = f'''plan "Heal"
+goal "Add the Acme Wireless Mouse to the cart"
+
+site shop = "{shop.url}"
+
+step open "Open the Acme Wireless Mouse":
+    goto shop "/product/1"
+
+step add "Add it to the cart":
+    click button "Add to basket"
+    assert page.url contains "/cart"
+
+step report "Say so":
+    answer "added"
+'''
+    executor = executor_script({"add": [lambda r: f'click ref "{r[("button", "Add to cart")]}"\ndone']})
+    result, record, events = run_text(text, tmp_path, Agent(executor=executor), timeout_ms=1500)
+    assert result.status == "succeeded", result.error
+    healed = next(e for e in events if e["event"] == "step_grounded")
+    assert healed["healed"] and "Add to basket" in healed["reason"]
+    assert "Add to basket" in executor.requests[0].messages[-1]["content"]  # the model was told what failed
+    grounded = (record.path / "plan.grounded.pa").read_text()
+    assert 'click button "Add to cart"' in grounded and "Add to basket" not in grounded
+
+
+def test_bad_model_answers_never_run_and_a_spent_budget_fails_the_step_cleanly(tmp_path, shop):
+    bad = [
+        'click buton "Search"',  # not the action language
+        'click ref "e999"',  # no such element on the page
+        'goto "https://evil.example/steal"',  # outside the declared sites
+    ]
+    executor = executor_script({"search": bad})
+    result, record, events = run_text(cheapest_plan(shop.url), tmp_path, Agent(executor=executor, turns=3))
+    assert result.status == "failed" and result.failed_step == "search"
+    reasons = [e["reason"] for e in events if e["event"] == "model_rejected"]
+    assert len(reasons) == 3
+    assert "PA102" in reasons[0] and "e999" in reasons[1] and "outside the declared sites" in reasons[2]
+    assert not [e for e in events if e["event"] == "action" and e["source"] == "model"]
+    assert "did not finish step `search` in 3 turns" in result.error
+    assert result.steps["home"] == "done"
+    # each rejection went back to the model
+    assert "rejected" in executor.requests[1].messages[-1]["content"]
+
+    # the record stays resumable: a better model finishes the run without redoing `home`
+    resumed, _, all_events = run_text(cheapest_plan(shop.url), tmp_path, Agent(executor=shop_executor()), resume=record)
+    assert resumed.status == "succeeded", resumed.error
+    assert resumed.answer == f"cheapest: {CHEAPEST_MOUSE.title}"
+    home_starts = [e for e in all_events if e["event"] == "step_started" and e["step"] == "home"]
+    assert len(home_starts) == 1
+
+
+def test_planner_drafts_a_plan_from_a_goal_and_is_re_asked_until_it_lints_clean(tmp_path, shop):
+    duplicate = f'''plan "Cheapest mouse"
+goal "Find the cheapest mouse"
+site app = "{shop.url}"
+step home "Open the shop":
+    goto app "/"
+step home "Search for mice"
+'''
+    good = f'''# Search, sort by price, read the first result.
+plan "Cheapest mouse"
+goal "Find the cheapest mouse"
+site app = "{shop.url}"
+step home "Open the shop":
+    goto app "/"
+step search "Search for mouse"
+step sort "Sort the results by price, lowest first"
+step name "Read the name of the first result" -> text
+step report "Report the name":
+    answer "cheapest: {{name}}"
+'''
+    planner = ScriptedModel(["I think the plan is to search.", duplicate, good])
+    seen = []
+    draft, asker = asyncio.run(
+        draft_plan("Find the cheapest mouse", shop.url, "app", planner, SessionOptions(), attempts=3,
+                   emit=lambda kind, **f: seen.append((kind, f)))
+    )  # fmt: skip
+    assert draft.plan is not None and draft.attempts == 3
+    assert [s.id.name for s in draft.plan.steps] == ["home", "search", "sort", "name", "report"]
+    assert draft.reasoning[-1] == "Search, sort by price, read the first result."
+    rejected = [f["reason"] for k, f in seen if k == "model_rejected"]
+    assert "no plan" in rejected[0] and "PA202" in rejected[1]
+    # the page was observed, and each rejection went back with its diagnostics
+    assert "[ref=e" in planner.requests[0].messages[-1]["content"]
+    assert "PA202" in planner.requests[2].messages[-1]["content"]
+    assert all(r.grammar == "plan" for r in planner.requests)
+    assert asker.tally.calls == 3
+
+    # the drafted plan runs: the executor grounds its steps, the planner keeps the plan after each step
+    executor = shop_executor('"mouse"')
+    keep = ScriptedModel(lambda messages: "# on track\n", name="scripted-planner")
+    from planact.syntax.format import format_plan
+
+    result, record, events = run_text(
+        format_plan(draft.plan), tmp_path, Agent(planner=keep, executor=executor, replan="every-step")
+    )
+    assert result.status == "succeeded", result.error
+    assert result.answer == f"cheapest: {CHEAPEST_MOUSE.title}"
+    kept = [e for e in events if e["event"] == "plan_kept"]
+    assert len(kept) == 4  # after each step but the one that answered
+    calls = [e for e in events if e["event"] == "model_call"]
+    assert {c["role"] for c in calls} == {"planner", "executor"}
+    assert result.tokens["calls"] == len(calls)
+    assert result.tokens["prompt_tokens"] == sum(c["prompt_tokens"] for c in calls)
+
+
+def test_every_step_replanning_applies_patches_in_place(tmp_path, shop):
+    """After `home`, the planner inserts a step; after that, it keeps the plan."""
+    patch = """step cart "Open the cart":
+    goto shop "/cart"
+"""
+    answers = iter([patch])
+    planner = ScriptedModel(lambda messages: next(answers, ""), name="scripted-planner")
+    text = f'''plan "Patches"
+goal "Look at the cart, then report"
+
+site shop = "{shop.url}"
+
+step home "Open the shop":
+    goto shop "/"
+
+step report "Report where we are":
+    answer page.title
+'''
+    result, record, events = run_text(text, tmp_path, Agent(planner=planner, replan="every-step"))
+    assert result.status == "succeeded", result.error
+    assert list(result.steps) == ["home", "cart", "report"]
+    assert "Cart" in str(result.answer)
+    assert RunRecord(record.path).revisions() == 2
+    r1 = (record.path / "plan.r1.pa").read_text()
+    assert r1.index("step home") < r1.index("step cart") < r1.index("step report")
