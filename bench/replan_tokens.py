@@ -40,9 +40,9 @@ ROOT = Path(__file__).parent.parent
 
 def tokenizer() -> tuple[Callable[[str], int], str]:
     try:
-        from planact.models.local import default_model_path
-
         import llama_cpp
+
+        from planact.models.local import default_model_path
 
         path = default_model_path()
         saved = os.dup(2)  # llama.cpp prints its loading chatter on the C stderr
@@ -76,7 +76,7 @@ def long_plans() -> list[ast.Plan]:
         for step in plan.steps:
             intent = step.intent or ast.StringLit.new(parts=(step.id.name.replace("_", " "),))
             steps.append(ast.Step.new(id=ast.Ident.new(name=f"p{i}_{step.id.name}"), intent=intent))
-    header = parse(f'plan "Every demo task in a row"\ngoal "Do all eight demo tasks"\n\nstep s "x"\n')
+    header = parse('plan "Every demo task in a row"\ngoal "Do all eight demo tasks"\n\nstep s "x"\n')
     plans.append(header.model_copy(update={"steps": tuple(steps)}))
     return plans
 
@@ -106,9 +106,7 @@ def session(plan: ast.Plan, count: Callable[[str], int]) -> tuple[int, int, int]
         patch = "\n".join(line for s in patch_steps for line in format_step(s)) + ("\n" if patch_steps else "")
         new_by_patch = live.merge(patch) or plan
         remaining = [s for s in new_by_patch.steps if status.get(s.id.name, "pending") == "pending"]
-        whole = format_plan(
-            ast.Plan.new(title=plan.title, goal=plan.goal, steps=tuple(remaining))
-        )
+        whole = format_plan(ast.Plan.new(title=plan.title, goal=plan.goal, steps=tuple(remaining)))
         new_by_whole = live.merge(whole) or plan
         if new_by_patch != new_by_whole:
             raise SystemExit(f"revision {k} of {plan.title.text!r}: the patch and the whole plan disagree")
@@ -156,7 +154,9 @@ def main() -> int:
         p, w, changes = session(plan, count)
         total_patch += p
         total_whole += w
-        print(f"   {plan.title.text[:40]:40} {len(plan.steps):3} steps  {changes:2} changes  patch {p:6}  whole {w:7}  {p / w:.3f}")
+        print(
+            f"   {plan.title.text[:40]:40} {len(plan.steps):3} steps  {changes:2} changes  patch {p:6}  whole {w:7}  {p / w:.3f}"
+        )
     ratio1 = total_patch / total_whole
     print(f"   all sessions: patch {total_patch}, whole {total_whole}: ratio {ratio1:.3f} (target ≤ 0.25)\n")
 

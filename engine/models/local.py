@@ -11,6 +11,7 @@ per GBNF text, so a planner and an executor sharing the model load it once.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import io
@@ -38,6 +39,18 @@ INSTALL_HINT = (
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
 _MODELS: dict[tuple[str, int, int | None, bool], Any] = {}
 _GRAMMARS: dict[str, Any] = {}
+
+
+def _release() -> None:
+    """Free cached models while llama.cpp's module is still alive (its ``__del__`` fails at interpreter teardown)."""
+    _GRAMMARS.clear()
+    for llama in _MODELS.values():
+        with contextlib.suppress(Exception):
+            llama.close()
+    _MODELS.clear()
+
+
+atexit.register(_release)
 
 
 def default_model_path() -> Path | None:
