@@ -112,9 +112,7 @@ class Planner:
             plan = parse(body)
         except PlanError as err:
             raise Rejected(describe(err.diagnostics)) from None
-        declared = {s.name.name: s.url.text for s in plan.sites}
-        if declared.get(site_name, "").rstrip("/") != site_url.rstrip("/") or len(declared) != 1:
-            raise Rejected(f'declare exactly one site, the given one: site {site_name} = "{site_url}"')
+        plan = _own_site(plan, site_name, site_url)
         problems = check_plan(plan)  # no source: a `# noqa` in a model's answer suppresses nothing
         if problems:
             raise Rejected(describe(problems))
@@ -258,6 +256,24 @@ class LiveView:
                 ids.insert(cursor, name)
                 cursor += 1
         return steps
+
+
+def _own_site(plan: ast.Plan, site_name: str, site_url: str) -> ast.Plan:
+    """The site is the engine's fact, not the model's guess: one declared site is set to the given one.
+
+    A small model copies the site line of its examples (``site shop = ...``);
+    the name and URL are replaced, and ``goto OLD "/path"`` follows the rename.
+    No site at all gets the given one; two or more are rejected.
+    """
+    if len(plan.sites) > 1:
+        raise Rejected(f'declare exactly one site, the given one: site {site_name} = "{site_url}"')
+    given = parse(f'plan "x"\nsite {site_name} = "{site_url}"\n').sites[0]
+    old = plan.sites[0].name.name if plan.sites else None
+    if old is None or old == site_name:
+        return plan.model_copy(update={"sites": (given,)})
+    text = format_plan(plan.model_copy(update={"sites": (given,)}))
+    text = text.replace(f"goto {old} ", f"goto {site_name} ")
+    return parse(text)
 
 
 def _bare(step: ast.Step | None) -> Any:
