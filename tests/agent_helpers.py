@@ -8,21 +8,22 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from planact.browser.observe import Observation
 from planact.browser.session import SessionOptions
 from planact.models import ScriptedModel
 from planact.run.executor import Agent, Executor, bind_inputs
+from planact.run.grounding import references
 from planact.run.records import RunRecord
 from planact.syntax.parser import parse
 
-_REF = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?.*\[ref=(e\d+)\]', re.M)
 _STEP = re.compile(r"^Current step: (\w+)", re.M)
 
 
 def refs(message: str) -> dict[tuple[str, str], str]:
     """(role, name) -> reference, for the elements an executor prompt shows (first one wins)."""
     found: dict[tuple[str, str], str] = {}
-    for role, name, ref in _REF.findall(message):
-        found.setdefault((role, name), ref)
+    for ref, described in references(Observation("", "", message)).items():
+        found.setdefault(described, ref)
     return found
 
 

@@ -9,6 +9,7 @@ table cells and landmarks give structure; hidden elements are left out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +88,14 @@ class Observation:
 
     def text(self) -> str:
         return f"URL: {self.url}\nTitle: {self.title}\n{self.tree}"
+
+    def masked(self, secrets: Iterable[str]) -> Observation:
+        """The observation with every secret value shown as ``***`` (what a prompt may contain)."""
+        tree = self.tree
+        for secret in secrets:
+            if secret:
+                tree = tree.replace(secret, "***")
+        return Observation(self.url, self.title, tree)
 
 
 async def observe(page: Any, max_text: int = 80) -> Observation:

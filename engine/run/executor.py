@@ -417,12 +417,7 @@ class Executor:
         self.replans += 1
         failed_steps = [n for n in self.graph.ids() if self.graph.status(n) == "failed"]
         live = self._live()
-        seen = await observe(self.session.page)
-        tree = seen.tree
-        for secret in self.options.secrets:
-            if secret:
-                tree = tree.replace(secret, "***")
-        seen = type(seen)(seen.url, seen.title, tree)
+        seen = (await observe(self.session.page)).masked(self.options.secrets)
         try:
             revised = await self.planner.revise(live, ("The step failed. " if failed else "") + event, seen)
         except (Rejected, ModelError) as err:

@@ -85,16 +85,13 @@ class Grounder:
     ) -> Grounded:
         from ..syntax.decoding import reply_grammar
 
-        secrets = [v.reveal() for v in scope.values() if isinstance(v, Secret) and v.reveal()]
+        secrets = [v.reveal() for v in scope.values() if isinstance(v, Secret)]
         out = Grounded()
         taken: list[str] = []
         feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
         for turn in range(1, self.turns + 1):
             out.turns = turn
-            seen = await observe(page)
-            tree = seen.tree
-            for secret in secrets:  # a secret never reaches a prompt
-                tree = tree.replace(secret, "***")
+            seen = (await observe(page)).masked(secrets)  # a secret never reaches a prompt
             messages = conversation(
                 "executor",
                 {},
@@ -103,7 +100,7 @@ class Grounder:
                     "intent": step.intent.text if step.intent else step.id.name,
                     "output": f" (its output: {_type_text(step)})" if step.output is not None else "",
                     "variables": _variables(scope), "sites": ", ".join(f"{k} = {v}" for k, v in self.sites.items()),
-                    "url": seen.url, "title": seen.title, "observation": tree,
+                    "url": seen.url, "title": seen.title, "observation": seen.tree,
                     "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
                 },
             )  # fmt: skip
