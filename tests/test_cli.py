@@ -46,12 +46,12 @@ def test_lint_warnings_exit_0_errors_exit_1(files):
 
 def test_lint_json(files):
     result = run("lint", "--format", "json", str(files["broken"]), str(files["warns"]))
-    found = json.loads(result.output)
+    found = json.loads(result.stdout)
     assert [(d["code"], d["severity"], d["span"]["line"], d["span"]["column"]) for d in found] == [
         ("PA203", "error", 2, 18),
         ("PA405", "warning", 5, 7),
     ]
-    schema = json.loads(run("schema", "diagnostic").output)
+    schema = json.loads(run("schema", "diagnostic").stdout)
     for item in found:
         jsonschema.validate(item, schema)
 
@@ -113,5 +113,5 @@ def test_help_runs_as_a_real_process():
 def test_plan_schema_validates_a_parsed_plan():
     from planact import parse
 
-    schema = json.loads(run("schema", "plan").output)
+    schema = json.loads(run("schema", "plan").stdout)
     jsonschema.validate(parse(CLEAN).model_dump(mode="json"), schema)

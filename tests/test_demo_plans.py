@@ -66,7 +66,7 @@ def test_demo_plan_succeeds(tmp_path, path):
             if f"input {name}: secret" in path.read_text():
                 args += ["--secret", f"{name}={value}"]
         result = CliRunner().invoke(main, args, catch_exceptions=False)
-        summary = json.loads(result.output)
+        summary = json.loads(result.stdout)
         assert result.exit_code == 0, summary
         assert answer in str(summary["answer"])
         assert check(server.app), "the shop's state does not show the task's outcome"

@@ -56,7 +56,7 @@ def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):
     plan = tmp_path / "demo.pa"
     plan.write_text(text)
     result = run(str(plan), "--secret", "password=wonderland", "--runs", str(tmp_path / "runs"))
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert result.exit_code == 0, summary
     assert summary["status"] == "succeeded" and summary["answer"].startswith("Acme Wireless Mouse for ")
     record = Path(summary["record"])
@@ -76,7 +76,7 @@ def test_demo_plan_runs_and_leaves_a_complete_record(tmp_path, shop):
 def test_navigation_off_the_declared_sites_is_blocked(tmp_path, shop):
     plan = write_plan(tmp_path, shop, 'step partner "Follow the partner link":\n    goto shop "/go-partner"\n')
     result = run(str(plan), "--runs", str(tmp_path))
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert result.exit_code == 1 and summary["failed_step"] == "partner"
     assert summary["blocked_navigation"] and summary["blocked_navigation"][0].startswith("http://partner.example.com/")
 
@@ -105,7 +105,7 @@ def test_ungrounded_step_without_a_model_says_how_to_configure_one(tmp_path, sho
     plan = write_plan(
         tmp_path, shop, 'step home "Open the shop":\n    goto shop "/"\n\nstep think "Find the best keyboard"\n'
     )
-    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
     assert (
         summary["failed_step"] == "think"
         and "no model is configured" in summary["error"]
@@ -143,7 +143,7 @@ def test_killed_run_resumes_without_rerunning_finished_steps(tmp_path, shop):
     record = str(folders[0].parent)
     assert [e["step"] for e in log if e["event"] == "step_finished"] == ["home", "add"]
     result = run(str(plan), "--resume", record)
-    summary = json.loads(result.output)
+    summary = json.loads(result.stdout)
     assert result.exit_code == 0, summary
     assert summary["answer"] > 0  # the cart survived the kill: the session's cookies were restored
     started = [e["step"] for e in events(record) if e["event"] == "step_started"]
@@ -159,9 +159,9 @@ def test_replay_names_the_step_whose_target_drifted(tmp_path, shop):
         'step report "Report":\n    answer title\n'
     )
     plan = write_plan(tmp_path, shop, body)
-    first = json.loads(run(str(plan), "--runs", str(tmp_path / "a")).output)
+    first = json.loads(run(str(plan), "--runs", str(tmp_path / "a")).stdout)
     assert first["status"] == "succeeded"
-    same = json.loads(run(str(plan), "--runs", str(tmp_path / "b"), "--check-drift", first["record"]).output)
+    same = json.loads(run(str(plan), "--runs", str(tmp_path / "b"), "--check-drift", first["record"]).stdout)
     assert same["status"] == "succeeded" and same["answer"] == first["answer"]
     drifted = json.loads(
         run(str(plan), "-i", "order=price_desc", "--runs", str(tmp_path / "c"), "--check-drift", first["record"]).output
@@ -180,7 +180,7 @@ def test_independent_steps_run_concurrently_in_pages_of_their_own(tmp_path, shop
         'step report "Report" after keyboards, chairs:\n    answer "{keyboards} {chairs}"\n'
     )
     plan = write_plan(tmp_path, shop, body)
-    summary = json.loads(run(str(plan), "--parallel", "2", "--runs", str(tmp_path)).output)
+    summary = json.loads(run(str(plan), "--parallel", "2", "--runs", str(tmp_path)).stdout)
     assert summary["status"] == "succeeded" and summary["answer"] == "35.37 96.99"
     log = [(e["event"], e.get("step")) for e in events(summary["record"])]
     # both branches started before either finished: they ran at the same time
@@ -201,7 +201,7 @@ def test_every_action_of_the_language_runs(tmp_path, shop):
         'step report "Report":\n    answer link\n'
     )
     plan = write_plan(tmp_path, shop, body)
-    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
     assert summary["status"] == "succeeded", summary
     assert summary["answer"].startswith(shop.url + "/product/")
     ran = {e["action"].split()[0] for e in events(summary["record"]) if e["event"] == "action"}
@@ -219,5 +219,5 @@ def test_every_action_of_the_language_runs(tmp_path, shop):
 def test_a_popup_to_an_undeclared_origin_is_blocked(tmp_path, shop):
     body = 'step popup "Open the partner offers in a pop-up":\n    goto shop "/"\n    click link "Partner offers"\n    wait 0.5\n'
     plan = write_plan(tmp_path, shop, body)
-    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).output)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
     assert summary["blocked_navigation"] == ["http://partner.example.com/offers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -60,6 +61,13 @@ class _DemoServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), _Handler)
         self.app = DemoApp()
         self.last_request = time.monotonic()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that drops a connection mid-answer (a page closed, a navigation superseded) is normal
+        traffic, not an error: say nothing. Anything else still reaches socketserver's report."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
