@@ -140,7 +140,14 @@ uses = st.one_of(
     st.builds(ast.Use, module=st.text(_chars, max_size=10), is_path=st.just(True), **line),
 )
 sites = st.builds(ast.Site, name=idents, url=plain_strings, **line)
-inputs = st.builds(ast.Input, name=idents, type=types, default=st.none() | exprs, **line)
+inputs = st.builds(
+    ast.Input,
+    name=idents,
+    type=types,
+    default=st.none() | exprs,
+    patterns=st.lists(strings, max_size=2).map(tuple),
+    **line,
+)
 
 plans = st.builds(
     ast.Plan,

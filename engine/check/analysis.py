@@ -23,6 +23,7 @@ from ..syntax.diagnostics import Diagnostic
 from . import types as ty
 from .deps import Dependency, plan_dependencies
 from .modules import Module, load_module
+from .patterns import pattern_problems
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ class Analysis:
         for inp in self.plan.inputs:
             if inp.default is not None:
                 self.expect(inp.default, {}, ty.from_node(inp.type), f"the default of `{inp.name.name}`")
+            for span, message in pattern_problems(inp):
+                self.add("PA209", span, message)
         for define in self.plan.defines:
             self._check_define(define)
         for step in self.plan.steps:

@@ -25,6 +25,7 @@ from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..check.modules import load_module
 from ..check.origins import origin_of
+from ..check.patterns import parse_patterned
 from ..graph import build_graph
 from ..graph.diff import diff_plans
 from ..graph.patch import apply_patch
@@ -471,7 +472,9 @@ def bind_inputs(plan: ast.Plan, given: Mapping[str, str], secrets: Mapping[str, 
             else:
                 missing.append(name)
             continue
-        if name in given:
+        if name in given and inp.patterns:
+            values[name] = parse_patterned(inp, given[name])
+        elif name in given:
             values[name] = _parse_value(given[name], t, name)
         elif inp.default is not None:
             values[name] = evaluate(inp.default, {})

@@ -438,11 +438,13 @@ class Site(Line):
 
 
 class Input(Line):
-    """``input budget: number = 30``: a typed parameter of the plan."""
+    """``input budget: number = 30``: a typed parameter of the plan; ``input task: record {label: text}
+    matching "Click {label}."`` takes text and parses it with the patterns."""
 
     name: Ident
     type: Type
     default: Expr | None = None
+    patterns: tuple[StringLit, ...] = ()  # `matching "..." or "..."`: given as text, parsed into the type
 
 
 class Param(Node):

@@ -191,7 +191,8 @@ def format_site(s: ast.Site) -> str:
 
 def format_input(i: ast.Input) -> str:
     default = f" = {format_expr(i.default)}" if i.default is not None else ""
-    return f"input {i.name.name}: {format_type(i.type)}{default}"
+    pattern = (" matching " + " or ".join(format_string(p) for p in i.patterns)) if i.patterns else ""
+    return f"input {i.name.name}: {format_type(i.type)}{pattern}{default}"
 
 
 def format_plan(plan: ast.Plan) -> str:

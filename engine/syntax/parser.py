@@ -196,6 +196,12 @@ def _rule_callback(method, raw_tokens: bool = False):
     return callback
 
 
+class _SpannedTuple(tuple):
+    """Several nodes as one child of a rule, with the span the rule callback reads."""
+
+    span: ast.Span
+
+
 class _ToAst:
     """One method per grammar rule, each returning a typed node.
 
@@ -242,8 +248,15 @@ class _ToAst:
         return ast.Site.new(name=self._ident(name), url=_string(url), span=span)
 
     def input(self, span, children):
-        name, type_, default = children
-        return ast.Input.new(name=self._ident(name), type=type_, default=default, span=span)
+        name, type_, patterns, default = children
+        return ast.Input.new(
+            name=self._ident(name), type=type_, default=default, patterns=tuple(patterns or ()), span=span
+        )
+
+    def pattern(self, span, children):
+        patterns = _SpannedTuple(_string(tok) for tok in children)
+        patterns.span = span
+        return patterns
 
     # --- types
     def scalar_type(self, span, children):

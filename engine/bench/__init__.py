@@ -1,0 +1,1 @@
+"""`planact bench`: running agents on benchmark tasks (WebArena format, MiniWoB) and scoring them."""
