@@ -527,5 +527,15 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
     sys.exit(0 if result.is_empty else 1)
 
 
+
+def _register_bench() -> None:
+    from .bench.cli import bench
+
+    main.add_command(bench)
+
+
+_register_bench()
+
+
 if __name__ == "__main__":
     main()

@@ -33,9 +33,15 @@ class SessionOptions:
 
 @dataclass
 class BrowserSession:
-    """Chromium, one context and its tabs; :meth:`start` and :meth:`close` bracket a run."""
+    """Chromium, one context and its tabs; :meth:`start` and :meth:`close` bracket a run.
+
+    With ``shared`` (a Playwright browser someone else launched, as the benchmark runner does for
+    concurrent episodes) the session is one context of that browser, and closing it leaves the
+    browser running.
+    """
 
     options: SessionOptions
+    shared: Any = None
     choice: BrowserChoice | None = None
     blocked: list[str] = field(default_factory=list)
     tabs: list[Any] = field(default_factory=list)
@@ -49,12 +55,15 @@ class BrowserSession:
     async def start(self) -> BrowserSession:
         from playwright.async_api import async_playwright
 
-        self.choice = find_browser(self.options.browser)
-        self._playwright = await async_playwright().start()
-        self._browser = await self._playwright.chromium.launch(
-            executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
-        )
-        self.context = await self._browser.new_context(viewport={"width": 1280, "height": 900})
+        if self.shared is not None:
+            browser = self.shared
+        else:
+            self.choice = find_browser(self.options.browser)
+            self._playwright = await async_playwright().start()
+            browser = self._browser = await self._playwright.chromium.launch(
+                executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
+            )
+        self.context = await browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
@@ -133,6 +142,8 @@ class BrowserSession:
                 await self.context.tracing.stop(path=self.options.trace_path)
                 scrub_trace(self.options.trace_path, self.options.secrets)
         finally:
+            if self.shared is not None and self.context is not None:
+                await self.context.close()
             if self._browser is not None:
                 await self._browser.close()
             if self._playwright is not None:

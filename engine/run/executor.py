@@ -104,6 +104,7 @@ class Executor:
         hooks: list[Hook] | None = None,
         parallel: int = 1,
         agent: Agent | None = None,
+        session: BrowserSession | None = None,
     ) -> None:
         self.plan = plan
         self.record = record
@@ -121,7 +122,13 @@ class Executor:
                     self.procedures.setdefault(d.name.name, d)
         self.hooks = hooks or []
         self.parallel = max(1, parallel)
-        self.session = BrowserSession(options)
+        # a session given by the caller is started and closed by the caller (a benchmark episode
+        # prepares the page before the plan runs and judges it after); the run keeps its own otherwise
+        self.own_session = session is None
+        self.session = session if session is not None else BrowserSession(options)
+        if session is not None:  # the caller's origins (a benchmark's task server) and the plan's
+            session.options.allowed_origins = session.options.allowed_origins | options.allowed_origins
+            session.options.secrets = tuple(dict.fromkeys(session.options.secrets + options.secrets))
         self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
         self._done_actions: dict[str, int] = {}
         self.agent = agent or Agent()
@@ -175,7 +182,8 @@ class Executor:
         state_file = self.record.path / "browser-state.json"
         self.emit("run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx))
         try:
-            await self.session.start()
+            if self.own_session:
+                await self.session.start()
             self.emit(
                 "browser",
                 executable=self.session.choice.executable if self.session.choice else None,
@@ -219,7 +227,8 @@ class Executor:
             result.revisions = self.replans_applied
             if self.grounded:
                 self.record.save_grounded(format_plan(result.plan))
-            await self.session.close()
+            if self.own_session:
+                await self.session.close()
             result.seconds = time.perf_counter() - started
         return result
 

@@ -1,0 +1,233 @@
+"""The benchmark runner: episodes of (agent, task, seed), concurrently, each in a browser context of its own.
+
+One Chromium serves every episode; ``parallel`` episodes run at once, each in
+a fresh context (cookies and storage of its own).  Every episode writes a run
+record (``OUT/runs/AGENT/TASK-sSEED-*``) and, when it ends, one line to
+``OUT/results.jsonl``.  An episode that crashes or times out is a line with
+``status: error`` and the rest go on; a browser that died is launched again.
+Running the same command again resumes: episodes that already have a line
+are not run again (``retry_errors`` runs the errored ones again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..browser.launch import find_browser
+from ..browser.session import BrowserSession, SessionOptions
+from ..models.base import Model
+from ..run.executor import Executor, bind_inputs
+from ..run.records import RunRecord
+from .agents import AGENTS, Models, NoPlan, prepare
+from .suites import BenchTask, Suite
+
+PAGE_MB = 40  # memory of one more page with its context, measured on the demo shop (README)
+RESULTS = "results.jsonl"
+
+
+@dataclass
+class BenchOptions:
+    agents: tuple[str, ...]
+    seeds: int = 1
+    first_seed: int = 0
+    parallel: int = 1
+    timeout_s: float = 180.0
+    retry_errors: bool = False
+    judge: Model | None = None
+    step_timeout_ms: float = 5000
+    model_name: str | None = None
+
+
+def episode_key(agent: str, task: str, seed: int) -> str:
+    return f"{agent}/{task}/{seed}"
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The lines of a results file (a torn last line, from a killed run, is skipped)."""
+    rows = []
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return rows
+
+
+def bounded_parallel(wanted: int) -> tuple[int, str | None]:
+    """``wanted`` concurrent episodes, fewer when the machine's free memory cannot hold their pages."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            info = dict(line.split(":", 1) for line in f)
+        free_mb = int(info["MemAvailable"].split()[0]) // 1024
+    except (OSError, KeyError, ValueError):
+        return max(1, wanted), None
+    fits = max(1, (free_mb - 1024) // PAGE_MB)  # keep a GiB for everything else
+    if wanted > fits:
+        return fits, f"--parallel {wanted} lowered to {fits}: {free_mb} MB free, about {PAGE_MB} MB per page"
+    return max(1, wanted), None
+
+
+class Runner:
+    """Runs a suite's episodes and appends their results; ``on_event`` sees each episode start and end."""
+
+    def __init__(
+        self, suite: Suite, models: Models, options: BenchOptions, out: Path,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:  # fmt: skip
+        for agent in options.agents:
+            if agent not in AGENTS:
+                raise ValueError(f"unknown agent {agent!r}: choose from {', '.join(AGENTS)}")
+        self.suite, self.models, self.options, self.out = suite, models, options, out
+        self.on_event = on_event or (lambda kind, row: None)
+        self.results = out / RESULTS
+        self._browser: Any = None
+        self._playwright: Any = None
+        self._relaunch = asyncio.Lock()
+
+    def pending(self) -> list[tuple[str, BenchTask, int]]:
+        """The episodes still to run: those without a line in the results file (or with an error line, on retry)."""
+        done = {
+            episode_key(r["agent"], r["task"], r["seed"])
+            for r in read_results(self.results)
+            if not (self.options.retry_errors and r.get("status") == "error")
+        }
+        seeds = range(self.options.first_seed, self.options.first_seed + self.options.seeds)
+        return [
+            (agent, task, seed)
+            for agent in self.options.agents
+            for task in self.suite.tasks
+            for seed in seeds
+            if episode_key(agent, task.id, seed) not in done
+        ]
+
+    async def run(self) -> list[dict[str, Any]]:
+        """Run the pending episodes; the rows written by this call, in the order they finished."""
+        from playwright.async_api import async_playwright
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        episodes = self.pending()
+        rows: list[dict[str, Any]] = []
+        if not episodes:
+            return rows
+        gate = asyncio.Semaphore(max(1, self.options.parallel))
+        self._playwright = await async_playwright().start()
+        try:
+            await self._launch()
+
+            async def one(agent: str, task: BenchTask, seed: int) -> None:
+                async with gate:
+                    row = await self.episode(agent, task, seed)
+                self._append(row)
+                rows.append(row)
+                self.on_event("episode_finished", row)
+
+            await asyncio.gather(*(one(*e) for e in episodes))
+        finally:
+            if self._browser is not None:
+                await self._browser.close()
+            await self._playwright.stop()
+        return rows
+
+    async def _launch(self) -> Any:
+        async with self._relaunch:
+            if self._browser is None or not self._browser.is_connected():
+                choice = find_browser()
+                self._browser = await self._playwright.chromium.launch(
+                    executable_path=choice.executable, headless=True, args=list(choice.args)
+                )
+            return self._browser
+
+    def _append(self, row: dict[str, Any]) -> None:
+        with self.results.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    async def episode(self, agent: str, task: BenchTask, seed: int) -> dict[str, Any]:
+        """One episode, whatever happens: a result row (status ok, or error with its reason)."""
+        row: dict[str, Any] = {
+            "benchmark": self.suite.name, "agent": agent, "task": task.id, "family": task.family, "seed": seed,
+            "model": self.options.model_name if agent != "replay" else None, "status": "ok", "success": False,
+            "reward": 0.0, "steps": 0, "actions": 0, "model_calls": 0, "prompt_tokens": 0,
+            "completion_tokens": 0, "seconds": 0.0, "answer": None, "error": None, "record": None,
+        }  # fmt: skip
+        self.on_event("episode_started", row)
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(self._episode(agent, task, seed, row), self.options.timeout_s)
+        except TimeoutError:
+            row.update(status="error", error=f"timed out after {self.options.timeout_s:g} s")
+        except Exception as err:  # an episode's crash is its own; the run goes on
+            detail = "".join(traceback.format_exception_only(type(err), err)).strip()
+            row.update(status="error", error=detail[:2000])
+        row["seconds"] = round(time.perf_counter() - started, 2)
+        return row
+
+    async def _episode(self, agent: str, task: BenchTask, seed: int, row: dict[str, Any]) -> None:
+        browser = self._browser if self._browser is not None and self._browser.is_connected() else await self._launch()
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task.id}-s{seed}")
+        record = RunRecord.create(self.out / "runs" / agent / name)
+        row["record"] = str(record.path)
+        sites = self.suite.task_sites(task)
+        session = BrowserSession(
+            SessionOptions(allowed_origins=self.suite.origins(), timeout_ms=self.options.step_timeout_ms),
+            shared=browser,
+        )
+        await session.start()
+        try:
+            start = await self.suite.begin(session, task, seed)
+            row["goal"] = start.goal
+            counts = {"action": 0}
+
+            def emit(kind: str, **fields: Any) -> None:
+                record.write(kind, **fields)
+
+            def count(kind: str, event: dict[str, Any]) -> None:
+                counts[kind] = counts.get(kind, 0) + 1
+
+            try:
+                prepared = await prepare(agent, start.goal, sites, session.page, self.models, emit, task.saved)
+            except NoPlan as err:
+                row.update(error=str(err), planning="no plan")
+                row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
+                return
+            try:
+                values = bind_inputs(prepared.plan, start.inputs if agent == "replay" else {}, {})
+            except ValueError as err:  # a saved plan that does not fit the instruction, a drafted plan's inputs
+                row.update(error=str(err))
+                row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
+                return
+            executor = Executor(
+                prepared.plan, values, record, SessionOptions(), hooks=[count], agent=prepared.agent, session=session
+            )
+            result = await executor.run()
+            row["answer"] = result.answer if result.answer is None else str(result.answer)
+            row["steps"] = sum(1 for s in result.steps.values() if s == "done")
+            row["actions"] = counts["action"]
+            row["run_status"] = result.status
+            row["run_error"] = result.error
+            row["revisions"] = result.revisions
+            planning = prepared.planning.as_dict()
+            row["model_calls"] = planning["calls"] + result.tokens.get("calls", 0)
+            row["prompt_tokens"] = planning["prompt_tokens"] + result.tokens.get("prompt_tokens", 0)
+            row["completion_tokens"] = planning["completion_tokens"] + result.tokens.get("completion_tokens", 0)
+            row.update(self._judged(await self.suite.judge(session, task, result.answer, self.options.judge)))
+        finally:
+            try:
+                await asyncio.wait_for(session.close(), 10)
+            except Exception:  # a context of a crashed browser cannot be closed; the next episode relaunches
+                pass
+
+    @staticmethod
+    def _judged(judged: Any) -> dict[str, Any]:
+        return {"reward": judged.reward, "success": judged.success, "judged": judged.details}
