@@ -20,7 +20,7 @@ import importlib.util
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,10 +45,10 @@ SITE_PLACEHOLDERS = {
 
 # Built-in task sets: name -> (top-level package, file inside it, the pip package that ships it).
 BUILTIN = {
+    "demo": ("planact", "bench/tasks/demo.json", "planact"),
     "webarena": ("webarena", "test.raw.json", "libwebarena"),
     "webarena-lite": ("browsergym", "webarenalite/test_webarena_lite.raw.json", "browsergym-webarenalite"),
 }
-DEMO_TASKS = Path(__file__).parent / "tasks" / "demo.json"
 
 
 class TaskFileError(ValueError):
@@ -237,7 +237,7 @@ def _load_one(config: Any, name: str, index: int) -> WebTask:
         ) from None
 
 
-def _filler(placeholders: Mapping[str, str]) -> Any:
+def _filler(placeholders: Mapping[str, str]) -> Callable[[Any], Any]:
     """A function that fills the placeholders into every string of a config."""
     table = {_placeholder_key(k): v.rstrip("/") for k, v in placeholders.items()}
     if not table:
@@ -306,11 +306,9 @@ def builtin_tasks(name: str, placeholders: Mapping[str, str] | None = None) -> l
 
 
 def builtin_task_file(name: str) -> Path:
-    """Where a bundled task set's file lies; the WebArena sets come from their pip packages, never imported."""
-    if name == "demo":
-        return DEMO_TASKS
+    """Where a bundled task set's file lies: found through its package's import spec, never importing it."""
     if name not in BUILTIN:
-        raise TaskFileError(f"{name!r} is not a built-in task set (demo, {', '.join(BUILTIN)}); or give a task file")
+        raise TaskFileError(f"{name!r} is not a built-in task set ({', '.join(BUILTIN)}); or give a task file")
     package, relative, dist = BUILTIN[name]
     spec = importlib.util.find_spec(package)
     for folder in (spec.submodule_search_locations or []) if spec is not None else []:

@@ -89,7 +89,7 @@ def model_from_spec(spec: str, settings: dict[str, Any] | None = None) -> Model:
     settings = settings or {}
     kind, _, rest = spec.strip().partition(":")
     if kind == "local":
-        return LocalLlama(rest or settings.get("model_path"), n_ctx=settings.get("n_ctx", 4096))
+        return LocalLlama(rest or settings.get("model_path"), n_ctx=settings.get("n_ctx", 8192))
     if kind == "openai" and rest:
         return _openai_model(spec, rest, settings)
     if kind == "vllm" and rest:

@@ -79,7 +79,7 @@ class LocalLlama:
     def __init__(
         self,
         model_path: str | Path | None = None,
-        n_ctx: int = 4096,
+        n_ctx: int = 8192,  # SmolLM2 was trained with 8192; a planner prompt with a page is ~5k
         n_threads: int | None = None,
         *,
         repack: bool = False,
