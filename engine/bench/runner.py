@@ -171,6 +171,8 @@ class Runner:
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             row.update(status="error", error=detail[:2000])
         row["seconds"] = round(time.perf_counter() - started, 2)
+        if row["record"]:
+            RunRecord(Path(row["record"])).write("episode_finished", **{k: v for k, v in row.items() if k != "record"})
         return row
 
     async def _episode(self, agent: str, task: BenchTask, seed: int, row: dict[str, Any]) -> None:
@@ -178,6 +180,7 @@ class Runner:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task.id}-s{seed}")
         record = RunRecord.create(self.out / "runs" / agent / name)
         row["record"] = str(record.path)
+        record.write("episode_started", benchmark=self.suite.name, agent=agent, task=task.id, seed=seed)
         sites = self.suite.task_sites(task)
         session = BrowserSession(
             SessionOptions(allowed_origins=self.suite.origins(), timeout_ms=self.options.step_timeout_ms),

@@ -148,6 +148,18 @@ class PlanKept(_Event):
     reason: str | None = None
 
 
+class Episode(_Event):
+    """A benchmark episode around a run (``planact bench``): how it began, and how it was judged."""
+
+    model_config = ConfigDict(extra="allow")
+
+    event: Literal["episode_started", "episode_finished"]
+    benchmark: str
+    agent: str
+    task: str
+    seed: int
+
+
 RunEvent = Annotated[
     RunStarted
     | BrowserChosen
@@ -163,7 +175,8 @@ RunEvent = Annotated[
     | ModelFailed
     | StepGrounded
     | PlanRevised
-    | PlanKept,
+    | PlanKept
+    | Episode,
     Field(discriminator="event"),
 ]
 RUN_EVENT = TypeAdapter(RunEvent)
