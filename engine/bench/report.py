@@ -35,6 +35,7 @@ class Group:
     episodes: int = 0
     successes: int = 0
     errors: int = 0
+    timeouts: int = 0
     steps: float = 0.0
     actions: float = 0.0
     tokens: float = 0.0
@@ -45,6 +46,7 @@ class Group:
         self.episodes += 1
         self.successes += bool(row.get("success"))
         self.errors += row.get("status") == "error"
+        self.timeouts += row.get("status") == "timeout"
         self.steps += row.get("steps") or 0
         self.actions += row.get("actions") or 0
         self.tokens += (row.get("prompt_tokens") or 0) + (row.get("completion_tokens") or 0)
@@ -66,7 +68,7 @@ class Group:
         low, high = self.interval
         return {
             "agent": self.agent, "task": self.task, "episodes": self.episodes, "successes": self.successes,
-            "success_rate": round(self.rate, 4), "ci95": [round(low, 4), round(high, 4)], "errors": self.errors,
+            "success_rate": round(self.rate, 4), "ci95": [round(low, 4), round(high, 4)], "errors": self.errors, "timeouts": self.timeouts,
             "mean_steps": round(self.mean(self.steps), 2), "mean_actions": round(self.mean(self.actions), 2),
             "mean_tokens": round(self.mean(self.tokens), 1), "mean_model_calls": round(self.mean(self.calls), 2),
             "mean_seconds": round(self.mean(self.seconds), 2),

@@ -3,8 +3,8 @@
 One Chromium serves every episode; ``parallel`` episodes run at once, each in
 a fresh context (cookies and storage of its own).  Every episode writes a run
 record (``OUT/runs/AGENT/TASK-sSEED-*``) and, when it ends, one line to
-``OUT/results.jsonl``.  An episode that crashes or times out is a line with
-``status: error`` and the rest go on; a browser that died is launched again.
+``OUT/results.jsonl``.  An episode that crashes is a line with ``status:
+error`` (one that runs out of time: ``timeout``, a failure) and the rest go on; a browser that died is launched again.
 Running the same command again resumes: episodes that already have a line
 are not run again (``retry_errors`` runs the errored ones again).
 """
@@ -99,7 +99,7 @@ class Runner:
         done = {
             episode_key(r["agent"], r["task"], r["seed"])
             for r in read_results(self.results)
-            if not (self.options.retry_errors and r.get("status") == "error")
+            if not (self.options.retry_errors and r.get("status") in ("error", "timeout"))
         }
         seeds = range(self.options.first_seed, self.options.first_seed + self.options.seeds)
         return [
@@ -165,8 +165,8 @@ class Runner:
         started = time.perf_counter()
         try:
             await asyncio.wait_for(self._episode(agent, task, seed, row), self.options.timeout_s)
-        except TimeoutError:
-            row.update(status="error", error=f"timed out after {self.options.timeout_s:g} s")
+        except TimeoutError:  # the agent's time is up: a failure of the agent, not of the harness
+            row.update(status="timeout", success=False, error=f"timed out after {self.options.timeout_s:g} s")
         except Exception as err:  # an episode's crash is its own; the run goes on
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             row.update(status="error", error=detail[:2000])
