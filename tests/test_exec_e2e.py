@@ -221,3 +221,13 @@ def test_a_popup_to_an_undeclared_origin_is_blocked(tmp_path, shop):
     plan = write_plan(tmp_path, shop, body)
     summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
     assert summary["blocked_navigation"] == ["http://partner.example.com/offers"]
+
+
+def test_a_link_that_opens_a_tab_makes_it_current_before_the_next_action(tmp_path, shop):
+    body = (
+        'step guide "Open the size guide from a product page" -> text:\n    goto shop "/product/1"\n'
+        '    click link "Size guide"\n    assert page.url contains "/help/size-guide"\n    extract heading first\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
+    assert summary["status"] == "succeeded", summary

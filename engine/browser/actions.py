@@ -139,6 +139,15 @@ async def _dispatch(
             return None, None
         case ast.Click(target=target):
             loc, resolved = await resolve(page, target, scope, timeout)
+            if resolved.tag in ("a", "area") and await loc.get_attribute("target", timeout=timeout) == "_blank":
+                # the new tab must be the current one before the next action runs, not whenever its event lands
+                async with session.context.expect_page(timeout=timeout) as opened:
+                    await loc.click(timeout=timeout)
+                new = await opened.value
+                session._on_page(new)
+                session.current = session.tabs.index(new)
+                await new.wait_for_load_state("load")
+                return resolved, None
             await loc.click(timeout=timeout)
             await page.wait_for_load_state("load")
             return resolved, None
