@@ -300,3 +300,21 @@ step report "Report where we are":
     assert RunRecord(record.path).revisions() == 2
     r1 = (record.path / "plan.r1.pa").read_text()
     assert r1.index("step home") < r1.index("step cart") < r1.index("step report")
+
+
+class CutOff(ScriptedModel):
+    """A ScriptedModel whose every answer reports that it ran out of tokens (finish reason `length`)."""
+
+    def complete(self, *args, **kwargs):
+        import dataclasses
+
+        return dataclasses.replace(super().complete(*args, **kwargs), finish_reason="length")
+
+
+def test_an_executor_answer_cut_off_mid_action_keeps_its_whole_actions(tmp_path, shop):
+    executor = CutOff(['goto shop "/cart"\nclick link "Check', "done\n"], name="cut-off-executor")
+    text = f'plan "Cart"\n\nsite shop = "{shop.url}"\n\nstep cart "Open the cart"\n'
+    result, _, events = run_text(text, tmp_path, Agent(executor=executor))
+    assert result.status == "succeeded", result.error
+    assert [e["action"] for e in events if e["event"] == "action"] == ['goto shop "/cart"']
+    assert not [e for e in events if e["event"] == "model_rejected"]

@@ -29,7 +29,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action
 from ..syntax.parser import parse_reply
-from .asking import Asker, split_reasoning
+from .asking import Asker, complete_prefix, split_reasoning
 from .evaluate import EvaluationError, Secret, evaluate
 from .planner import describe
 
@@ -109,6 +109,8 @@ class Grounder:
                 grammar=reply_grammar(), max_tokens=self.max_tokens,
             )  # fmt: skip
             _, body = split_reasoning(completion.text)
+            if completion.finish_reason == "length":  # cut off mid-action: keep the whole actions before it
+                body = complete_prefix(body, parse_reply)
             refs = references(seen)
             try:
                 reply = self._check(body, refs, scope)
