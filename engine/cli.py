@@ -442,6 +442,7 @@ SCHEMAS = {
     "plan": "planact.syntax.ast:Plan",
     "diagnostic": "planact.syntax.diagnostics:Diagnostic",
     "event": "planact.run.events:RUN_EVENT",
+    "trajectory": "planact.synth.trajectory:Trajectory",
 }
 
 
@@ -454,6 +455,7 @@ def schema(name: str) -> None:
     plan        a parsed plan (the typed syntax tree, with source spans)
     diagnostic  one item of `planact lint --format json`
     event       one line of a run record's events.jsonl
+    trajectory  one line of a trajectory file (`planact record`, `planact synth ground`)
     """
     import importlib
 
@@ -528,13 +530,16 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
 
 
 
-def _register_bench() -> None:
+def _register_groups() -> None:
     from .bench.cli import bench
+    from .synth.cli import record, synth
 
     main.add_command(bench)
+    main.add_command(record)
+    main.add_command(synth)
 
 
-_register_bench()
+_register_groups()
 
 
 if __name__ == "__main__":

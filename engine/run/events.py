@@ -53,6 +53,9 @@ class ActionDone(_Event):
     value: Any = Field(description="what an extract read or an answer gave; secrets appear as ***")
     url: str
     ms: float
+    concrete: str | None = Field(
+        default=None, description="the action with its values written in, secrets still by name (a trajectory's action)"
+    )
     source: Literal["plan", "model"] = Field(
         default="plan", description="plan: an action written in the plan; model: one the executor model chose"
     )

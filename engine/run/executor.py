@@ -33,6 +33,7 @@ from ..models.base import Model, ModelError
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan
 from .asking import Asker, Tally
+from .concrete import concrete
 from .evaluate import EvaluationError, Secret, evaluate
 from .grounding import Grounder, GroundingFailed
 from .planner import LiveView, Planner, Rejected
@@ -105,8 +106,11 @@ class Executor:
         parallel: int = 1,
         agent: Agent | None = None,
         session: BrowserSession | None = None,
+        pages: bool = False,
     ) -> None:
         self.plan = plan
+        self.pages = pages  # record the page (accessibility tree) after every action: pages.jsonl
+        self._actions_seen = 0
         self.record = record
         self.graph = build_graph(plan)
         self.sites = {s.name.name: s.url.text for s in plan.sites}
@@ -358,6 +362,8 @@ class Executor:
             index = self._done_actions.get(step.id.name, 0)
             self._done_actions[step.id.name] = index + 1
             recorded = self.expected.get(step.id.name, [])
+            if self.pages and self._actions_seen == 0:
+                await self._record_page(None)
             try:
                 done = await perform(
                     self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
@@ -367,13 +373,45 @@ class Executor:
                     raise
                 # self-healing: the page changed under a grounded step; the model grounds the rest of it again
                 return await self._ground(step, scope, reason=str(err), prefix=actions[:position])
-            self.emit("action", step=step.id.name, source="plan", **done.event())
+            await self._action_done(step.id.name, "plan", action, scope, done)
             if isinstance(action, ast.Extract):
                 value = done.value
             elif isinstance(action, ast.Answer):
                 answer = done.value
                 break
         return value, answer
+
+    async def _action_done(
+        self, step_id: str, source: str, action: ast.Action, scope: dict[str, Any], done: ActionResult
+    ) -> None:
+        """Log an action that ran: as written, with its values written in (a trajectory's action), and its page."""
+        self.emit(
+            "action",
+            step=step_id,
+            source=source,
+            concrete=format_action(concrete(action, scope, self.variables)),
+            **done.event(),
+        )
+        self._actions_seen += 1
+        if self.pages:
+            await self._record_page(step_id)
+
+    async def _record_page(self, step_id: str | None) -> None:
+        """The page as the executor model sees it, before the first action (step null) and after each one."""
+        try:
+            seen = (await observe(self.session.page)).masked(self.options.secrets)
+        except Exception as err:  # a page closing under us: the trajectory notes it, the run goes on
+            self.emit("warning", step=step_id, message=f"no page observation: {err}")
+            return
+        self.record.write_page(
+            {
+                "after_action": self._actions_seen,
+                "step": step_id,
+                "url": seen.url,
+                "title": seen.title,
+                "tree": seen.tree,
+            }
+        )
 
     async def _ground(
         self, step: ast.Step, scope: dict[str, Any], reason: str | None = None, prefix: tuple[ast.Action, ...] = ()
@@ -383,8 +421,10 @@ class Executor:
         step_id = step.id.name
 
         async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
+            if self.pages and self._actions_seen == 0:
+                await self._record_page(None)
             done = await perform(self.session, action, variables, self.sites, None)
-            self.emit("action", step=step_id, source="model", **done.event())
+            await self._action_done(step_id, "model", action, variables, done)
             return done
 
         grounded = await self.grounder.ground(

@@ -23,7 +23,7 @@ from ..browser.actions import ActionFailed, ActionResult
 from ..browser.observe import Observation, observe
 from ..browser.targets import stable_target
 from ..check.origins import origin_of
-from ..models.base import Model
+from ..models.base import Message, Model
 from ..models.prompts import conversation
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
@@ -92,18 +92,7 @@ class Grounder:
         for turn in range(1, self.turns + 1):
             out.turns = turn
             seen = (await observe(page)).masked(secrets)  # a secret never reaches a prompt
-            messages = conversation(
-                "executor",
-                {},
-                {
-                    "goal": goal, "plan": plan_text, "step": step.id.name,
-                    "intent": step.intent.text if step.intent else step.id.name,
-                    "output": f" (its output: {_type_text(step)})" if step.output is not None else "",
-                    "variables": _variables(scope), "sites": ", ".join(f"{k} = {v}" for k, v in self.sites.items()),
-                    "url": seen.url, "title": seen.title, "observation": seen.tree,
-                    "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
-                },
-            )  # fmt: skip
+            messages = executor_prompt(goal, plan_text, step, scope, self.sites, seen, taken, feedback)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
                 grammar=reply_grammar(), max_tokens=self.max_tokens,
@@ -194,6 +183,31 @@ def _type_text(step: ast.Step) -> str:
     from ..syntax.format import format_type
 
     return format_type(step.output) if step.output is not None else ""
+
+
+def executor_prompt(
+    goal: str,
+    plan_text: str,
+    step: ast.Step,
+    scope: Mapping[str, Any],
+    sites: Mapping[str, str],
+    seen: Observation,
+    taken: list[str],
+    feedback: str = "",
+) -> list[Message]:
+    """The executor model's prompt for one turn of a step (synthetic executor data is built by it too)."""
+    return conversation(
+        "executor",
+        {},
+        {
+            "goal": goal, "plan": plan_text, "step": step.id.name,
+            "intent": step.intent.text if step.intent else step.id.name,
+            "output": f" (its output: {_type_text(step)})" if step.output is not None else "",
+            "variables": _variables(scope), "sites": ", ".join(f"{k} = {v}" for k, v in sites.items()),
+            "url": seen.url, "title": seen.title, "observation": seen.tree,
+            "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
+        },
+    )  # fmt: skip
 
 
 def _variables(scope: Mapping[str, Any]) -> str:

@@ -47,6 +47,30 @@ def _examples() -> str:
     return "\n\n".join(texts)
 
 
+def planner_prompt(goal: str, site_name: str, site_url: str, observation: Any) -> list[Message]:
+    """The planner's prompt for a goal on a site whose start page is ``observation`` (url, title, tree)."""
+    return conversation(
+        "planner",
+        {"examples": _examples()},
+        {
+            "goal": goal, "site_name": site_name, "site_url": site_url, "url": observation.url,
+            "title": observation.title, "observation": observation.tree, "feedback": "",
+        },
+    )  # fmt: skip
+
+
+def replanner_prompt(live: LiveView, event: str, observation: Any) -> list[Message]:
+    """The replanner's prompt: the live plan, what just happened, and the page now."""
+    return conversation(
+        "replanner",
+        {},
+        {
+            "goal": live.goal, "revision": live.revision, "plan": live.annotated(), "event": event,
+            "url": observation.url, "title": observation.title, "observation": observation.tree, "feedback": "",
+        },
+    )  # fmt: skip
+
+
 @dataclass
 class Draft:
     """The outcome of planning: a plan that lints clean, or the last problems."""
@@ -70,14 +94,7 @@ class Planner:
         """A plan for ``goal`` on the site at ``site_url`` whose start page is ``observation``."""
         from ..syntax.decoding import plan_grammar
 
-        messages = conversation(
-            "planner",
-            {"examples": _examples()},
-            {
-                "goal": goal, "site_name": site_name, "site_url": site_url, "url": observation.url,
-                "title": observation.title, "observation": observation.tree, "feedback": "",
-            },
-        )  # fmt: skip
+        messages = planner_prompt(goal, site_name, site_url, observation)
         draft = Draft(None, "", 0)
         for attempt in range(1, self.attempts + 1):
             draft.attempts = attempt
@@ -112,7 +129,7 @@ class Planner:
             plan = parse(body)
         except PlanError as err:
             raise Rejected(describe(err.diagnostics)) from None
-        plan = _own_site(plan, site_name, site_url)
+        plan = own_site(plan, site_name, site_url)
         problems = check_plan(plan)  # no source: a `# noqa` in a model's answer suppresses nothing
         if problems:
             raise Rejected(describe(problems))
@@ -128,14 +145,7 @@ class Planner:
         """
         from ..syntax.decoding import revision_grammar
 
-        messages: list[Message] = conversation(
-            "replanner",
-            {},
-            {
-                "goal": live.goal, "revision": live.revision, "plan": live.annotated(), "event": event,
-                "url": observation.url, "title": observation.title, "observation": observation.tree, "feedback": "",
-            },
-        )  # fmt: skip
+        messages = replanner_prompt(live, event, observation)
         reasons = []
         for _ in range(self.attempts):
             completion = await self.asker.ask(
@@ -258,7 +268,7 @@ class LiveView:
         return steps
 
 
-def _own_site(plan: ast.Plan, site_name: str, site_url: str) -> ast.Plan:
+def own_site(plan: ast.Plan, site_name: str, site_url: str) -> ast.Plan:
     """The site is the engine's fact, not the model's guess: one declared site is set to the given one.
 
     A small model copies the site line of its examples (``site shop = ...``);

@@ -7,6 +7,7 @@ Layout of ``runs/<timestamp>-<id>/``::
     inputs.json      the inputs (secrets are not stored: a resumed run asks again)
     screenshots/     one JPEG after each step
     trace.zip        the Playwright trace
+    pages.jsonl      with ``planact record``: the page before the first action and after each one
 
 Secrets never reach a record: values are masked before they are written.
 """
@@ -32,6 +33,21 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The objects of a JSON-lines file (none if it is missing; a line cut short by a crash is ignored)."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            out.append(value)
+    return out
 
 
 @dataclass
@@ -61,15 +77,21 @@ class RunRecord:
 
     def events(self) -> list[dict[str, Any]]:
         """Every event written so far (a line cut short by a crash is ignored)."""
-        if not self.events_path.exists():
-            return []
-        out = []
-        for line in self.events_path.read_text(encoding="utf-8").splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return out
+        return read_jsonl(self.events_path)
+
+    @property
+    def pages_path(self) -> Path:
+        return self.path / "pages.jsonl"
+
+    def write_page(self, page: dict[str, Any]) -> None:
+        """Append one page observation (``planact record`` asks for them: a trajectory's pages)."""
+        with self.pages_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(page, ensure_ascii=False) + "\n")
+            f.flush()
+
+    def pages(self) -> list[dict[str, Any]]:
+        """The page observations written so far (a line cut short by a crash is ignored)."""
+        return read_jsonl(self.pages_path)
 
     def save_plan(self, text: str, revision: int) -> Path:
         path = self.path / f"plan.r{revision}.pa"

@@ -1,0 +1,326 @@
+"""`planact record` and `planact synth`: trajectories in, checked training data out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+MODEL_HELP = "Teacher model: local[:FILE.gguf], openai:NAME[@BASE_URL], vllm:NAME (default: PLANACT_MODEL, planact.toml, else local)."
+
+
+def _secrets(values: tuple[str, ...]) -> dict[str, str]:
+    from ..run.cli_exec import parse_pairs
+
+    env = {k[len("PLANACT_SECRET_") :].lower(): v for k, v in os.environ.items() if k.startswith("PLANACT_SECRET_")}
+    return {**env, **parse_pairs(values, "--secret")}
+
+
+def _teacher_model(spec: str | None) -> Any:
+    from ..models.base import ModelError
+    from ..models.config import load_model
+
+    try:
+        return load_model(spec, role="planner", default="local")
+    except ModelError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
+
+
+# ---------------------------------------------------------------- planact record
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "-o", "--out", required=True, type=click.Path(dir_okay=False), help="The trajectory file to write (JSONL)."
+)
+@click.option("--runs", default="runs", show_default=True, help="Where the runs of plans are recorded.")
+@click.option("--input", "inputs", multiple=True, metavar="NAME=VALUE", help="An input of the plans run (repeatable).")
+@click.option(
+    "--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="A secret input (or PLANACT_SECRET_NAME)."
+)
+@click.option("--site", "sites", multiple=True, metavar="NAME=URL", help="Point a declared site at another URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def record(
+    sources: tuple[str, ...], out: str, runs: str, inputs: tuple[str, ...], secrets: tuple[str, ...],
+    sites: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Turn runs into trajectories for `planact synth ground`.
+
+    Each SOURCE is a run folder (runs/...) or a plan (.pa). A run folder is
+    converted as it is; a plan is run first, in headless Chromium with no model,
+    recording the page before the first action and after each one (the pages
+    that replanning and executor training examples show). Actions come out with
+    their values written in, secrets by name. The file is written whole at the end.
+
+    \b
+    Examples:
+      planact record plans/demo/*.pa --secret password=wonderland -o demo.traj.jsonl
+      planact record runs/20261129-101500-a1b2c3 -o one.traj.jsonl
+    """
+    from ..run.cli_exec import parse_pairs
+    from .trajectory import TrajectoryError, from_run, write_trajectories
+
+    given, hidden, moved = parse_pairs(inputs, "--input"), _secrets(secrets), parse_pairs(sites, "--site")
+    found, failures = [], []
+    for source in sources:
+        try:
+            folder = Path(source) if Path(source).is_dir() else _run_for_trajectory(source, given, hidden, moved, runs)
+            traj = from_run(folder)
+        except (TrajectoryError, click.ClickException) as err:
+            failures.append({"source": source, "error": str(err)})
+            _say(f"  skipped {source}: {err}")
+            continue
+        found.append(traj)
+        _say(f"  {traj.status:9} {source}: {len(traj.actions)} actions")
+    if found:
+        write_trajectories(found, out)
+    summary = {"trajectories": len(found), "out": out, "skipped": failures}
+    if as_json:
+        click.echo(json.dumps(summary, indent=2))
+    else:
+        _say(f"{len(found)} trajectories written to {out}" + (f", {len(failures)} skipped" if failures else ""))
+    sys.exit(0 if found else 1)
+
+
+def _run_for_trajectory(
+    path: str, inputs: dict[str, str], secrets: dict[str, str], sites: dict[str, str], runs: str
+) -> Path:
+    """Run a plan with page recording; its run folder."""
+    from ..bench.agents import with_sites
+    from ..browser.launch import BrowserNotFound
+    from ..browser.session import SessionOptions
+    from ..check import lint_text
+    from ..run.executor import Executor, bind_inputs
+    from ..run.records import RunRecord
+    from ..syntax.format import format_plan
+
+    plan, diagnostics = lint_text(Path(path).read_text(encoding="utf-8"), path)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if plan is None or errors:
+        first = (errors or diagnostics)[0]
+        raise click.ClickException(f"{path}:{first.span.line}:{first.span.column}: {first.code} {first.message}")
+    plan = with_sites(plan, sites)
+    declared = {i.name.name for i in plan.inputs}
+    try:
+        values = bind_inputs(
+            plan,
+            {k: v for k, v in inputs.items() if k in declared},
+            {k: v for k, v in secrets.items() if k in declared},
+        )
+    except ValueError as err:
+        raise click.ClickException(str(err)) from None
+    rec = RunRecord.create(runs)
+    rec.save_plan(format_plan(plan), 0)
+    rec.save_inputs(values)
+    try:
+        asyncio.run(Executor(plan, values, rec, SessionOptions(), base=str(Path(path).parent), pages=True).run())
+    except BrowserNotFound as err:
+        raise click.ClickException(str(err)) from None
+    return rec.path
+
+
+# ---------------------------------------------------------------- planact synth
+
+
+@click.group()
+def synth() -> None:
+    """Synthetic training data in the plan language (Plan-and-Act §4).
+
+    \b
+    The pipeline:
+      planact record plans/demo/*.pa -o demo.traj.jsonl      trajectories from runs
+      planact synth ground demo.traj.jsonl -o data           a teacher writes grounded plans
+      planact synth replans data                             replanning examples, every action
+      planact synth expand --seeds data -o data -n 100       new goal+plan pairs from the seeds
+      planact synth export data -o data/export               chat JSONL for fine-tuning
+      planact synth stats data                               what was kept, dropped, and why
+
+    Every plan is parsed and linted before it is kept; every output file is written
+    whole, and a killed command rerun continues without redoing or duplicating work.
+    """
+
+
+@synth.command()
+@click.argument("trajectories", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The synth folder.")
+@click.option("--model", metavar="SPEC", help=MODEL_HELP)
+@click.option(
+    "--attempts", default=3, show_default=True, type=click.IntRange(1, 20), help="Teacher answers per trajectory."
+)
+@click.option(
+    "--replay", "replay_mode", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+    help="Replay each plan against its site: auto where the site answers, always (unreachable drops), never.",
+)  # fmt: skip
+@click.option(
+    "--answers", type=click.Choice(["loose", "exact", "ignore"]), default="loose", show_default=True,
+    help="How a replay's answer must match the recorded one: loose = the same up to its numbers "
+    "(a stateful site gives new order numbers each run), exact, or ignore.",
+)  # fmt: skip
+@click.option(
+    "--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="Secrets for replays (or PLANACT_SECRET_NAME)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def ground(
+    trajectories: tuple[str, ...], out: str, model: str | None, attempts: int, replay_mode: str, answers: str,
+    secrets: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Reverse-engineer a grounded plan from each trajectory with a teacher model.
+
+    TRAJECTORIES are trajectory files (JSONL, see `planact schema trajectory`) or
+    run folders. A plan is kept only if its actions are exactly the trajectory's,
+    in order, each step a contiguous span, it lints clean and (where the site
+    answers) its replay reproduces the trajectory's outcome; each rejected answer
+    goes back to the teacher with its reason. The ledger ground.jsonl says what
+    became of each trajectory; trajectories already in it are skipped.
+    """
+    from .ground import Grounding, Teacher, ground_all
+    from .trajectory import TrajectoryError, read_trajectories
+
+    try:
+        loaded = [t for path in trajectories for t in read_trajectories(path)]
+    except TrajectoryError as err:
+        raise click.ClickException(str(err)) from None
+    teacher = Teacher(_teacher_model(model), attempts=attempts)
+
+    def progress(g: Grounding) -> None:
+        if not as_json:
+            status = "kept   " if g.kept else "dropped"
+            _say(f"  {status} {g.id}: {g.task}" + ("" if g.kept else f"\n          {g.reason}"))
+
+    results = ground_all(
+        loaded,
+        teacher,
+        Path(out),
+        secrets=_secrets(secrets),
+        replay_mode=replay_mode,
+        answers=answers,
+        progress=progress,
+    )
+    kept = sum(r.kept for r in results)
+    skipped = len(loaded) - len(results)
+    if as_json:
+        click.echo(json.dumps({"kept": kept, "dropped": len(results) - kept, "already_done": skipped,
+                               "results": [r.line() for r in results]}, indent=2, default=str))  # fmt: skip
+    else:
+        _say(
+            f"{kept} kept, {len(results) - kept} dropped"
+            + (f", {skipped} already done" if skipped else "")
+            + f" -> {out}"
+        )
+
+
+@synth.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--form", type=click.Choice(["remainder", "patch"]), default="remainder", show_default=True,
+              help="The answer: the whole remaining plan, or a patch of the remaining steps.")  # fmt: skip
+@click.option("--grounded", is_flag=True, help="Keep the action blocks in the remaining plan (default: intents only).")
+def replans(folder: str, form: str, grounded: bool) -> None:
+    """Replanning examples: one per action index of every kept grounded plan.
+
+    Each is the replanner's own prompt (the plan with finished steps done and
+    their outputs, what just happened, the page before the action) and, as the
+    answer, the remaining plan from that action on — grounded in the true future
+    actions. Written whole to FOLDER/replans.jsonl.
+    """
+    from .export import build_replans
+
+    n = build_replans(Path(folder), form=form, grounded=grounded)
+    _say(f"{n} replanning examples -> {Path(folder) / 'replans.jsonl'}")
+
+
+@synth.command()
+@click.option("--seeds", "seeds_from", required=True, type=click.Path(exists=True, file_okay=False),
+              help="A synth folder (its kept plans) or a folder of .pa plans.")  # fmt: skip
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The synth folder to grow.")
+@click.option("-n", "count", required=True, type=click.IntRange(1), help="How many new pairs the folder should hold.")
+@click.option("--model", metavar="SPEC", help=MODEL_HELP)
+@click.option(
+    "--per-call", default=5, show_default=True, type=click.IntRange(1, 50), help="New pairs asked for per call."
+)
+@click.option(
+    "--seeds-per-call", default=5, show_default=True, type=click.IntRange(1, 50), help="Seed pairs shown per call."
+)
+@click.option("--temperature", default=0.7, show_default=True, type=click.FloatRange(0, 2))
+@click.option("--threshold", default=0.85, show_default=True, type=click.FloatRange(0, 1),
+              help="Similarity at or above which a new pair is a near-duplicate.")  # fmt: skip
+@click.option("--seed", default=0, show_default=True, help="Seeds which pairs each call shows.")
+@click.option(
+    "--max-calls",
+    type=click.IntRange(1),
+    help="Stop after this many calls in all (default: enough, with room for rejects).",
+)
+def expand(
+    seeds_from: str, out: str, count: int, model: str | None, per_call: int, seeds_per_call: int,
+    temperature: float, threshold: float, seed: int, max_calls: int | None,
+) -> None:  # fmt: skip
+    """Plan expansion: new goal+plan pairs from seed pairs, sites taking turns.
+
+    A new pair is kept only if it parses, lints clean and is not a near-duplicate
+    of a pair already held. Kept pairs go to expanded.jsonl as they come, each
+    call to expand.calls.jsonl with what it rejected and why; a rerun resumes.
+    """
+    from .expand import Expander, seed_pairs
+    from .expand import expand as grow
+
+    seeds = seed_pairs(Path(seeds_from))
+    if not seeds:
+        raise click.ClickException(
+            f"{seeds_from} holds no seed pairs (kept grounded plans, or .pa plans with one site)"
+        )
+    expander = Expander(_teacher_model(model), per_call, seeds_per_call, temperature, threshold, seed)
+
+    def progress(have: int, want: int, call: dict[str, Any]) -> None:
+        _say(f"  call {call['call']}: {call['kept']} kept, {len(call['rejected'])} rejected  ({have}/{want} pairs)")
+
+    pairs = grow(seeds, expander, Path(out), count, max_calls=max_calls, progress=progress)
+    _say(f"{len(pairs)}/{count} pairs in {Path(out) / 'expanded.jsonl'}")
+    sys.exit(0 if len(pairs) >= count else 1)
+
+
+@synth.command("export")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The dataset folder to write.")
+@click.option(
+    "--grounded-planner", is_flag=True, help="Planner answers keep their action blocks (default: intents only)."
+)
+@click.option("--form", type=click.Choice(["remainder", "patch"]), default="remainder", show_default=True,
+              help="Replanner answers, if replans were not built yet.")  # fmt: skip
+def export_command(folder: str, out: str, grounded_planner: bool, form: str) -> None:
+    """Chat-format JSONL for planner, replanner and executor fine-tuning, with a dataset card.
+
+    Writes planner.jsonl, replanner.jsonl, executor.jsonl and README.md to OUT,
+    all or nothing (built aside, then moved into place).
+    """
+    from .export import export
+
+    counts = export(Path(folder), Path(out), grounded_planner=grounded_planner, form=form)
+    for name, n in counts.items():
+        _say(f"  {n:6}  {name}")
+    _say(f"-> {out}")
+
+
+@synth.command("stats")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats_command(folder: str, as_json: bool) -> None:
+    """How many examples, steps per plan, actions per step, lint-reject and replay-success rates."""
+    from .stats import stats
+
+    numbers = stats(Path(folder))
+    if as_json:
+        click.echo(json.dumps(numbers, indent=2))
+        return
+    for key, value in numbers.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        click.echo(f"{key.replace('_', ' '):24} {value}")

@@ -1,0 +1,149 @@
+"""Training examples from grounded plans, built by the very prompt functions the agent uses at run time.
+
+- planner: goal + start page -> the plan (intents only, as a planner writes it; or grounded);
+- replanner (Plan-and-Act §4.2): for every action index of the trajectory, the plan as
+  it stands (finished steps done, with their outputs), what just happened and the page
+  -> the remaining plan, grounded in the true future actions;
+- executor: for every action, the step, the page before it and the step's earlier
+  actions -> that action (and ``done`` after a step's last one).
+
+So a model fine-tuned on them sees at run time exactly the prompts it was trained on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..models.base import Message
+from ..run.evaluate import Secret
+from ..run.grounding import executor_prompt
+from ..run.planner import LiveView, planner_prompt, replanner_prompt
+from ..syntax import ast
+from ..syntax.format import format_plan, format_step
+from .trajectory import Page, Trajectory
+
+NOT_SEEN = Page(url="", title="", tree="(the page was not recorded)")
+
+
+@dataclass
+class Spans:
+    """Which actions of the trajectory each step of a grounded plan covers."""
+
+    plan: ast.Plan
+    starts: list[int]  # index of each step's first action
+
+    @classmethod
+    def of(cls, plan: ast.Plan) -> Spans:
+        starts, n = [], 0
+        for step in plan.steps:
+            starts.append(n)
+            n += len(step.actions or ())
+        return cls(plan, starts)
+
+    def locate(self, index: int) -> tuple[int, int]:
+        """(step position, offset in the step) of action ``index``."""
+        position = max(i for i, start in enumerate(self.starts) if start <= index)
+        return position, index - self.starts[position]
+
+
+def intents_only(plan: ast.Plan) -> ast.Plan:
+    """The plan as a planner writes it: steps with intents, outputs kept, action blocks dropped."""
+    return plan.model_copy(update={"steps": tuple(s.model_copy(update={"actions": None}) for s in plan.steps)})
+
+
+def with_goal(plan: ast.Plan) -> ast.Plan:
+    """The plan with ``goal`` stated (the planner's prompt asks for the goal line)."""
+    return plan if plan.goal is not None else plan.model_copy(update={"goal": plan.title})
+
+
+def _page(traj: Trajectory, index: int) -> Page:
+    page = traj.page_before(index)
+    if page is not None:
+        return page
+    url = traj.actions[index - 1].url if index > 0 else traj.start_url
+    return Page(url=url or "", title="", tree=NOT_SEEN.tree)
+
+
+def _outputs(plan: ast.Plan, traj: Trajectory, done: int) -> dict[str, Any]:
+    """The outputs of the first ``done`` steps: what their extract actions read."""
+    spans, out = Spans.of(plan), {}
+    for position, step in enumerate(plan.steps[:done]):
+        if step.output is None:
+            continue
+        start = spans.starts[position]
+        for offset, action in enumerate(step.actions or ()):
+            if isinstance(action, ast.Extract):
+                out[step.id.name] = traj.actions[start + offset].value
+    return out
+
+
+def _chat(prompt: list[Message], answer: str) -> dict[str, Any]:
+    return {"messages": [*prompt, {"role": "assistant", "content": answer}]}
+
+
+def planner_example(plan: ast.Plan, traj: Trajectory, grounded: bool = False) -> dict[str, Any]:
+    site_name, site_url = next(iter(traj.sites.items()), ("site", traj.start_url))
+    target = with_goal(plan if grounded else intents_only(plan))
+    return _chat(planner_prompt(traj.task, site_name, site_url, _page(traj, 0)), format_plan(target))
+
+
+def _live(plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None) -> LiveView:
+    """The plan as the replanner or executor sees it with the first ``done`` steps finished.
+
+    Finished steps show the actions they ran (as the engine writes grounded steps
+    back); pending steps show their intents only, as a planner drafted them.
+    """
+    steps = tuple(s if i < done else s.model_copy(update={"actions": None}) for i, s in enumerate(plan.steps))
+    status = {s.id.name: "done" if i < done else "pending" for i, s in enumerate(plan.steps)}
+    if running is not None:
+        status[plan.steps[running].id.name] = "running"
+    return LiveView(plan.model_copy(update={"steps": steps}), status, _outputs(plan, traj, done), 0)
+
+
+def replan_examples(
+    plan: ast.Plan, traj: Trajectory, *, form: str = "remainder", grounded: bool = False
+) -> list[dict[str, Any]]:
+    """One replanning example per action index (see the module note); ``form``: remainder | patch."""
+    spans, out = Spans.of(plan), []
+    for index in range(len(traj.actions)):
+        position, offset = spans.locate(index)
+        step = plan.steps[position]
+        if offset == 0:
+            event = "The run is starting." if position == 0 else f"Step {plan.steps[position - 1].id.name} finished."
+        else:
+            taken = "\n".join(f"    {a.text()}" for a in traj.actions[index - offset : index])
+            event = f"Step {step.id.name} is under way; its actions so far:\n{taken}"
+        rest = [step.model_copy(update={"actions": (step.actions or ())[offset:]}), *plan.steps[position + 1 :]]
+        if not grounded:
+            rest = [s.model_copy(update={"actions": None}) for s in rest]
+        if form == "patch":
+            answer = "\n".join(line for s in rest for line in format_step(s)) + "\n"
+        else:
+            answer = format_plan(with_goal(plan).model_copy(update={"steps": tuple(rest)}))
+        live = _live(plan, traj, position)
+        example = _chat(replanner_prompt(live, event, _page(traj, index)), answer)
+        example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
+        out.append(example)
+    return out
+
+
+def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
+    """One executor example per action whose page before it was recorded."""
+    spans, out = Spans.of(plan), []
+    scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
+    for index, action in enumerate(traj.actions):
+        page = traj.page_before(index)
+        if page is None:
+            continue
+        position, offset = spans.locate(index)
+        step = plan.steps[position]
+        taken = [a.text() for a in traj.actions[index - offset : index]]
+        plan_text = _live(plan, traj, position, running=position).annotated()
+        last = offset == len(step.actions or ()) - 1
+        answer = action.text() + ("\ndone" if last else "")
+        prompt = executor_prompt(traj.task, plan_text, step, scope, traj.sites, page, taken)
+        example = _chat(prompt, answer)
+        example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
+        out.append(example)
+    return out

@@ -1,0 +1,369 @@
+"""Grounded plan generation (Plan-and-Act §4.1): a teacher model turns a trajectory into a plan.
+
+The teacher groups the trajectory's actions into steps with intents.  Its answer
+is kept only if it passes every gate, each failing one giving a reason that goes
+back to the teacher (a bounded number of times) and into the ledger:
+
+1. it parses, and is a straight line (no loops, conditions, calls, reordering);
+2. its actions are exactly the trajectory's, in order, each step a contiguous
+   span (a missing, extra, changed or misplaced action is named);
+3. it lints clean;
+4. replayed against the site (when the site answers), it reproduces the
+   trajectory's outcome: the run succeeds and gives the same answer (by
+   default up to its numbers: see :func:`same_answer`).
+
+Output folder::
+
+    ground.jsonl                 the ledger: one line per trajectory, kept or dropped and why
+    grounded/ID.pa               a kept plan
+    grounded/ID.trajectory.json  its trajectory (pages included: replanning and executor data)
+
+Files are written whole (temporary file, then rename) and the ledger line last,
+so a killed run leaves nothing half-written and a rerun skips what is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import tempfile
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..check import check_plan
+from ..graph import build_graph
+from ..models.base import Message, Model, ModelError
+from ..models.prompts import conversation
+from ..run.asking import split_reasoning
+from ..run.evaluate import show
+from ..run.planner import Rejected, describe
+from ..syntax import ast
+from ..syntax.diagnostics import PlanError
+from ..syntax.format import format_action, format_plan, format_string
+from ..syntax.parser import parse
+from .trajectory import Trajectory
+
+LEDGER = "ground.jsonl"
+
+
+@dataclass
+class Grounding:
+    """What became of one trajectory."""
+
+    id: str
+    kept: bool
+    reason: str | None = None  # why it was dropped
+    rejections: list[str] = field(default_factory=list)  # the teacher's rejected answers, why each
+    replayed: bool | None = None  # None: not replayed (site unreachable, or replay off)
+    plan: str | None = None  # the kept plan's file, relative to the output folder
+    task: str = ""
+    steps: int = 0
+    actions: int = 0
+
+    def line(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def header(traj: Trajectory) -> str:
+    """The lines a grounded plan of ``traj`` starts with: title, sites, secret inputs (the engine's facts)."""
+    lines = ["plan " + format_string(ast.StringLit(parts=(traj.task,)))]
+    lines += [f'site {name} = "{url}"' for name, url in traj.sites.items()]
+    lines += [f"input {name}: secret" for name in traj.secrets]
+    return "\n".join(lines) + "\n"
+
+
+def own_header(plan: ast.Plan, traj: Trajectory) -> ast.Plan:
+    """The teacher's steps under the trajectory's own title, sites and the secret inputs they type."""
+    from ..check.deps import action_refs
+
+    typed = {ref.name for step in plan.steps for a in step.actions or () for ref in action_refs(a)}
+    facts = parse(header(traj))
+    inputs = tuple(i for i in facts.inputs if i.name.name in typed)
+    return plan.model_copy(
+        update={"title": facts.title, "goal": None, "sites": facts.sites, "inputs": inputs, "uses": (), "defines": ()}
+    )
+
+
+def accept(body: str, traj: Trajectory, expected: list[str]) -> ast.Plan:
+    """The teacher's answer as a grounded plan of ``traj``, or :class:`Rejected` saying what is wrong."""
+    if not body.strip():
+        raise Rejected('the answer holds no plan: start with `plan "TITLE"`')
+    try:
+        plan = own_header(parse(body), traj)
+    except PlanError as err:
+        raise Rejected("the plan does not parse:\n" + describe(err.diagnostics)) from None
+    for step in plan.steps:
+        name = step.id.name
+        if step.loop is not None or step.condition is not None or step.call is not None:
+            raise Rejected(f"step `{name}`: a plan rebuilt from a trajectory is a straight line (no loop, if or call)")
+        if not step.actions:
+            raise Rejected(f"step `{name}` has no actions: every step covers at least one action of the trajectory")
+    spans(plan, expected)
+    problems = check_plan(plan)
+    if problems:
+        raise Rejected("the plan does not lint clean:\n" + describe(problems))
+    graph, order = build_graph(plan), []
+    while ready := graph.ready():
+        order.append(ready[0])
+        graph.mark(ready[0], "done")
+    written = [s.id.name for s in plan.steps]
+    if order != written:
+        raise Rejected(f"the steps would run in the order {', '.join(order)}, not as written: drop the `after` clauses")
+    return plan
+
+
+def spans(plan: ast.Plan, expected: list[str]) -> None:
+    """Check that the plan's actions are ``expected``, in order, each step a contiguous span; else Rejected."""
+    got = [(step.id.name, format_action(a)) for step in plan.steps for a in step.actions or ()]
+    if [text for _, text in got] == expected:
+        return
+    missing, extra = Counter(expected) - Counter(t for _, t in got), Counter(t for _, t in got) - Counter(expected)
+    if extra:
+        text = next(iter(extra))
+        step = next(s for s, t in got if t == text)
+        repeated = text in expected
+        raise Rejected(
+            f"step `{step}` has `{text}`, "
+            + ("more times than the trajectory has it" if repeated else "which is not an action of the trajectory")
+            + ": copy the actions exactly, each once"
+        )
+    if missing:
+        text = next(iter(missing))
+        raise Rejected(f"action {expected.index(text) + 1} of the trajectory (`{text}`) is in no step")
+    # the same actions in another order: which step breaks the order, and how
+    used: set[int] = set()
+    where: list[tuple[str, int]] = []
+    for step, text in got:
+        index = next(i for i, t in enumerate(expected) if t == text and i not in used)
+        used.add(index)
+        where.append((step, index))
+    owner = {index: step for step, index in where}
+    for step in dict.fromkeys(s for s, _ in where):
+        indices = sorted(i for s, i in where if s == step)
+        gap = next((i for i in range(indices[0], indices[-1]) if owner[i] != step), None)
+        if gap is not None:
+            raise Rejected(
+                f"step `{step}` is not a contiguous span: it takes actions {indices[0] + 1} and {indices[-1] + 1} "
+                f"of the trajectory but action {gap + 1} is in step `{owner[gap]}`"
+            )
+    for (step, index), position in zip(where, range(len(where)), strict=True):
+        if index != position:
+            raise Rejected(
+                f"the actions are out of order: step `{step}` puts action {index + 1} (`{expected[index]}`) "
+                f"where action {position + 1} (`{expected[position]}`) belongs"
+            )
+
+
+def reachable(urls: Iterable[str], timeout: float = 3.0) -> bool:
+    """Does every site answer HTTP at all (any status)?"""
+    for url in urls:
+        try:
+            urllib.request.urlopen(url, timeout=timeout).close()  # noqa: S310 - the plan's own declared site
+        except urllib.error.HTTPError:
+            continue
+        except (urllib.error.URLError, OSError, ValueError):
+            return False
+    return True
+
+
+ANSWER_MATCHES = ("loose", "exact", "ignore")
+
+
+def same_answer(replayed: Any, recorded: Any, how: str = "loose") -> bool:
+    """Does a replay's answer reproduce the recorded one?
+
+    exact: the same text; loose: the same text up to its numbers (a stateful site
+    hands out new order numbers, dates and counts on every run); ignore: any answer.
+    """
+    if how == "ignore" or recorded is None:
+        return True
+    a, b = show(replayed), show(recorded)
+    if how == "loose":
+        a, b = re.sub(r"\d+", "#", a), re.sub(r"\d+", "#", b)
+    return a == b
+
+
+async def replay(
+    plan: ast.Plan, traj: Trajectory, secrets: Mapping[str, str], runs: Path, answers: str = "loose"
+) -> str | None:
+    """Run the plan (no model); None if it reproduces the trajectory's outcome, else why not."""
+    from ..browser.launch import BrowserNotFound
+    from ..browser.session import SessionOptions
+    from ..run.executor import Executor, bind_inputs
+    from ..run.records import RunRecord
+
+    try:
+        values = bind_inputs(plan, {}, secrets)
+    except ValueError as err:
+        return f"cannot replay: {err} (give it with --secret NAME=VALUE or PLANACT_SECRET_NAME)"
+    record = RunRecord.create(runs)
+    try:
+        result = await Executor(plan, values, record, SessionOptions()).run()
+    except BrowserNotFound as err:
+        return f"cannot replay: {err}"
+    if result.status != "succeeded":
+        return f"the replay failed: {result.error}"
+    if not same_answer(result.answer, traj.answer, answers):
+        return f"the replay answered {show(result.answer)!r}, the trajectory {show(traj.answer)!r}"
+    return None
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a file so that it is either absent or complete (temporary file in the same folder, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def append_line(path: Path, entry: dict[str, Any]) -> None:
+    """Append one JSON line, flushed to disk (a ledger's unit of progress)."""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def ledger(out: Path, name: str = LEDGER) -> list[dict[str, Any]]:
+    from ..run.records import read_jsonl
+
+    return read_jsonl(out / name)
+
+
+@dataclass
+class Teacher:
+    """Asks the teacher model for a grounded plan of a trajectory, re-asking with the reason on a bad answer."""
+
+    model: Model
+    attempts: int = 3
+    max_tokens: int = 2048
+    temperature: float = 0.0
+
+    def messages(self, traj: Trajectory, expected: list[str]) -> list[Message]:
+        numbered = []
+        for n, (text, action) in enumerate(zip(expected, traj.actions, strict=True), 1):
+            numbered.append(f"{n}. {text}" + (f"    # {action.url}" if action.url else ""))
+        return conversation(
+            "synth_ground",
+            {},
+            {
+                "task": traj.task, "start_url": traj.start_url,
+                "sites": "".join(f'site {k} = "{v}"\n' for k, v in traj.sites.items())
+                + "".join(f"input {s}: secret\n" for s in traj.secrets),
+                "actions": "\n".join(numbered), "feedback": "",
+            },
+        )  # fmt: skip
+
+    def ground(self, traj: Trajectory, expected: list[str], rejections: list[str]) -> ast.Plan | None:
+        messages = self.messages(traj, expected)
+        for _ in range(max(1, self.attempts)):
+            completion = self.model.complete(messages, max_tokens=self.max_tokens, temperature=self.temperature)
+            _, body = split_reasoning(completion.text)
+            try:
+                return accept(body, traj, expected)
+            except Rejected as err:
+                rejections.append(str(err))
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": completion.text},
+                    {
+                        "role": "user",
+                        "content": f"That plan cannot be used:\n{err}\nWrite the whole plan again, fixed.",
+                    },
+                ]
+        return None
+
+
+def ground_all(
+    trajectories: Iterable[Trajectory],
+    teacher: Teacher,
+    out: Path,
+    *,
+    secrets: Mapping[str, str] | None = None,
+    replay_mode: str = "auto",  # auto: replay where the site answers; always: unreachable is a drop; never
+    answers: str = "loose",  # how a replay's answer must match the recorded one (see same_answer)
+    progress: Callable[[Grounding], None] | None = None,
+) -> list[Grounding]:
+    """Ground every trajectory not yet in the ledger of ``out``; returns what became of each one this time."""
+    out.mkdir(parents=True, exist_ok=True)
+    done = {entry["id"] for entry in ledger(out)}
+    results = []
+    for traj in trajectories:
+        if traj.id in done:
+            continue
+        done.add(traj.id)
+        result = ground_one(traj, teacher, out, secrets or {}, replay_mode, answers)
+        append_line(out / LEDGER, result.line())
+        results.append(result)
+        if progress is not None:
+            progress(result)
+    return results
+
+
+def ground_one(
+    traj: Trajectory, teacher: Teacher, out: Path, secrets: Mapping[str, str], replay_mode: str, answers: str = "loose"
+) -> Grounding:
+    result = Grounding(traj.id, kept=False, task=traj.task, actions=len(traj.actions))
+    if traj.status != "succeeded":
+        result.reason = "the trajectory did not succeed (only successful trajectories are grounded)"
+        return result
+    if not traj.actions:
+        result.reason = "the trajectory has no actions"
+        return result
+    try:
+        expected = traj.texts()
+    except ValueError as err:
+        result.reason = f"the trajectory is not readable: {err}"
+        return result
+    try:
+        plan = teacher.ground(traj, expected, result.rejections)
+    except ModelError as err:
+        result.reason = f"the teacher model failed: {err}"
+        return result
+    if plan is None:
+        result.reason = f"no usable answer in {len(result.rejections)} tries: {result.rejections[-1]}"
+        return result
+    result.steps = len(plan.steps)
+    if replay_mode != "never":
+        if reachable(traj.sites.values() or [traj.start_url]):
+            with tempfile.TemporaryDirectory(prefix="planact-synth-") as runs:
+                problem = asyncio.run(replay(plan, traj, secrets, Path(runs), answers))
+            result.replayed = problem is None
+            if problem is not None:
+                result.reason = problem
+                return result
+        elif replay_mode == "always":
+            result.reason = "the site does not answer, so the plan could not be replayed"
+            return result
+    name = f"grounded/{traj.id}.pa"
+    write_whole(out / f"grounded/{traj.id}.trajectory.json", traj.model_dump_json(exclude_none=True, indent=1))
+    write_whole(out / name, format_plan(plan))
+    result.kept, result.plan = True, name
+    return result
+
+
+def kept(out: Path) -> list[tuple[dict[str, Any], ast.Plan, Trajectory]]:
+    """The kept grounded plans of a synth folder with their trajectories, in ledger order."""
+    found = []
+    for entry in ledger(out):
+        if entry.get("kept") and entry.get("plan"):
+            plan_path = out / entry["plan"]
+            traj_path = out / f"grounded/{entry['id']}.trajectory.json"
+            if plan_path.exists() and traj_path.exists():
+                traj = Trajectory.model_validate_json(traj_path.read_text(encoding="utf-8"))
+                found.append((entry, parse(plan_path.read_text(encoding="utf-8")), traj))
+    return found

@@ -1,0 +1,229 @@
+"""Trajectories: what an agent did on a site, action by action — the input of synthetic-data generation.
+
+A trajectory file is JSON lines, one trajectory per line (``planact schema trajectory``
+prints the JSON Schema)::
+
+    {"id": "add-mouse", "task": "Add the cheapest mouse to the cart",
+     "start_url": "http://127.0.0.1:8765/", "sites": {"shop": "http://127.0.0.1:8765"},
+     "status": "succeeded", "answer": null,
+     "actions": [
+        {"type": "fill", "target": "searchbox \\"Search\\"", "argument": "mouse",
+         "page_before": {"url": "...", "title": "...", "tree": "..."}, "page_after": {...}},
+        {"action": "click button \\"Add to cart\\""}, ...]}
+
+An action is given either in the plan language (``action``: ``click button "Add to cart"``)
+or WebArena-style as ``type`` + ``target`` + ``argument``; the types are the language's
+actions (click, fill, press, select, check, uncheck, hover, scroll, goto, back, forward,
+extract, answer, ...) plus WebArena's names for them (type, go_back, go_forward, new_tab,
+tab_focus, close_tab, stop).  A target is a target of the language: ``button "Add to cart"``,
+``link first within css ".result"``, ``css "#submit"``.  ``page_before`` / ``page_after``
+(optional) are the page as the executor model sees it.  Secret values never appear: an
+action types a secret by its name (``fill textbox "Password" with password``), and the
+trajectory lists those names under ``secrets``.
+
+``planact record`` writes trajectories from planact's own run records (see :func:`from_run`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..run.records import RunRecord, read_jsonl
+from ..syntax import ast
+from ..syntax.diagnostics import PlanError
+from ..syntax.format import format_action, format_string
+from ..syntax.parser import parse_reply
+
+
+class TrajectoryError(Exception):
+    """A trajectory that cannot be read; the message names the file, the line and what is wrong."""
+
+
+class Page(BaseModel):
+    """The page as the executor model sees it: URL, title and accessibility-tree text."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    url: str
+    title: str = ""
+    tree: str = ""
+
+
+# WebArena's action names for the language's own
+_ALIASES = {
+    "type": "fill", "go_back": "back", "go_forward": "forward", "new_tab": "tab open",
+    "tab_focus": "tab switch", "close_tab": "tab close", "stop": "answer", "goto": "goto",
+}  # fmt: skip
+_WITH_VALUE = {"fill", "select"}  # `OP TARGET with "value"`
+_VALUE_ONLY = {"goto", "answer", "tab open"}  # `OP "value"`
+
+
+class TrajectoryAction(BaseModel):
+    """One action of a trajectory (see the module note for the two ways to give it)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: str | None = Field(default=None, description="the action in the plan language, values written in")
+    type: str | None = Field(default=None, description="WebArena-style: the action's type")
+    target: str | None = Field(default=None, description="WebArena-style: the target, in the plan language")
+    argument: str | int | float | None = Field(default=None, description="WebArena-style: text, key, URL or value")
+    url: str | None = Field(default=None, description="the page's URL after the action")
+    value: Any = Field(default=None, description="what an extract read or an answer gave")
+    step: str | None = Field(default=None, description="the step of the recorded run it belongs to (for reference)")
+    page_before: Page | None = None
+    page_after: Page | None = None
+
+    def text(self) -> str:
+        """The action in canonical plan-language form; raises ValueError if it is not an action of the language."""
+        source = self.action if self.action is not None else self._from_parts()
+        try:
+            reply = parse_reply(source)
+        except PlanError as err:
+            raise ValueError(
+                f"`{source}` is not an action of the plan language: {err.diagnostics[0].message}"
+            ) from None
+        if len(reply.actions) != 1 or reply.done:
+            raise ValueError(f"`{source}` is not exactly one action")
+        return format_action(reply.actions[0])
+
+    def _from_parts(self) -> str:
+        if not self.type:
+            raise ValueError("an action needs `action` (plan language) or `type` (WebArena style)")
+        op = _ALIASES.get(self.type, self.type)
+        arg = None if self.argument is None else str(self.argument)
+        quoted = None if arg is None else format_string(ast.StringLit(parts=(arg,)))
+        if op in _WITH_VALUE:
+            return f"{op} {self.target} with {quoted}"
+        if op in _VALUE_ONLY:
+            return f"{op} {quoted or ''}".strip()
+        if op == "press":
+            return f"press {quoted}" + (f" in {self.target}" if self.target else "")
+        if op == "scroll":
+            return f"scroll {arg or 'down'}"
+        if op == "tab switch":
+            return f"tab switch {arg}"
+        return f"{op} {self.target or ''}".strip()
+
+
+class Trajectory(BaseModel):
+    """A task, where it starts, the actions taken, and how it ended."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = ""
+    task: str
+    start_url: str
+    sites: dict[str, str] = Field(default_factory=dict, description="site name -> URL, as a plan declares them")
+    secrets: list[str] = Field(default_factory=list, description="names of secret inputs the actions type by name")
+    actions: list[TrajectoryAction]
+    status: Literal["succeeded", "failed"] = "succeeded"
+    answer: Any = None
+    start_page: Page | None = Field(default=None, description="the page before the first action")
+    source: str | None = Field(default=None, description="where it came from: a run folder, a log file")
+
+    def model_post_init(self, _: Any) -> None:
+        if not self.id:
+            digest = hashlib.sha1(json.dumps([self.task, [a.model_dump() for a in self.actions]], default=str).encode())
+            self.id = "t-" + digest.hexdigest()[:10]
+
+    def texts(self) -> list[str]:
+        """Every action in canonical plan-language form (ValueError names the first bad one)."""
+        out = []
+        for n, action in enumerate(self.actions, 1):
+            try:
+                out.append(action.text())
+            except ValueError as err:
+                raise ValueError(f"action {n}: {err}") from None
+        return out
+
+    def page_before(self, index: int) -> Page | None:
+        """The page before action ``index`` (0-based): its own record, else the page after the one before."""
+        if index < len(self.actions) and self.actions[index].page_before is not None:
+            return self.actions[index].page_before
+        if index == 0:
+            return self.start_page
+        return self.actions[index - 1].page_after
+
+
+def read_trajectories(path: str | Path) -> Iterator[Trajectory]:
+    """The trajectories of a JSONL file (or of a run folder); TrajectoryError names the line that is wrong."""
+    path = Path(path)
+    if path.is_dir():
+        yield from_run(path)
+        return
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise TrajectoryError(f"{path}: cannot read: {err}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield Trajectory.model_validate_json(line)
+        except ValidationError as err:
+            problem = err.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise TrajectoryError(f"{path}:{number}: {where or 'line'}: {problem['msg']}") from None
+
+
+def write_trajectories(trajectories: list[Trajectory], path: str | Path) -> None:
+    """Write a JSONL file whole (a temporary file renamed into place: never half written)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for t in trajectories:
+            f.write(t.model_dump_json(exclude_none=True) + "\n")
+    tmp.replace(path)
+
+
+def from_run(folder: str | Path) -> Trajectory:
+    """The trajectory of a planact run record: its actions with values written in, pages if recorded.
+
+    A run of any plan works (grounded, or grounded by a model as it ran); loops
+    come out unrolled and skipped steps leave nothing.  Raises TrajectoryError
+    for a folder that is no run record or a run that never finished.
+    """
+    from ..syntax.parser import parse
+
+    record = RunRecord(Path(folder))
+    events = record.events()
+    if not events:
+        raise TrajectoryError(f"{folder}: not a run record (no events.jsonl)")
+    finished = [e for e in events if e["event"] == "run_finished"]
+    if not finished:
+        raise TrajectoryError(
+            f"{folder}: the run never finished (resume it first: planact exec PLAN --resume {folder})"
+        )
+    first = record.path / "plan.r0.pa"
+    if not first.exists():
+        raise TrajectoryError(f"{folder}: no plan.r0.pa in the run record")
+    plan = parse(first.read_text(encoding="utf-8"))
+    latest = record.latest_plan()
+    if latest is not None and latest != first:
+        plan = parse(latest.read_text(encoding="utf-8"))
+    sites = {s.name.name: s.url.text for s in plan.sites}
+    secrets = [i.name.name for i in plan.inputs if isinstance(i.type, ast.ScalarType) and i.type.name == "secret"]
+    pages = {p["after_action"]: Page.model_validate(p) for p in read_jsonl(record.pages_path)}
+    actions = []
+    for event in (e for e in events if e["event"] == "action"):
+        n = len(actions)
+        actions.append(
+            TrajectoryAction(
+                action=event.get("concrete") or event["action"], url=event.get("url"), value=event.get("value"),
+                step=event.get("step"), page_before=pages.get(n), page_after=pages.get(n + 1),
+            )
+        )  # fmt: skip
+    first_goto = next((a for a in actions if a.action and a.action.startswith("goto")), None)
+    start = next(iter(sites.values()), "") if first_goto is None else (first_goto.url or "")
+    end = finished[-1]
+    return Trajectory(
+        id=record.path.name, task=plan.goal.text if plan.goal else plan.title.text, start_url=start, sites=sites,
+        secrets=secrets, actions=actions, status=end["status"], answer=end.get("answer"), start_page=pages.get(0),
+        source=str(record.path),
+    )  # fmt: skip

@@ -1,0 +1,340 @@
+"""Synthetic data end to end: the demo plans are run and recorded as trajectories in headless Chromium,
+a teacher (ScriptedModel: tests need exact answers) grounds them into plans that are replayed against
+the live demo shop, then replanning examples, expansion, export and stats.  Broken teacher answers are
+each rejected with their reason and leave nothing half-written."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_exec_e2e import HAVE_BROWSER
+
+from planact.cli import DEMO_SECRETS, main
+from planact.demo.server import serve_demo
+from planact.models.base import ScriptedModel
+from planact.syntax.parser import parse, parse_patch, parse_reply
+from planact.synth.examples import executor_examples, replan_examples
+from planact.synth.expand import Expander, expand, seed_pairs
+from planact.synth.ground import LEDGER, Teacher, ground_all, own_header
+from planact.synth.trajectory import Trajectory, TrajectoryAction, TrajectoryError, read_trajectories
+
+needs_browser = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+DEMO = sorted((Path(__file__).parent.parent / "plans" / "demo").glob("*.pa"))
+_NUMBERED = re.compile(r"^(\d+)\. (.*?)(?:    # (\S+))?$", re.MULTILINE)
+
+
+def listed_actions(messages) -> list[tuple[str, str | None]]:
+    """The numbered actions (and the URL after each) of a grounding prompt."""
+    prompt = next(m["content"] for m in messages if m["role"] == "user")
+    return [(m.group(2), m.group(3)) for m in _NUMBERED.finditer(prompt)]
+
+
+def task_of(messages) -> str:
+    prompt = next(m["content"] for m in messages if m["role"] == "user")
+    return prompt.split("\n", 1)[0].removeprefix("Task: ")
+
+
+def plan_text(task: str, steps: list[list[str]]) -> str:
+    lines = [f"plan {json.dumps(task)}", ""]
+    for n, actions in enumerate(steps, 1):
+        lines.append(f'step part{n} "Carry out part {n} of the task":')
+        lines += [f"    {a}" for a in actions]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def good_teacher(messages) -> str:
+    """A correct answer: a new step wherever the page's URL changed (the grouping a person might choose)."""
+    steps: list[list[str]] = []
+    last = None
+    for action, url in listed_actions(messages):
+        if not steps or (url != last and len(steps[-1]) > 1):
+            steps.append([])
+        steps[-1].append(action)
+        last = url
+    return plan_text(task_of(messages), steps)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """The demo plans run once each with page recording, as `planact record` does; the live shop stays up."""
+    folder = tmp_path_factory.mktemp("synth")
+    with serve_demo() as server:
+        (folder / "plans").mkdir()
+        for path in DEMO:  # pointed at the live shop (some plans also name its URL in a `tab open`)
+            (folder / "plans" / path.name).write_text(path.read_text().replace("http://127.0.0.1:8765", server.url))
+        plans = sorted(str(p) for p in (folder / "plans").glob("*.pa"))
+        args = ["record", *plans, "-o", str(folder / "demo.traj.jsonl"), "--runs", str(folder / "runs"), "--json"]
+        for name, value in DEMO_SECRETS.items():
+            args += ["--secret", f"{name}={value}"]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        yield folder, server, result
+
+
+@needs_browser
+def test_record_writes_a_trajectory_per_demo_plan_with_pages_and_no_secret(recorded):
+    folder, _, result = recorded
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["trajectories"] == len(DEMO) >= 8
+    text = (folder / "demo.traj.jsonl").read_text()
+    assert all(value not in text for value in DEMO_SECRETS.values())
+    trajectories = list(read_trajectories(folder / "demo.traj.jsonl"))
+    assert all(t.status == "succeeded" and len(t.actions) >= 5 for t in trajectories)
+    first = trajectories[0]
+    assert first.secrets == ["password"] and list(first.sites) == ["shop"]
+    texts = first.texts()
+    assert any("wireless mouse" in t for t in texts)  # the input's value written in
+    assert any(t.startswith("fill") and t.endswith("with password") for t in texts)  # a secret stays by name
+    assert first.start_page is not None and all(a.page_after is not None for a in first.actions)
+    assert "[ref=e" in first.actions[0].page_after.tree
+
+
+@needs_browser
+def test_ground_replays_kept_plans_against_the_shop_and_the_pipeline_exports(recorded, monkeypatch):
+    folder, server, _ = recorded
+    out = folder / "data"
+    trajectories = list(read_trajectories(folder / "demo.traj.jsonl"))
+    # one trajectory whose recorded answer the replay cannot reproduce
+    wrong = trajectories[0].model_copy(update={"id": "wrong-answer", "answer": "something else"})
+    monkeypatch.setattr("planact.synth.cli._teacher_model", lambda spec: ScriptedModel(good_teacher, name="teacher"))
+    traj_file = folder / "with-wrong.traj.jsonl"
+    traj_file.write_text("".join(t.model_dump_json() + "\n" for t in [*trajectories, wrong]))
+    secrets = [a for name, value in DEMO_SECRETS.items() for a in ("--secret", f"{name}={value}")]
+    result = CliRunner().invoke(main, ["synth", "ground", str(traj_file), "-o", str(out), "--json", *secrets])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["kept"] == len(trajectories) and summary["dropped"] == 1
+    [dropped] = [r for r in summary["results"] if not r["kept"]]
+    assert dropped["id"] == "wrong-answer" and "the replay answered" in dropped["reason"]
+    assert all(r["replayed"] is True for r in summary["results"] if r["kept"])
+    for entry in summary["results"]:
+        if entry["kept"]:
+            plan = parse((out / entry["plan"]).read_text())
+            assert [a for s in plan.steps for a in s.actions] and len(plan.steps) == entry["steps"] >= 2
+
+    again = CliRunner().invoke(main, ["synth", "ground", str(traj_file), "-o", str(out), "--json", *secrets])
+    assert json.loads(again.stdout)["already_done"] == len(trajectories) + 1  # resumed: nothing redone
+
+    assert CliRunner().invoke(main, ["synth", "replans", str(out)]).exit_code == 0
+    replans = [json.loads(line) for line in (out / "replans.jsonl").read_text().splitlines()]
+    assert len(replans) == sum(len(t.actions) for t in trajectories)  # one per action index
+
+    export = folder / "export"
+    result = CliRunner().invoke(main, ["synth", "export", str(out), "-o", str(export)])
+    assert result.exit_code == 0, result.output
+    for name, check in (("planner.jsonl", parse), ("replanner.jsonl", None), ("executor.jsonl", parse_reply)):
+        lines = [json.loads(line) for line in (export / name).read_text().splitlines()]
+        assert lines, name
+        for line in lines:
+            roles = [m["role"] for m in line["messages"]]
+            assert roles == ["system", "user", "assistant"] and set(line) == {"messages"}, name
+            answer = line["messages"][-1]["content"]
+            if check is not None:
+                check(answer)
+            else:
+                parse(answer) if answer.startswith("plan") else parse_patch(answer)
+    card = (export / "README.md").read_text()
+    assert f"| planner, from grounded plans | {len(trajectories)} |" in card
+
+    result = CliRunner().invoke(main, ["synth", "stats", str(out), "--json"])
+    numbers = json.loads(result.stdout)
+    assert numbers["trajectories"] == len(trajectories) + 1 and numbers["grounded_kept"] == len(trajectories)
+    assert numbers["lint_reject_rate"] == 0 and numbers["replayed"] == len(trajectories) + 1
+    assert numbers["replay_success_rate"] == round(len(trajectories) / (len(trajectories) + 1), 3)
+    assert numbers["replanning_examples"] == len(replans) and numbers["executor_examples"] == len(replans)
+    assert numbers["steps_per_plan"]["min"] >= 2
+
+
+# ---------------------------------------------------------------- broken teacher answers (no browser)
+
+
+def small_trajectory() -> Trajectory:
+    return Trajectory(
+        id="small",
+        task="Add the mouse to the cart",
+        start_url="http://127.0.0.1:8765",
+        sites={"shop": "http://127.0.0.1:8765"},
+        secrets=["password"],
+        actions=[
+            TrajectoryAction(action='goto shop "/"', url="http://127.0.0.1:8765/"),
+            TrajectoryAction(action='fill textbox "Password" with password'),
+            TrajectoryAction(type="type", target='searchbox "Search"', argument="mouse"),
+            TrajectoryAction(type="press", argument="Enter", url="http://127.0.0.1:8765/search?q=mouse"),
+            TrajectoryAction(type="click", target='link "Acme Wireless Mouse"', url="http://127.0.0.1:8765/product/1"),
+            TrajectoryAction(type="click", target='button "Add to cart"'),
+        ],
+    )
+
+
+GOOD = [
+    ['goto shop "/"', 'fill textbox "Password" with password'],
+    ['fill searchbox "Search" with "mouse"', 'press "Enter"'],
+    ['click link "Acme Wireless Mouse"', 'click button "Add to cart"'],
+]
+
+BROKEN = {
+    "unparsable": ("step one Open the shop\n  goto", "the plan does not parse"),
+    "missing action": (plan_text("t", [GOOD[0], GOOD[1], GOOD[2][:1]]), "action 6 of the trajectory"),
+    "changed action": (
+        plan_text("t", [GOOD[0], GOOD[1], ['click link "Acme Wireless Mouse"', 'click button "Buy now"']]),
+        'has `click button "Buy now"`, which is not an action of the trajectory',
+    ),
+    "duplicated action": (plan_text("t", [GOOD[0], GOOD[1] + GOOD[1][-1:], GOOD[2]]), "more times than"),
+    "wrong spans": (plan_text("t", [GOOD[0], GOOD[2], GOOD[1]]), "the actions are out of order"),
+    "non-contiguous": (
+        plan_text("t", [[*GOOD[0], GOOD[1][1]], [GOOD[1][0]], GOOD[2]]),
+        "step `part1` is not a contiguous span: it takes actions 1 and 4 of the trajectory but action 3 is in step `part2`",
+    ),
+    "empty step": (plan_text("t", GOOD) + 'step check "Check the cart"\n', "step `check` has no actions"),
+    "loop": (
+        plan_text("t", GOOD).replace(
+            'step part3 "Carry out part 3 of the task":', 'step part3 "Go" for x in [1] max 1:'
+        ),
+        "a straight line",
+    ),
+    "lint problem": (
+        plan_text("t", GOOD).replace('"Carry out part 2 of the task"', '"Search for {nothing}"'),
+        "does not lint clean",
+    ),
+    "no plan": ("", "holds no plan"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=list(BROKEN))
+def test_a_broken_teacher_answer_is_dropped_with_its_reason_and_nothing_is_written(tmp_path, case):
+    answer, reason = BROKEN[case]
+    teacher = Teacher(ScriptedModel([answer], name="teacher"), attempts=1)
+    [result] = ground_all([small_trajectory()], teacher, tmp_path, replay_mode="never")
+    assert not result.kept and reason in result.reason, result.reason
+    assert [json.loads(line)["id"] for line in (tmp_path / LEDGER).read_text().splitlines()] == ["small"]
+    assert not (tmp_path / "grounded").exists() or not list((tmp_path / "grounded").iterdir())
+
+
+def test_a_rejected_answer_goes_back_to_the_teacher_with_its_reason(tmp_path):
+    model = ScriptedModel([BROKEN["non-contiguous"][0], plan_text("t", GOOD)], name="teacher")
+    [result] = ground_all([small_trajectory()], Teacher(model, attempts=2), tmp_path, replay_mode="never")
+    assert result.kept and len(result.rejections) == 1 and "contiguous" in result.rejections[0]
+    assert "not a contiguous span" in model.requests[1].messages[-1]["content"]
+    plan = parse((tmp_path / result.plan).read_text())
+    assert plan.title.text == "Add the mouse to the cart"  # the engine's facts: title, site, secret input
+    assert [s.name.name for s in plan.sites] == ["shop"] and [i.name.name for i in plan.inputs] == ["password"]
+
+
+def test_a_killed_grounding_run_resumes_without_redoing_or_half_written_files(tmp_path):
+    second = small_trajectory().model_copy(update={"id": "second"})
+    calls = []
+
+    def teacher(messages):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed while the teacher answers the second trajectory
+        return plan_text("t", GOOD)
+
+    with pytest.raises(KeyboardInterrupt):
+        ground_all([small_trajectory(), second], Teacher(ScriptedModel(teacher)), tmp_path, replay_mode="never")
+    assert sorted(p.name for p in (tmp_path / "grounded").iterdir()) == ["small.pa", "small.trajectory.json"]
+    results = ground_all([small_trajectory(), second], Teacher(ScriptedModel(teacher)), tmp_path, replay_mode="never")
+    assert [r.id for r in results] == ["second"] and results[0].kept and len(calls) == 3
+    assert [json.loads(x)["id"] for x in (tmp_path / LEDGER).read_text().splitlines()] == ["small", "second"]
+
+
+def test_failed_and_unreadable_trajectories_are_dropped_with_reasons(tmp_path):
+    failed = small_trajectory().model_copy(update={"id": "failed", "status": "failed"})
+    bad = small_trajectory().model_copy(update={"id": "bad"})
+    bad.actions[2] = TrajectoryAction(type="teleport", target='link "x"')
+    results = ground_all([failed, bad], Teacher(ScriptedModel([])), tmp_path, replay_mode="never")
+    assert "did not succeed" in results[0].reason
+    assert "action 3: `teleport link" in results[1].reason and "not an action of the plan language" in results[1].reason
+
+
+def test_webarena_style_actions_and_a_corrupt_line_name_the_file_and_line(tmp_path):
+    traj = small_trajectory()
+    assert traj.texts()[2] == 'fill searchbox "Search" with "mouse"' and traj.texts()[3] == 'press "Enter"'
+    path = tmp_path / "t.jsonl"
+    path.write_text(traj.model_dump_json() + "\n" + '{"task": "x", "actions": []}\n')
+    with pytest.raises(TrajectoryError, match=r"t.jsonl:2: start_url: Field required"):
+        list(read_trajectories(path))
+    result = CliRunner().invoke(
+        main, ["synth", "ground", str(path), "-o", str(tmp_path / "o"), "--model", "local:/nope.gguf"]
+    )
+    assert result.exit_code == 1 and "t.jsonl:2" in result.output and "Traceback" not in result.output
+
+
+def test_replanning_and_executor_examples_follow_the_true_future_actions():
+    traj = small_trajectory()
+    plan = own_header(parse(plan_text(traj.task, GOOD)), traj)
+    examples = replan_examples(plan, traj, form="remainder", grounded=True)
+    assert len(examples) == 6
+    mid = examples[3]  # the second action of step part2: part1 done, part2 under way
+    prompt, answer = mid["messages"][1]["content"], mid["messages"][2]["content"]
+    assert "step part1" in prompt and "# done" in prompt and "is under way" in prompt
+    remaining = parse(answer)
+    assert [s.id.name for s in remaining.steps] == ["part2", "part3"]
+    assert [len(s.actions) for s in remaining.steps] == [1, 2]  # the rest of part2, then part3
+    patches = replan_examples(plan, traj, form="patch")
+    assert [s.id.name for s in parse_patch(patches[4]["messages"][2]["content"]).items] == ["part3"]
+    assert executor_examples(plan, traj) == []  # no pages recorded: no executor examples
+
+
+# ---------------------------------------------------------------- expansion
+
+
+SEED = 'plan "Find the price of {item}"\nsite shop = "http://127.0.0.1:8765"\n\nstep search "Search for {item}":\n    goto shop "/search?q={item}"\n\nstep price "Read the price" -> number:\n    extract text first within css ".price" as number\n\nstep report "Report it":\n    answer "{item}: {price}"\n'
+
+
+def _seed_folder(tmp_path) -> Path:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for item in ("mouse", "keyboard", "monitor"):
+        (seeds / f"{item}.pa").write_text(SEED.replace("{item}", item))
+    return seeds
+
+
+def test_expand_keeps_clean_new_pairs_rejects_the_rest_and_resumes(tmp_path):
+    seeds = seed_pairs(_seed_folder(tmp_path))
+    assert len(seeds) == 3
+    forum = 'plan "Read the newest forum thread"\n\nstep forum "Open the forum":\n    goto shop "/forum"\n\nstep read "Open the newest thread":\n    click link first within css ".thread"\n'
+    cart = (
+        'plan "Empty the cart"\n\nstep cart "Open the cart":\n    goto shop "/cart"\n\nstep empty "Remove every item"\n'
+    )
+    new = [
+        forum,  # new: kept
+        SEED.replace("{item}", "mouse"),  # a seed again: near-duplicate
+        SEED.replace("{item}", "keyboard").replace("Read the price", "Read its price"),  # near-duplicate
+        'plan "Broken"\nstep x "y"\n    goto',  # does not parse
+        'plan "Dup ids"\nstep a "One"\nstep a "Two"\n',  # does not lint clean
+    ]
+    model = ScriptedModel(["\n".join(new), cart])
+    out = tmp_path / "out"
+    pairs = expand(seeds, Expander(model, per_call=5, seeds_per_call=2), out, n=1)
+    assert [p.goal for p in pairs] == ["Read the newest forum thread"]
+    [call] = [json.loads(x) for x in (out / "expand.calls.jsonl").read_text().splitlines()]
+    reasons = [r["reason"] for r in call["rejected"]]
+    assert sum("near-duplicate" in r for r in reasons) == 2 and any("does not parse" in r for r in reasons)
+    assert any("does not lint clean" in r for r in reasons)
+    # resumed with a larger target: the calls continue, nothing is redone or duplicated
+    pairs = expand(seeds, Expander(model, per_call=5, seeds_per_call=2), out, n=2)
+    assert [p.goal for p in pairs] == ["Read the newest forum thread", "Empty the cart"]
+    assert [p.call for p in pairs] == [0, 1] and len(model.requests) == 2
+    assert parse(pairs[1].plan).sites[0].url.text == "http://127.0.0.1:8765"  # the seed's site, declared
+
+
+def test_expand_cli_with_a_scripted_model_writes_pairs_and_stats_count_them(tmp_path, monkeypatch):
+    seeds = _seed_folder(tmp_path)
+    answers = iter(
+        [
+            'plan "Open the forum"\n\nstep forum "Open the forum":\n    goto shop "/forum"\n',
+            'plan "Show my orders"\n\nstep orders "Open the order history":\n    goto shop "/orders"\n',
+            'plan "Sort keyboards by price"\n\nstep search "Search for keyboards":\n    goto shop "/search?q=keyboard"\n\nstep sort "Sort by price, lowest first"\n',
+        ]
+    )
+    monkeypatch.setattr("planact.synth.cli._teacher_model", lambda spec: ScriptedModel(lambda m: next(answers)))
+    out = tmp_path / "data"
+    result = CliRunner().invoke(
+        main, ["synth", "expand", "--seeds", str(seeds), "-o", str(out), "-n", "3", "--per-call", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    numbers = json.loads(CliRunner().invoke(main, ["synth", "stats", str(out), "--json"]).stdout)
+    assert numbers["expanded_pairs"] == 3 and numbers["expansion_calls"] == 3 and numbers["expansion_reject_rate"] == 0
