@@ -533,8 +533,10 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
 def _register_groups() -> None:
     from .bench.cli import bench
     from .synth.cli import record, synth
+    from .train.cli import train
 
     main.add_command(bench)
+    main.add_command(train)
     main.add_command(record)
     main.add_command(synth)
 

