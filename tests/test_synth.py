@@ -338,3 +338,21 @@ def test_expand_cli_with_a_scripted_model_writes_pairs_and_stats_count_them(tmp_
     assert result.exit_code == 0, result.output
     numbers = json.loads(CliRunner().invoke(main, ["synth", "stats", str(out), "--json"]).stdout)
     assert numbers["expanded_pairs"] == 3 and numbers["expansion_calls"] == 3 and numbers["expansion_reject_rate"] == 0
+
+
+@needs_browser
+def test_the_recorded_steps_teacher_regroups_planact_runs_and_passes_every_gate(recorded):
+    from planact.synth.ground import RecordedSteps
+
+    folder, _, _ = recorded
+    trajectories = list(read_trajectories(folder / "demo.traj.jsonl"))
+    secrets = dict(DEMO_SECRETS)
+    results = ground_all(trajectories, RecordedSteps(), folder / "recorded", secrets=secrets)
+    assert [r.kept for r in results] == [True] * len(trajectories), [r.reason for r in results]
+    assert all(r.replayed for r in results)
+    first = parse((folder / "recorded" / results[0].plan).read_text())
+    # the run's step intents, with its inputs written in (the plan said "Search the catalog for {query}")
+    assert any("wireless mouse" in s.intent.text for s in first.steps), [s.intent.text for s in first.steps]
+    lost = Trajectory(id="no-steps", task="x", start_url="http://127.0.0.1:1", actions=small_trajectory().actions)
+    [result] = ground_all([lost], RecordedSteps(), folder / "recorded", replay_mode="never")
+    assert not result.kept and "which step each action belonged to" in result.reason

@@ -39,7 +39,7 @@ def concrete(action: ast.Action, scope: Mapping[str, Any], inputs: Mapping[str, 
 def _target(target: ast.Target, scope: Mapping[str, Any]) -> ast.Target:
     return target.model_copy(
         update={
-            "name": None if target.name is None else _string(target.name, scope),
+            "name": None if target.name is None else fill_in(target.name, scope),
             "within": None if target.within is None else _target(target.within, scope),
         }
     )
@@ -62,7 +62,9 @@ def _kept(ref: ast.Ref, scope: Mapping[str, Any]) -> Any:
     return value
 
 
-def _string(s: ast.StringLit, scope: Mapping[str, Any]) -> ast.StringLit:
+def fill_in(s: ast.StringLit, scope: Mapping[str, Any]) -> ast.StringLit:
+    """The string with the values of its interpolations written in (secrets and unknown names stay)."""
+    scope = scope if _OWNERS in scope else {**scope, _OWNERS: {}}
     parts: list[str | ast.Ref] = []
     for part in s.parts:
         if isinstance(part, ast.Ref):
@@ -77,7 +79,7 @@ def _string(s: ast.StringLit, scope: Mapping[str, Any]) -> ast.StringLit:
 
 def _expr(e: Any, scope: Mapping[str, Any]) -> Any:
     if isinstance(e, ast.StringLit):
-        return _string(e, scope)
+        return fill_in(e, scope)
     if isinstance(e, ast.Ref):
         value = _kept(e, scope)
         return value if isinstance(value, ast.Ref) else literal(value, e.span)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -74,7 +73,7 @@ def record(
     found, failures = [], []
     for source in sources:
         try:
-            folder = Path(source) if Path(source).is_dir() else _run_for_trajectory(source, given, hidden, moved, runs)
+            folder = Path(source) if Path(source).is_dir() else _record(source, given, hidden, moved, runs)
             traj = from_run(folder)
         except (TrajectoryError, click.ClickException) as err:
             failures.append({"source": source, "error": str(err)})
@@ -92,41 +91,14 @@ def record(
     sys.exit(0 if found else 1)
 
 
-def _run_for_trajectory(
-    path: str, inputs: dict[str, str], secrets: dict[str, str], sites: dict[str, str], runs: str
-) -> Path:
-    """Run a plan with page recording; its run folder."""
-    from ..bench.agents import with_sites
+def _record(path: str, inputs: dict[str, str], secrets: dict[str, str], sites: dict[str, str], runs: str) -> Path:
     from ..browser.launch import BrowserNotFound
-    from ..browser.session import SessionOptions
-    from ..check import lint_text
-    from ..run.executor import Executor, bind_inputs
-    from ..run.records import RunRecord
-    from ..syntax.format import format_plan
+    from .record import RecordError, record_plan
 
-    plan, diagnostics = lint_text(Path(path).read_text(encoding="utf-8"), path)
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if plan is None or errors:
-        first = (errors or diagnostics)[0]
-        raise click.ClickException(f"{path}:{first.span.line}:{first.span.column}: {first.code} {first.message}")
-    plan = with_sites(plan, sites)
-    declared = {i.name.name for i in plan.inputs}
     try:
-        values = bind_inputs(
-            plan,
-            {k: v for k, v in inputs.items() if k in declared},
-            {k: v for k, v in secrets.items() if k in declared},
-        )
-    except ValueError as err:
+        return record_plan(Path(path), inputs, secrets, sites, Path(runs))
+    except (RecordError, BrowserNotFound) as err:
         raise click.ClickException(str(err)) from None
-    rec = RunRecord.create(runs)
-    rec.save_plan(format_plan(plan), 0)
-    rec.save_inputs(values)
-    try:
-        asyncio.run(Executor(plan, values, rec, SessionOptions(), base=str(Path(path).parent), pages=True).run())
-    except BrowserNotFound as err:
-        raise click.ClickException(str(err)) from None
-    return rec.path
 
 
 # ---------------------------------------------------------------- planact synth
@@ -155,6 +127,11 @@ def synth() -> None:
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The synth folder.")
 @click.option("--model", metavar="SPEC", help=MODEL_HELP)
 @click.option(
+    "--teacher", "teacher_kind", type=click.Choice(["model", "recorded"]), default="model", show_default=True,
+    help="model: the teacher model groups the actions; recorded: no model, the steps of the plan a planact "
+    "run was recorded from (checked and replayed the same way).",
+)  # fmt: skip
+@click.option(
     "--attempts", default=3, show_default=True, type=click.IntRange(1, 20), help="Teacher answers per trajectory."
 )
 @click.option(
@@ -171,7 +148,7 @@ def synth() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def ground(
-    trajectories: tuple[str, ...], out: str, model: str | None, attempts: int, replay_mode: str, answers: str,
+    trajectories: tuple[str, ...], out: str, model: str | None, teacher_kind: str, attempts: int, replay_mode: str, answers: str,
     secrets: tuple[str, ...], as_json: bool,
 ) -> None:  # fmt: skip
     """Reverse-engineer a grounded plan from each trajectory with a teacher model.
@@ -183,14 +160,14 @@ def ground(
     goes back to the teacher with its reason. The ledger ground.jsonl says what
     became of each trajectory; trajectories already in it are skipped.
     """
-    from .ground import Grounding, Teacher, ground_all
+    from .ground import Grounding, RecordedSteps, Teacher, ground_all
     from .trajectory import TrajectoryError, read_trajectories
 
     try:
         loaded = [t for path in trajectories for t in read_trajectories(path)]
     except TrajectoryError as err:
         raise click.ClickException(str(err)) from None
-    teacher = Teacher(_teacher_model(model), attempts=attempts)
+    teacher = RecordedSteps() if teacher_kind == "recorded" else Teacher(_teacher_model(model), attempts=attempts)
 
     def progress(g: Grounding) -> None:
         if not as_json:

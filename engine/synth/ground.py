@@ -288,9 +288,45 @@ class Teacher:
         return None
 
 
+@dataclass
+class RecordedSteps:
+    """Not a model: the step structure of the plan a trajectory was recorded from, as the teacher's answer.
+
+    For trajectories that ``planact record`` made from planact's own runs the grouping
+    is known: each run of consecutive actions of one step becomes a step with that
+    step's intent (loops come out unrolled into one step, conditions resolved).  The
+    answer goes through the same gates as a model's: spans, lint, replay.
+    """
+
+    attempts: int = 1
+
+    def ground(self, traj: Trajectory, expected: list[str], rejections: list[str]) -> ast.Plan | None:
+        if not traj.intents or any(a.step is None for a in traj.actions):
+            rejections.append("the trajectory does not say which step each action belonged to (not a planact run)")
+            return None
+        groups: list[tuple[str, list[str]]] = []
+        for action, text in zip(traj.actions, expected, strict=True):
+            if groups and groups[-1][0] == action.step:
+                groups[-1][1].append(text)
+            else:
+                groups.append((action.step or "", [text]))
+        seen: dict[str, int] = {}
+        lines = [header(traj)]
+        for step, actions in groups:
+            seen[step] = seen.get(step, 0) + 1
+            name = step if seen[step] == 1 else f"{step}_{seen[step]}"
+            intent = format_string(ast.StringLit(parts=(traj.intents.get(step, step),)))
+            lines.append(f"step {name} {intent}:\n" + "".join(f"    {a}\n" for a in actions))
+        try:
+            return accept("\n".join(lines), traj, expected)
+        except Rejected as err:
+            rejections.append(str(err))
+            return None
+
+
 def ground_all(
     trajectories: Iterable[Trajectory],
-    teacher: Teacher,
+    teacher: Teacher | RecordedSteps,
     out: Path,
     *,
     secrets: Mapping[str, str] | None = None,
@@ -315,7 +351,12 @@ def ground_all(
 
 
 def ground_one(
-    traj: Trajectory, teacher: Teacher, out: Path, secrets: Mapping[str, str], replay_mode: str, answers: str = "loose"
+    traj: Trajectory,
+    teacher: Teacher | RecordedSteps,
+    out: Path,
+    secrets: Mapping[str, str],
+    replay_mode: str,
+    answers: str = "loose",
 ) -> Grounding:
     result = Grounding(traj.id, kept=False, task=traj.task, actions=len(traj.actions))
     if traj.status != "succeeded":

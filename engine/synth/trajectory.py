@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..run.evaluate import EvaluationError, evaluate
 from ..run.records import RunRecord, read_jsonl
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
@@ -125,6 +126,9 @@ class Trajectory(BaseModel):
     status: Literal["succeeded", "failed"] = "succeeded"
     answer: Any = None
     start_page: Page | None = Field(default=None, description="the page before the first action")
+    intents: dict[str, str] = Field(
+        default_factory=dict, description="for a recorded run: the intent of each step of the plan that ran"
+    )
     source: str | None = Field(default=None, description="where it came from: a run folder, a log file")
 
     def model_post_init(self, _: Any) -> None:
@@ -182,6 +186,50 @@ def write_trajectories(trajectories: list[Trajectory], path: str | Path) -> None
     tmp.replace(path)
 
 
+def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) -> dict[str, str]:
+    """Each step's intent with the run's inputs and outputs written in ("Search for {query}" -> "Search for mouse")."""
+    from ..run.concrete import fill_in
+
+    inputs = record.path / "inputs.json"
+    scope: dict[str, Any] = json.loads(inputs.read_text(encoding="utf-8")) if inputs.exists() else {}
+    scope.update(
+        {e["step"]: e["output"] for e in events if e["event"] == "step_finished" and e.get("output") is not None}
+    )
+    procedures = _procedures(plan)
+    out = {}
+    for step in plan.steps:
+        if step.intent is not None:
+            out[step.id.name] = fill_in(step.intent, scope).text
+        elif step.call is not None and (proc := procedures.get(step.call.name.name)) and proc.intent is not None:
+            # `step search: search(query)`: the procedure's intent, with the call's arguments
+            try:
+                args = dict(
+                    zip(
+                        (p.name.name for p in proc.params),
+                        (evaluate(a.value, scope) for a in step.call.args),
+                        strict=False,
+                    )
+                )
+            except EvaluationError:
+                args = {}
+            out[step.id.name] = fill_in(proc.intent, args).text
+    return out
+
+
+def _procedures(plan: ast.Plan) -> dict[str, ast.Define]:
+    from ..check.modules import load_module
+
+    found = {d.name.name: d for d in plan.defines}
+    for use in plan.uses:
+        try:
+            module = load_module(use.module, use.is_path, None)
+        except Exception:  # a module that cannot be read here: its steps keep their ids as intents
+            continue
+        for d in module.plan.defines if module.plan is not None else ():
+            found.setdefault(d.name.name, d)
+    return found
+
+
 def from_run(folder: str | Path) -> Trajectory:
     """The trajectory of a planact run record: its actions with values written in, pages if recorded.
 
@@ -225,5 +273,5 @@ def from_run(folder: str | Path) -> Trajectory:
     return Trajectory(
         id=record.path.name, task=plan.goal.text if plan.goal else plan.title.text, start_url=start, sites=sites,
         secrets=secrets, actions=actions, status=end["status"], answer=end.get("answer"), start_page=pages.get(0),
-        source=str(record.path),
+        source=str(record.path), intents=_intents(plan, record, events),
     )  # fmt: skip
