@@ -47,6 +47,11 @@ def _common(f: Any) -> Any:
         ),
         click.option("--retry-errors", is_flag=True, help="Run again the episodes whose result is an error."),
         click.option("--judge-model", metavar="SPEC", help="Model that judges fuzzy_match answers (WebArena format)."),
+        click.option(
+            "--record-pages",
+            is_flag=True,
+            help="Record the page before and after every action in each run record (trajectories for planact synth).",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
     ]
     for option in reversed(options):
@@ -138,7 +143,7 @@ def bench_webarena(task_file: str, sites_file: str | None, plans: str | None, ch
 
 def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, executor_model: str | None,
          patterns: str | None, seeds: int, first_seed: int, parallel: int, timeout_s: float, out: str | None,
-         retry_errors: bool, judge_model: str | None, as_json: bool) -> None:  # fmt: skip
+         retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool) -> None:  # fmt: skip
     from ..models.base import ModelError
     from ..models.config import describe_model, load_model
     from .agents import AGENTS, Models
@@ -173,7 +178,7 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
         model_name = describe_model(executor) if executor is not None else None
         options = BenchOptions(
             agents=chosen, seeds=seeds, first_seed=first_seed, parallel=parallel, timeout_s=timeout_s,
-            retry_errors=retry_errors, judge=judge, model_name=model_name,
+            retry_errors=retry_errors, judge=judge, model_name=model_name, pages=record_pages,
         )  # fmt: skip
         runner = Runner(suite, Models(planner, executor), options, out_dir)
         todo = runner.pending()

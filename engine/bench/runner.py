@@ -27,6 +27,7 @@ from ..browser.session import BrowserSession, SessionOptions
 from ..models.base import Model
 from ..run.executor import Executor, bind_inputs
 from ..run.records import RunRecord
+from ..syntax.format import format_plan
 from .agents import AGENTS, Models, NoPlan, prepare
 from .suites import BenchTask, Suite
 
@@ -45,6 +46,7 @@ class BenchOptions:
     judge: Model | None = None
     step_timeout_ms: float = 5000
     model_name: str | None = None
+    pages: bool = False  # record the page before and after every action (trajectories for planact synth)
 
 
 def episode_key(agent: str, task: str, seed: int) -> str:
@@ -210,9 +212,11 @@ class Runner:
                 row.update(error=str(err))
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
+            record.save_plan(format_plan(prepared.plan), 0)
             executor = Executor(
-                prepared.plan, values, record, SessionOptions(), hooks=[count], agent=prepared.agent, session=session
-            )
+                prepared.plan, values, record, SessionOptions(), hooks=[count], agent=prepared.agent, session=session,
+                pages=self.options.pages,
+            )  # fmt: skip
             result = await executor.run()
             row["answer"] = result.answer if result.answer is None else str(result.answer)
             row["steps"] = sum(1 for s in result.steps.values() if s == "done")

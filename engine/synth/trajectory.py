@@ -268,10 +268,20 @@ def from_run(folder: str | Path) -> Trajectory:
             )
         )  # fmt: skip
     first_goto = next((a for a in actions if a.action and a.action.startswith("goto")), None)
-    start = next(iter(sites.values()), "") if first_goto is None else (first_goto.url or "")
+    opened = pages.get(0)
+    if opened is not None and opened.url.startswith("http"):
+        start = opened.url  # where the run began (a benchmark opens the task's start page first)
+    else:
+        start = next(iter(sites.values()), "") if first_goto is None else (first_goto.url or "")
     end = finished[-1]
+    judged = next((e for e in reversed(events) if e["event"] == "episode_finished"), None)
+    status = end["status"]
+    if judged is not None and judged.get("success") is False:
+        status = "failed"  # the run went through, but the benchmark's evaluator says the task was not done
+    # a benchmark episode knows the task as it was given (the plan's title may say it otherwise)
+    given = next((e["goal"] for e in reversed(events) if e["event"].startswith("episode") and e.get("goal")), None)
     return Trajectory(
-        id=record.path.name, task=plan.goal.text if plan.goal else plan.title.text, start_url=start, sites=sites,
-        secrets=secrets, actions=actions, status=end["status"], answer=end.get("answer"), start_page=pages.get(0),
+        id=record.path.name, task=given or (plan.goal.text if plan.goal else plan.title.text), start_url=start, sites=sites,
+        secrets=secrets, actions=actions, status=status, answer=end.get("answer"), start_page=pages.get(0),
         source=str(record.path), intents=_intents(plan, record, events),
     )  # fmt: skip
