@@ -29,6 +29,10 @@ import click
 @click.option(
     "--max-steps", default=-1, show_default=True, help="Stop after this many optimiser steps (-1: by epochs)."
 )
+@click.option(
+    "--precision", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True,
+    help="bf16 autocast (weights stay float32); auto: where the CPU (AMX, AVX512-BF16) or GPU has fast bf16.",
+)  # fmt: skip
 @click.option("--save-steps", default=50, show_default=True, type=click.IntRange(1), help="Checkpoint every N steps.")
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def train(role: str, data: str, base: str, out: str, as_json: bool, **options: Any) -> None:

@@ -52,11 +52,27 @@ class TrainSettings:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     max_steps: int = -1  # > 0: stop after this many optimiser steps
+    precision: str = "auto"  # auto | bf16 | fp32: bf16 autocast where the hardware has it (AMX / AVX512-BF16, GPUs)
     save_steps: int = 50
 
     def comparable(self) -> dict[str, Any]:
         """The settings a resumed run must share with the interrupted one."""
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("save_steps",)}
+
+
+def use_bf16(precision: str) -> bool:
+    """Whether to train with bf16 autocast: asked for, or ``auto`` on hardware with fast bf16 matmuls."""
+    if precision != "auto":
+        return precision == "bf16"
+    import torch
+
+    if torch.cuda.is_available():
+        return bool(torch.cuda.is_bf16_supported())
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
 def resolve_base(base: str) -> tuple[Path, str | None]:
@@ -160,6 +176,7 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
         lr_scheduler_type="cosine",
         warmup_steps=max(1, total // 20),
         use_cpu=not torch.cuda.is_available(),
+        bf16=use_bf16(settings.precision),  # weights stay float32; matmuls run in bf16
     )
     log = out / "log.jsonl"
     losses: list[float] = []
