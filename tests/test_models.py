@@ -485,7 +485,7 @@ def test_local_specs(clean_env, tmp_path, monkeypatch):
 def test_local_spec_loads_the_default_model(clean_env, gguf):
     model = load_model(default="local")
     assert isinstance(model, LocalLlama) and model.model_path == gguf
-    assert describe_model(model) == f"local:{gguf} (llama.cpp, n_ctx 4096)"
+    assert describe_model(model) == f"local:{gguf} (llama.cpp, n_ctx 8192)"
 
 
 def test_vllm_absent_says_how_to_install(clean_env):

@@ -356,3 +356,15 @@ def test_the_recorded_steps_teacher_regroups_planact_runs_and_passes_every_gate(
     lost = Trajectory(id="no-steps", task="x", start_url="http://127.0.0.1:1", actions=small_trajectory().actions)
     [result] = ground_all([lost], RecordedSteps(), folder / "recorded", replay_mode="never")
     assert not result.kept and "which step each action belonged to" in result.reason
+
+
+def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tmp_path):
+    import dataclasses
+
+    class CutOff(ScriptedModel):  # a model that ran out of tokens mid-step
+        def complete(self, messages, **kwargs):
+            return dataclasses.replace(super().complete(messages, **kwargs), finish_reason="length")
+
+    cut = 'plan "Open the forum"\n\nstep forum "Open the forum":\n    goto shop "/forum"\n\nstep read "Open the first thr'
+    pairs = expand(seed_pairs(_seed_folder(tmp_path)), Expander(CutOff([cut]), per_call=1), tmp_path / "out", n=1)
+    assert [s.id.name for s in parse(pairs[0].plan).steps] == ["forum"]

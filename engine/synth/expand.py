@@ -30,7 +30,7 @@ from typing import Any
 from ..check import check_plan
 from ..models.base import Model, ModelError
 from ..models.prompts import conversation
-from ..run.asking import split_reasoning
+from ..run.asking import complete_prefix, split_reasoning
 from ..run.planner import Rejected, describe, own_site
 from ..run.records import read_jsonl
 from ..syntax import ast
@@ -162,6 +162,9 @@ class Expander:
             grammar=plan_grammar() if self.per_call == 1 else None,
         )  # fmt: skip
         _, body = split_reasoning(completion.text)
+        if completion.finish_reason == "length":  # cut off by the token limit: keep its last whole plan, closed
+            chunks = split_plans(body)
+            body = "".join(chunks[:-1]) + complete_prefix(chunks[-1], parse) if chunks else body
         new, rejected = [], []
         chunks = split_plans(body)
         if not chunks:
