@@ -92,11 +92,19 @@ def summarize(rows: list[dict[str, Any]]) -> tuple[list[Group], list[Group]]:
 HEADERS = ("agent", "task", "episodes", "success", "95% CI", "steps", "actions", "tokens", "calls", "seconds", "errors")
 
 
+def _percent(x: float) -> str:
+    """A rate in whole percent, with a decimal where rounding would say 0% or 100% of something that is not."""
+    whole = f"{x:.0%}"
+    if whole in ("0%", "100%") and x not in (0.0, 1.0):
+        return f"{x:.1%}" if f"{x:.1%}" not in ("0.0%", "100.0%") else f"{x:.2%}"
+    return whole
+
+
 def cells(g: Group) -> list[str]:
     low, high = g.interval
     return [
         g.agent, g.task, str(g.episodes), f"{g.rate:.0%} ({g.successes}/{g.episodes})",
-        f"{low:.0%}–{high:.0%}", f"{g.mean(g.steps):.1f}", f"{g.mean(g.actions):.1f}",
+        f"{_percent(low)}–{_percent(high)}", f"{g.mean(g.steps):.1f}", f"{g.mean(g.actions):.1f}",
         f"{g.mean(g.tokens):.0f}", f"{g.mean(g.calls):.1f}", f"{g.mean(g.seconds):.1f}", str(g.errors),
     ]  # fmt: skip
 

@@ -132,7 +132,7 @@ class MiniWoB(Suite):
         outcome = await episode_outcome(session.page)
         return Judged(
             outcome.raw_reward,
-            outcome.done and outcome.raw_reward > 0,
+            outcome.success,  # full credit, as the replay script counts it (partial credit is in the reward)
             {"done": outcome.done, "reward": outcome.reward, "reason": outcome.reason},
         )
 
