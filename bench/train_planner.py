@@ -66,6 +66,15 @@ def phase(name: str) -> float:
     return time.perf_counter()
 
 
+def tokens(record: Path) -> int:
+    """Prompt and completion tokens of every model call in an episode's run record (drafts included)."""
+    return sum(
+        e.get("prompt_tokens", 0) + e.get("completion_tokens", 0)
+        for e in RunRecord(record).events()
+        if e["event"] == "model_call"
+    )
+
+
 def drafts(record: Path) -> tuple[int, int]:
     """(planner answers for the first plan, those rejected) in an episode's run record."""
     events = RunRecord(record).events()
@@ -97,11 +106,11 @@ def table(results: dict[str, Path]) -> str:
                     answers, rejected = answers + a, rejected + b
             clean = f"{answers - rejected}/{answers}" if answers else "-"
             steps = sum(r.get("steps", 0) for r in mine) / len(mine)
-            tokens = sum(r.get("prompt_tokens", 0) + r.get("completion_tokens", 0) for r in mine) / len(mine)
+            spent = sum(tokens(Path(r["record"])) for r in mine if r.get("record")) / len(mine)
             seconds = sum(r.get("seconds", 0) for r in mine) / len(mine)
             lines.append(
                 f"| {planner} | {agent} | {wins}/{len(mine)} ({wins / len(mine):.0%}) | {clean} | {steps:.1f} | "
-                f"{tokens:.0f} | {seconds:.0f} |"
+                f"{spent:.0f} | {seconds:.0f} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -36,6 +36,10 @@ STEP_TURNS = 8  # per step of a plan
 class NoPlan(Exception):
     """The planner gave no plan that lints clean (the episode fails; it is not an error of the harness)."""
 
+    def __init__(self, message: str, planning: Tally | None = None) -> None:
+        super().__init__(message)
+        self.planning = planning  # the model calls and tokens the failed drafts cost
+
 
 @dataclass
 class Models:
@@ -98,7 +102,7 @@ async def prepare(
     name, url = next(iter(sites.items()))
     draft = await Planner(models.planner, Asker(emit, planning)).draft(goal, name, url, await observe(page))
     if draft.plan is None:
-        raise NoPlan(f"no plan that lints clean after {draft.attempts} attempts: {draft.problems[:300]}")
+        raise NoPlan(f"no plan that lints clean after {draft.attempts} attempts: {draft.problems[:300]}", planning)
     replan = "every-step" if agent == "dynamic" else "never"
     planner = models.planner if agent == "dynamic" else None
     return Prepared(

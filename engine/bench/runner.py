@@ -204,6 +204,12 @@ class Runner:
                 prepared = await prepare(agent, start.goal, sites, session.page, self.models, emit, task.saved)
             except NoPlan as err:
                 row.update(error=str(err), planning="no plan")
+                if err.planning is not None:  # the drafts' cost counts, though no plan came of them
+                    spent = err.planning.as_dict()
+                    row.update(
+                        model_calls=spent["calls"], prompt_tokens=spent["prompt_tokens"],
+                        completion_tokens=spent["completion_tokens"],
+                    )  # fmt: skip
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
             try:
