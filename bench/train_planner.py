@@ -66,25 +66,17 @@ def phase(name: str) -> float:
     return time.perf_counter()
 
 
-def tokens(record: Path) -> int:
-    """Prompt and completion tokens of every model call in an episode's run record (drafts included)."""
-    return sum(
-        e.get("prompt_tokens", 0) + e.get("completion_tokens", 0)
-        for e in RunRecord(record).events()
-        if e["event"] == "model_call"
-    )
-
-
-def drafts(record: Path) -> tuple[int, int]:
-    """(planner answers for the first plan, those rejected) in an episode's run record."""
-    events = RunRecord(record).events()
-    calls = sum(
-        e["event"] == "model_call" and e.get("role") == "planner" and e.get("purpose") == "plan" for e in events
-    )
-    rejected = sum(
-        e["event"] == "model_rejected" and e.get("role") == "planner" and e.get("purpose") == "plan" for e in events
-    )
-    return calls, rejected
+def spent(record: Path) -> tuple[int, int, int]:
+    """(planner answers for the first plan, those rejected, tokens of every model call) in an episode's record."""
+    calls = rejected = tokens = 0
+    for e in RunRecord(record).events():
+        drafting = e.get("role") == "planner" and e.get("purpose") == "plan"
+        if e["event"] == "model_call":
+            calls += drafting
+            tokens += e.get("prompt_tokens", 0) + e.get("completion_tokens", 0)
+        elif e["event"] == "model_rejected":
+            rejected += drafting
+    return calls, rejected, tokens
 
 
 def table(results: dict[str, Path]) -> str:
@@ -99,18 +91,18 @@ def table(results: dict[str, Path]) -> str:
             if not mine:
                 continue
             wins = sum(bool(r.get("success")) for r in mine)
-            answers = rejected = 0
+            answers = rejected = used = 0
             for r in mine:
                 if r.get("record"):
-                    a, b = drafts(Path(r["record"]))
-                    answers, rejected = answers + a, rejected + b
+                    a, b, c = spent(Path(r["record"]))
+                    answers, rejected, used = answers + a, rejected + b, used + c
             clean = f"{answers - rejected}/{answers}" if answers else "-"
             steps = sum(r.get("steps", 0) for r in mine) / len(mine)
-            spent = sum(tokens(Path(r["record"])) for r in mine if r.get("record")) / len(mine)
+            tokens = used / len(mine)
             seconds = sum(r.get("seconds", 0) for r in mine) / len(mine)
             lines.append(
                 f"| {planner} | {agent} | {wins}/{len(mine)} ({wins / len(mine):.0%}) | {clean} | {steps:.1f} | "
-                f"{spent:.0f} | {seconds:.0f} |"
+                f"{tokens:.0f} | {seconds:.0f} |"
             )
     return "\n".join(lines) + "\n"
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from planact.bench.agents import Models
 from planact.bench.report import html, markdown, summarize, wilson
 from planact.bench.runner import BenchOptions, Runner, read_results
-from planact.bench.suites import PLANS, Demo, MiniWoB
+from planact.bench.suites import PLANS, Demo
 from planact.cli import main
 from planact.models.base import ScriptedModel
 

@@ -12,8 +12,6 @@ are not run again (``retry_errors`` runs the errored ones again).
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import re
 import time
 import traceback
@@ -26,7 +24,7 @@ from ..browser.launch import find_browser
 from ..browser.session import BrowserSession, SessionOptions
 from ..models.base import Model
 from ..run.executor import Executor, bind_inputs
-from ..run.records import RunRecord
+from ..run.records import RunRecord, append_jsonl, read_jsonl
 from ..syntax.format import format_plan
 from .agents import AGENTS, Models, NoPlan, prepare
 from .suites import BenchTask, Suite
@@ -55,14 +53,7 @@ def episode_key(agent: str, task: str, seed: int) -> str:
 
 def read_results(path: Path) -> list[dict[str, Any]]:
     """The lines of a results file (a torn last line, from a killed run, is skipped)."""
-    rows = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return rows
+    return read_jsonl(path)
 
 
 def bounded_parallel(wanted: int) -> tuple[int, str | None]:
@@ -150,10 +141,7 @@ class Runner:
             return self._browser
 
     def _append(self, row: dict[str, Any]) -> None:
-        with self.results.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.results, row, sync=True)
 
     async def episode(self, agent: str, task: BenchTask, seed: int) -> dict[str, Any]:
         """One episode, whatever happens: a result row (status ok, or error with its reason)."""

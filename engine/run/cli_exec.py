@@ -45,6 +45,12 @@ def agent_from_options(
         raise click.UsageError(str(err)) from None
 
 
+def secrets_given(values: dict[str, str]) -> dict[str, str]:
+    """Secrets from PLANACT_SECRET_NAME variables, overridden by those given as options."""
+    prefix = "PLANACT_SECRET_"
+    return {**{k[len(prefix) :].lower(): v for k, v in os.environ.items() if k.startswith(prefix)}, **values}
+
+
 def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     """``NAME=VALUE`` options as a dict; a malformed one is a usage error naming the option."""
     out = {}
@@ -132,10 +138,7 @@ def run_plan(
     save_grounded: str | None = None,
 ) -> int:
     """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
-    secrets = {
-        **{k[len("PLANACT_SECRET_") :].lower(): v for k, v in os.environ.items() if k.startswith("PLANACT_SECRET_")},
-        **secrets,
-    }
+    secrets = secrets_given(secrets)
     if resume:
         record = RunRecord(Path(resume))
         if not record.events_path.exists():

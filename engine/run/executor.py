@@ -362,8 +362,7 @@ class Executor:
             index = self._done_actions.get(step.id.name, 0)
             self._done_actions[step.id.name] = index + 1
             recorded = self.expected.get(step.id.name, [])
-            if self.pages and self._actions_seen == 0:
-                await self._record_page(None)
+            await self._first_page()
             try:
                 done = await perform(
                     self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
@@ -396,6 +395,11 @@ class Executor:
         if self.pages:
             await self._record_page(step_id)
 
+    async def _first_page(self) -> None:
+        """With page recording, the page before the run's first action."""
+        if self.pages and self._actions_seen == 0:
+            await self._record_page(None)
+
     async def _record_page(self, step_id: str | None) -> None:
         """The page as the executor model sees it, before the first action (step null) and after each one."""
         try:
@@ -421,8 +425,7 @@ class Executor:
         step_id = step.id.name
 
         async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
-            if self.pages and self._actions_seen == 0:
-                await self._record_page(None)
+            await self._first_page()
             done = await perform(self.session, action, variables, self.sites, None)
             await self._action_done(step_id, "model", action, variables, done)
             return done

@@ -15,7 +15,9 @@ Secrets never reach a record: values are masked before they are written.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +35,30 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def append_jsonl(path: Path, entry: dict[str, Any], *, sync: bool = False, default: Any = None) -> None:
+    """Append one JSON line, flushed (and with ``sync``, on disk: a ledger's unit of progress)."""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False, default=default) + "\n")
+        f.flush()
+        if sync:
+            os.fsync(f.fileno())
+
+
+def write_whole(path: Path, text: str) -> None:
+    """Write a file so that it is either absent or complete (temporary file in the same folder, renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -70,9 +96,7 @@ class RunRecord:
     def write(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Append one event (flushed at once, so a killed run loses nothing written)."""
         event = {"t": round(time.time(), 3), "event": kind, **_jsonable(fields)}
-        with self.events_path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(event, ensure_ascii=False) + "\n")
-            f.flush()
+        append_jsonl(self.events_path, event)
         return event
 
     def events(self) -> list[dict[str, Any]]:
@@ -85,9 +109,7 @@ class RunRecord:
 
     def write_page(self, page: dict[str, Any]) -> None:
         """Append one page observation (``planact record`` asks for them: a trajectory's pages)."""
-        with self.pages_path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(page, ensure_ascii=False) + "\n")
-            f.flush()
+        append_jsonl(self.pages_path, page)
 
     def pages(self) -> list[dict[str, Any]]:
         """The page observations written so far (a line cut short by a crash is ignored)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,9 @@ MODEL_HELP = "Teacher model: local[:FILE.gguf], openai:NAME[@BASE_URL], vllm:NAM
 
 
 def _secrets(values: tuple[str, ...]) -> dict[str, str]:
-    from ..run.cli_exec import parse_pairs
+    from ..run.cli_exec import parse_pairs, secrets_given
 
-    env = {k[len("PLANACT_SECRET_") :].lower(): v for k, v in os.environ.items() if k.startswith("PLANACT_SECRET_")}
-    return {**env, **parse_pairs(values, "--secret")}
+    return secrets_given(parse_pairs(values, "--secret"))
 
 
 def _teacher_model(spec: str | None) -> Any:

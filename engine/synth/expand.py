@@ -32,12 +32,12 @@ from ..models.base import Model, ModelError
 from ..models.prompts import conversation
 from ..run.asking import complete_prefix, split_reasoning
 from ..run.planner import Rejected, describe, own_site
-from ..run.records import read_jsonl
+from ..run.records import append_jsonl, read_jsonl
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action, format_plan
 from ..syntax.parser import parse
-from .ground import append_line, kept
+from .ground import kept
 from .trajectory import Page
 
 PAIRS = "expanded.jsonl"
@@ -217,11 +217,11 @@ def expand(
             new, rejected = [], [{"reason": f"the model failed: {err}"}]
         new = new[: n - len(pairs)]
         for pair in new:
-            append_line(out / PAIRS, pair.line())
+            append_jsonl(out / PAIRS, pair.line(), sync=True, default=str)
         pairs += new
         entry = {"call": number, "site": chosen[0].site_url, "seeds": [s.id for s in chosen], "kept": len(new),
                  "rejected": rejected}  # fmt: skip
-        append_line(out / CALLS, entry)
+        append_jsonl(out / CALLS, entry, sync=True, default=str)
         number += 1
         if progress is not None:
             progress(len(pairs), n, entry)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run.planner import planner_prompt
-from ..run.records import read_jsonl
+from ..run.records import read_jsonl, write_whole
 from ..syntax.format import format_plan
 from ..syntax.parser import parse
 from .examples import NOT_SEEN, executor_examples, intents_only, planner_example, replan_examples, with_goal
@@ -29,8 +29,6 @@ FILES = ("planner.jsonl", "replanner.jsonl", "executor.jsonl")
 
 def build_replans(synth: Path, *, form: str = "remainder", grounded: bool = False) -> int:
     """Write ``replans.jsonl`` in the synth folder (whole, replacing an earlier one); returns how many examples."""
-    from .ground import write_whole
-
     lines = [
         json.dumps(example, ensure_ascii=False)
         for _, plan, traj in kept(synth)

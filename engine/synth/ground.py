@@ -25,8 +25,6 @@ so a killed run leaves nothing half-written and a rerun skips what is done.
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import re
 import tempfile
 import urllib.error
@@ -44,6 +42,7 @@ from ..models.prompts import conversation
 from ..run.asking import split_reasoning
 from ..run.evaluate import show
 from ..run.planner import Rejected, describe
+from ..run.records import append_jsonl, read_jsonl, write_whole
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action, format_plan, format_string
@@ -215,32 +214,7 @@ async def replay(
     return None
 
 
-def write_whole(path: Path, text: str) -> None:
-    """Write a file so that it is either absent or complete (temporary file in the same folder, renamed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def append_line(path: Path, entry: dict[str, Any]) -> None:
-    """Append one JSON line, flushed to disk (a ledger's unit of progress)."""
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
 def ledger(out: Path, name: str = LEDGER) -> list[dict[str, Any]]:
-    from ..run.records import read_jsonl
-
     return read_jsonl(out / name)
 
 
@@ -343,7 +317,7 @@ def ground_all(
             continue
         done.add(traj.id)
         result = ground_one(traj, teacher, out, secrets or {}, replay_mode, answers)
-        append_line(out / LEDGER, result.line())
+        append_jsonl(out / LEDGER, result.line(), sync=True, default=str)
         results.append(result)
         if progress is not None:
             progress(result)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..run.evaluate import EvaluationError, evaluate
-from ..run.records import RunRecord, read_jsonl
+from ..run.records import RunRecord, read_jsonl, write_whole
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action, format_string
@@ -178,12 +178,7 @@ def read_trajectories(path: str | Path) -> Iterator[Trajectory]:
 
 def write_trajectories(trajectories: list[Trajectory], path: str | Path) -> None:
     """Write a JSONL file whole (a temporary file renamed into place: never half written)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for t in trajectories:
-            f.write(t.model_dump_json(exclude_none=True) + "\n")
-    tmp.replace(path)
+    write_whole(Path(path), "".join(t.model_dump_json(exclude_none=True) + "\n" for t in trajectories))
 
 
 def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) -> dict[str, str]:
