@@ -529,7 +529,6 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
     sys.exit(0 if result.is_empty else 1)
 
 
-
 def _register_groups() -> None:
     from .bench.cli import bench
     from .synth.cli import record, synth

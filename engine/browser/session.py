@@ -119,13 +119,23 @@ class BrowserSession:
                 return
         await route.fulfill(response=response)
 
-    async def screenshot(self, path: str) -> None:
-        """A JPEG of the current page, through the page's own DevTools session (three times faster than
-        Playwright's screenshot, which matters as the executor takes one after every step)."""
-        page = self.page
+    async def devtools(self, page: Any) -> Any:
+        """The page's own DevTools session (made once per page)."""
         cdp = self._cdp.get(page)
         if cdp is None:
             cdp = self._cdp[page] = await self.context.new_cdp_session(page)
+        return cdp
+
+    async def screenshot(self, path: str, page: Any = None) -> None:
+        """A JPEG of the page (the current one by default), through its own DevTools session: three times
+        faster than Playwright's screenshot, which matters as the executor takes one after every step.
+
+        With the page's DevTools session made already, the request is sent before this coroutine first
+        waits, so a caller that starts it as a task and yields once has it on its way ahead of anything it
+        sends afterwards.
+        """
+        page = page if page is not None else self.page
+        cdp = self._cdp.get(page) or await self.devtools(page)
         shot = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 60, "optimizeForSpeed": True})
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))

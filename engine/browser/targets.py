@@ -85,15 +85,21 @@ async def resolve(
     """Wait (at most ``timeout_ms``) for the target, require a single match, and fingerprint it."""
     described = format_target(target)
     loc = locator_for(page, target, variables)
-    try:
-        await loc.first.wait_for(state="attached", timeout=timeout_ms)
-    except Exception as err:  # Playwright's TimeoutError and friends
-        if "Timeout" in type(err).__name__ or "Timeout" in str(err):
-            raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
-        raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
-    # one round trip: how many elements match, and the description of the one meant
     index = {None: 0, "first": 0, "last": -1, "nth": target.index or 0}[target.pick]
-    count, info = await loc.evaluate_all(_DESCRIBE, index)
+    # one round trip when the element is there already (the common case): how many elements match, and the
+    # description of the one meant; only when nothing matches yet (or the page is between documents) wait
+    try:
+        count, info = await loc.evaluate_all(_DESCRIBE, index)
+    except Exception:  # the execution context went away under a navigation: wait for the new page below
+        count, info = 0, None
+    if count == 0:
+        try:
+            await loc.first.wait_for(state="attached", timeout=timeout_ms)
+        except Exception as err:  # Playwright's TimeoutError and friends
+            if "Timeout" in type(err).__name__ or "Timeout" in str(err):
+                raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
+            raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
+        count, info = await loc.evaluate_all(_DESCRIBE, index)
     if target.pick is None and count > 1:
         raise TargetError(
             f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"

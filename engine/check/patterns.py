@@ -49,13 +49,17 @@ def pattern_problems(inp: ast.Input) -> list[tuple[ast.Span, str]]:
     for name, t in fields.items():
         item = t.item if isinstance(t, ast.ListType) else t
         if not isinstance(item, ast.ScalarType) or item.name == "secret":
-            problems.append((t.span, f"field `{name}` of a patterned input must be text, url, number, bool or a list of them"))
+            problems.append(
+                (t.span, f"field `{name}` of a patterned input must be text, url, number, bool or a list of them")
+            )
     for pattern in inp.patterns:
         refs = [p for p in pattern.parts if isinstance(p, ast.Ref)]
         names = [r.name for r in refs]
         for ref in refs:
             if ref.fields:
-                problems.append((ref.span, f"`{{{ref.dotted}}}` in a pattern: a pattern captures fields, write `{{{ref.name}}}`"))
+                problems.append(
+                    (ref.span, f"`{{{ref.dotted}}}` in a pattern: a pattern captures fields, write `{{{ref.name}}}`")
+                )
             elif ref.name not in fields:
                 known = ", ".join(fields) or "none: the input is not a record"
                 problems.append((ref.span, f"`{{{ref.name}}}` is not a field of `{inp.name.name}` (fields: {known})"))

@@ -150,6 +150,7 @@ class Executor:
         self.replans_applied = 0
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
+        self._shots: list[asyncio.Future[None]] = []  # step screenshots on their way
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
@@ -218,11 +219,14 @@ class Executor:
             if pending:
                 raise StepFailed(f"steps {', '.join(pending)} can never run (a dependency cycle?)")
             result.status = "succeeded"
+            await self._drain()
             self.emit("run_finished", status="succeeded", answer=result.answer)
         except StepFailed as err:
             result.error = str(err)
+            await self._drain()
             self.emit("run_finished", status="failed", error=result.error, step=result.failed_step)
         finally:
+            await self._drain()
             result.blocked = list(self.session.blocked)
             result.steps = {n: self.graph.status(n) for n in self.graph.ids()}
             result.outputs = {k: v for k, v in self.variables.items() if k in self.graph.nx}
@@ -255,6 +259,7 @@ class Executor:
                 *(in_lane(s, lane) for s, lane in zip(batch, lanes, strict=True)), return_exceptions=True
             )
         finally:
+            await self._drain()
             for lane in lanes[1:]:
                 await lane.close()
         for outcome in outcomes:
@@ -269,17 +274,35 @@ class Executor:
                 self.emit("step_skipped", step=n, reason="the plan already answered")
 
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
+        """Save what a resumed run needs (the cookies) and take the step's screenshot.
+
+        The cookies are saved before the next step starts.  The screenshot is asked for now, ahead of the
+        next step's first command, but not waited for: capturing and encoding a frame takes longer than
+        most actions, and the run does not need the picture to go on.  :meth:`_drain` waits for it.
+        """
         page = self.session.page
+        await self.session.devtools(page)
+        self._shots.append(asyncio.ensure_future(self._screenshot(step_id, page)))
+        await asyncio.sleep(0)  # the task sends its request now
+        state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
+
+    async def _screenshot(self, step_id: str, page: Any) -> None:
         path = str(self.record.screenshot_path(step_id))
         for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
             try:
-                await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
-                await asyncio.wait_for(self.session.screenshot(path), 10)
-                break
-            except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2:
+                    await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
+                await asyncio.wait_for(self.session.screenshot(path, page), 10)
+                return
+            except Exception as err:  # a screenshot is a nicety, never a failure
+                if attempt == 2 or page.is_closed():
                     self.emit("warning", step=step_id, message=f"no screenshot: {err}")
-        state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
+                    return
+
+    async def _drain(self) -> None:
+        """Wait for the screenshots still on their way (before a page closes, and before the run ends)."""
+        shots, self._shots = self._shots, []
+        await asyncio.gather(*shots)
 
     async def _run_step(self, step_id: str, result: RunResult) -> Any:
         step = self.graph.step(step_id)
