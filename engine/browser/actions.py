@@ -139,7 +139,7 @@ async def _dispatch(
             return None, None
         case ast.Click(target=target):
             loc, resolved = await resolve(page, target, scope, timeout)
-            if resolved.tag in ("a", "area") and await loc.get_attribute("target", timeout=timeout) == "_blank":
+            if resolved.tag in ("a", "area") and resolved.blank:
                 # the new tab must be the current one before the next action runs, not whenever its event lands
                 async with session.context.expect_page(timeout=timeout) as opened:
                     await loc.click(timeout=timeout)
@@ -198,6 +198,8 @@ async def _dispatch(
             return None, None
         case ast.WaitFor(target=target) | ast.AssertVisible(target=target):
             loc, resolved = await resolve(page, target, scope, timeout)
+            if resolved.visible:  # seen so when it was resolved: no second round trip
+                return resolved, None
             try:
                 await loc.wait_for(state="visible", timeout=timeout)
             except Exception:
@@ -248,9 +250,8 @@ async def _extract(
             return None, []
         texts = await loc.all_inner_texts()
         return None, [convert(" ".join(t.split()), as_type.item) for t in texts]
-    loc, resolved = await resolve(page, target, scope, timeout)
-    if isinstance(as_type, ast.ScalarType) and as_type.name == "url":
-        href = await loc.get_attribute("href")
-        return resolved, urljoin(page.url, href or "")
-    text = await loc.input_value() if resolved.tag in ("input", "textarea", "select") else await loc.inner_text()
-    return resolved, convert(" ".join(text.split()), as_type)
+    is_url = isinstance(as_type, ast.ScalarType) and as_type.name == "url"
+    _, resolved = await resolve(page, target, scope, timeout, read="href" if is_url else "text")
+    if is_url:
+        return resolved, urljoin(page.url, resolved.content or "")
+    return resolved, convert(" ".join((resolved.content or "").split()), as_type)

@@ -13,7 +13,7 @@ import contextvars
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..run.evaluate import interpolate
@@ -32,16 +32,30 @@ class TargetError(Exception):
 
 @dataclass(frozen=True)
 class Resolved:
-    """What a target resolved to: enough to recognise the element again."""
+    """What a target resolved to: enough to recognise the element again.
+
+    Read in the same round trip, and not part of the record: whether the element opens a new tab, whether it
+    is visible, and its full content (a form field's value, a link's ``href``, or the element's text) when
+    the caller asked for it.
+    """
 
     role: str | None
     name: str
     tag: str
     text: str
     fingerprint: str
+    blank: bool = field(default=False, compare=False)
+    visible: bool = field(default=False, compare=False)
+    content: str | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "role": self.role,
+            "name": self.name,
+            "tag": self.tag,
+            "text": self.text,
+            "fingerprint": self.fingerprint,
+        }
 
 
 def locator_for(scope: Any, target: ast.Target, variables: Mapping[str, Any]) -> Any:
@@ -80,16 +94,20 @@ def _pick(loc: Any, target: ast.Target) -> Any:
 
 
 async def resolve(
-    page: Any, target: ast.Target, variables: Mapping[str, Any], timeout_ms: float
+    page: Any, target: ast.Target, variables: Mapping[str, Any], timeout_ms: float, read: str | None = None
 ) -> tuple[Any, Resolved]:
-    """Wait (at most ``timeout_ms``) for the target, require a single match, and fingerprint it."""
+    """Wait (at most ``timeout_ms``) for the target, require a single match, and fingerprint it.
+
+    ``read``: ``"text"`` (a form field's value, else the text) or ``"href"`` puts that into
+    :attr:`Resolved.content`, read in the same round trip.
+    """
     described = format_target(target)
     loc = locator_for(page, target, variables)
     index = {None: 0, "first": 0, "last": -1, "nth": target.index or 0}[target.pick]
     # one round trip when the element is there already (the common case): how many elements match, and the
     # description of the one meant; only when nothing matches yet (or the page is between documents) wait
     try:
-        count, info = await loc.evaluate_all(_DESCRIBE, index)
+        count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     except Exception:  # the execution context went away under a navigation: wait for the new page below
         count, info = 0, None
     if count == 0:
@@ -99,7 +117,7 @@ async def resolve(
             if "Timeout" in type(err).__name__ or "Timeout" in str(err):
                 raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
             raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
-        count, info = await loc.evaluate_all(_DESCRIBE, index)
+        count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     if target.pick is None and count > 1:
         raise TargetError(
             f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
@@ -120,9 +138,12 @@ async def resolve(
     return loc, resolved
 
 
-_DESCRIBE = """(els, index) => {
+_DESCRIBE = """(els, [index, read]) => {
     const el = els[index < 0 ? els.length + index : index];
     if (!el) return [els.length, null];
+    const box = el.getBoundingClientRect();
+    const field = ['input', 'textarea', 'select'].includes(el.tagName.toLowerCase());
+    const content = read === 'href' ? el.getAttribute('href') : read === 'text' ? (field ? el.value : el.innerText) : null;
     const path = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; path.unshift(e.tagName.toLowerCase() + ':' + i); }
     return [els.length, {
         tag: el.tagName.toLowerCase(),
@@ -130,6 +151,9 @@ _DESCRIBE = """(els, index) => {
         name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
         text: (el.innerText || el.value || '').trim().slice(0, 80),
         path: path.join('/'),
+        blank: el.getAttribute('target') === '_blank',
+        visible: box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden',
+        content: content,
     }];
 }"""
 
@@ -138,7 +162,10 @@ def _resolved(info: dict[str, Any]) -> Resolved:
     role = info["role"] or _implicit_role(info["tag"])
     name = " ".join((info["name"] or info["text"]).split())[:80]
     digest = hashlib.sha1(f"{role}|{name}|{info['tag']}|{info['path']}".encode()).hexdigest()[:12]
-    return Resolved(role, name, info["tag"], " ".join(info["text"].split())[:80], digest)
+    return Resolved(
+        role, name, info["tag"], " ".join(info["text"].split())[:80], digest,
+        bool(info.get("blank")), bool(info.get("visible")), info.get("content"),
+    )  # fmt: skip
 
 
 _IMPLICIT = {"a": "link", "button": "button", "select": "combobox", "textarea": "textbox", "h1": "heading", "h2": "heading", "h3": "heading", "table": "table", "tr": "row", "td": "cell", "li": "listitem", "ul": "list", "nav": "navigation", "form": "form", "img": "img"}  # fmt: skip
