@@ -318,3 +318,23 @@ def test_an_executor_answer_cut_off_mid_action_keeps_its_whole_actions(tmp_path,
     assert result.status == "succeeded", result.error
     assert [e["action"] for e in events if e["event"] == "action"] == ['goto shop "/cart"']
     assert not [e for e in events if e["event"] == "model_rejected"]
+
+
+def test_a_re_ask_after_a_degenerate_answer_stays_as_long_as_one_answer_and_a_dozen_problems():
+    # a small model's answer can repeat one step hundreds of times; the problems it gets back are capped,
+    # and only the latest rejected answer goes back, so the conversation never outgrows the context window
+    from planact.browser.observe import Observation
+    from planact.run.asking import Asker
+    from planact.run.planner import SHOWN_PROBLEMS, Planner
+
+    degenerate = 'plan "x"\n\n' + "".join(f'step s:\n    goto app "/{i}"\n\n' for i in range(60))
+    planner_model = ScriptedModel([degenerate, degenerate, degenerate])
+    planner = Planner(planner_model, Asker(lambda kind, **f: None), attempts=3)
+    seen = Observation("http://127.0.0.1:1/", "Shop", '- heading "Shop" [ref=e1]')
+    draft = asyncio.run(planner.draft("Open the shop", "app", "http://127.0.0.1:1", seen))
+    assert draft.plan is None and draft.attempts == 3
+    last = planner_model.requests[2].messages
+    assert [m["role"] for m in last].count("assistant") == 1  # the latest answer only, not all of them
+    problems = [line for line in last[-1]["content"].splitlines() if line.startswith("- ")]
+    assert len(problems) == SHOWN_PROBLEMS + 1 and "more problems" in problems[-1]
+    assert len(planner_model.requests[1].messages) == len(last)

@@ -7,14 +7,14 @@ from planact.check import lint_text
 from planact.run.executor import bind_inputs
 from planact.syntax.format import format_plan
 
-PLAN = '''plan "Click a button"
+PLAN = """plan "Click a button"
 
 input task: record {label: text, times: number, words: list of text} matching "Click on the \\"{label}\\" button {times} times, then select {words}." or "Press {label} ({times}x); pick {words}"
 
 step press "Press {task.label}":
     click button "{task.label}"
     answer "{task.times} {task.words}"
-'''
+"""
 
 
 def test_a_pattern_binds_typed_fields_from_the_first_pattern_that_matches_whole():
@@ -45,7 +45,9 @@ def test_text_that_does_not_fit_says_why(text: str, message: str):
 def test_a_patterned_input_formats_and_parses_back():
     plan = parse(PLAN)
     assert parse(format_plan(plan)) == plan
-    assert 'matching "Click on the \\"{label}\\" button {times} times, then select {words}." or "Press' in format_plan(plan)
+    assert 'matching "Click on the \\"{label}\\" button {times} times, then select {words}." or "Press' in format_plan(
+        plan
+    )
 
 
 def test_a_text_input_with_a_pattern_is_checked_whole():

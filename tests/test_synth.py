@@ -365,6 +365,8 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
         def complete(self, messages, **kwargs):
             return dataclasses.replace(super().complete(messages, **kwargs), finish_reason="length")
 
-    cut = 'plan "Open the forum"\n\nstep forum "Open the forum":\n    goto shop "/forum"\n\nstep read "Open the first thr'
+    cut = (
+        'plan "Open the forum"\n\nstep forum "Open the forum":\n    goto shop "/forum"\n\nstep read "Open the first thr'
+    )
     pairs = expand(seed_pairs(_seed_folder(tmp_path)), Expander(CutOff([cut]), per_call=1), tmp_path / "out", n=1)
     assert [s.id.name for s in parse(pairs[0].plan).steps] == ["forum"]

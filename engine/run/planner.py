@@ -26,12 +26,24 @@ class Rejected(Exception):
     """A model answer that cannot be used; the message says why (it goes back to the model)."""
 
 
+SHOWN_PROBLEMS = 12  # a degenerate answer can have hundreds; the re-ask must still fit the model's context
+
+
 def describe(diagnostics: list[Diagnostic]) -> str:
+    """The problems of an answer as a list for the model, at most :data:`SHOWN_PROBLEMS` of them."""
     lines = []
-    for d in diagnostics:
+    for d in diagnostics[:SHOWN_PROBLEMS]:
         where = f"line {d.span.line}: " if d.span.line else ""
         lines.append(f"- {where}{d.code} {d.message}" + (f" ({d.help})" if d.help else ""))
+    if len(diagnostics) > SHOWN_PROBLEMS:
+        lines.append(f"- and {len(diagnostics) - SHOWN_PROBLEMS} more problems")
     return "\n".join(lines)
+
+
+def ask_again(prompt: list[Message], answer: str, request: str) -> list[Message]:
+    """The prompt, the rejected answer and what to fix: only the latest answer goes back, so the
+    conversation stays as long as one prompt, one answer and one list of problems however often it is asked."""
+    return [*prompt, {"role": "assistant", "content": answer}, {"role": "user", "content": request}]
 
 
 def _examples() -> str:
@@ -94,7 +106,7 @@ class Planner:
         """A plan for ``goal`` on the site at ``site_url`` whose start page is ``observation``."""
         from ..syntax.decoding import plan_grammar
 
-        messages = planner_prompt(goal, site_name, site_url, observation)
+        messages = prompt = planner_prompt(goal, site_name, site_url, observation)
         draft = Draft(None, "", 0)
         for attempt in range(1, self.attempts + 1):
             draft.attempts = attempt
@@ -114,11 +126,9 @@ class Planner:
             except Rejected as err:
                 draft.problems = str(err)
                 self.asker.emit("model_rejected", role="planner", purpose="plan", step=None, reason=str(err))
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": completion.text},
-                    {"role": "user", "content": f"That plan has problems:\n{err}\nWrite the whole plan again, fixed."},
-                ]
+                messages = ask_again(
+                    prompt, completion.text, f"That plan has problems:\n{err}\nWrite the whole plan again, fixed."
+                )
         return draft
 
     @staticmethod
@@ -130,7 +140,7 @@ class Planner:
         except PlanError as err:
             raise Rejected(describe(err.diagnostics)) from None
         plan = own_site(plan, site_name, site_url)
-        problems = check_plan(plan)  # no source: a `# noqa` in a model's answer suppresses nothing
+        problems = check_plan(plan)  # no source: a noqa comment in a model's answer suppresses nothing
         if problems:
             raise Rejected(describe(problems))
         return plan
@@ -145,7 +155,7 @@ class Planner:
         """
         from ..syntax.decoding import revision_grammar
 
-        messages = replanner_prompt(live, event, observation)
+        messages = prompt = replanner_prompt(live, event, observation)
         reasons = []
         for _ in range(self.attempts):
             completion = await self.asker.ask(
@@ -161,11 +171,9 @@ class Planner:
             except Rejected as err:
                 reasons.append(str(err))
                 self.asker.emit("model_rejected", role="planner", purpose="replan", step=None, reason=str(err))
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": completion.text},
-                    {"role": "user", "content": f"That revision cannot be used:\n{err}\nAnswer again, fixed."},
-                ]
+                messages = ask_again(
+                    prompt, completion.text, f"That revision cannot be used:\n{err}\nAnswer again, fixed."
+                )
         raise Rejected("; ".join(reasons))
 
 

@@ -41,7 +41,7 @@ from ..models.base import Message, Model, ModelError
 from ..models.prompts import conversation
 from ..run.asking import split_reasoning
 from ..run.evaluate import show
-from ..run.planner import Rejected, describe
+from ..run.planner import Rejected, ask_again, describe
 from ..run.records import append_jsonl, read_jsonl, write_whole
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
@@ -243,7 +243,7 @@ class Teacher:
         )  # fmt: skip
 
     def ground(self, traj: Trajectory, expected: list[str], rejections: list[str]) -> ast.Plan | None:
-        messages = self.messages(traj, expected)
+        messages = prompt = self.messages(traj, expected)
         for _ in range(max(1, self.attempts)):
             completion = self.model.complete(messages, max_tokens=self.max_tokens, temperature=self.temperature)
             _, body = split_reasoning(completion.text)
@@ -251,14 +251,9 @@ class Teacher:
                 return accept(body, traj, expected)
             except Rejected as err:
                 rejections.append(str(err))
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": completion.text},
-                    {
-                        "role": "user",
-                        "content": f"That plan cannot be used:\n{err}\nWrite the whole plan again, fixed.",
-                    },
-                ]
+                messages = ask_again(
+                    prompt, completion.text, f"That plan cannot be used:\n{err}\nWrite the whole plan again, fixed."
+                )
         return None
 
 
