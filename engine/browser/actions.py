@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -41,8 +41,19 @@ class ActionResult:
         }  # fmt: skip
 
 
+def needs_title(refs: Iterable[ast.Ref]) -> bool:
+    """Do these references read the page's title (``page.title``, or ``page`` whole)?  Only the title costs a
+    round trip to the browser; the URL is known without one."""
+    return any(ref.name == "page" and (not ref.fields or ref.fields[0] == "title") for ref in refs)
+
+
+async def page_vars(page: Any, refs: Iterable[ast.Ref]) -> dict[str, str]:
+    """The built-in ``page`` variable for an expression with these references."""
+    return {"url": page.url, "title": await page.title() if needs_title(refs) else ""}
+
+
 def _reads_page(action: ast.Action) -> bool:
-    """Does the action read the built-in ``page`` (so its title must be fetched first)?"""
+    """Does the action read the built-in ``page``?"""
     from ..check.deps import action_refs
 
     return any(ref.name == "page" for ref in action_refs(action))
@@ -66,7 +77,12 @@ async def perform(
     """
     start = time.perf_counter()
     page = session.page
-    scope = {**variables, "page": {"url": page.url, "title": await page.title()}} if _reads_page(action) else variables
+    if _reads_page(action):
+        from ..check.deps import action_refs
+
+        scope = {**variables, "page": await page_vars(page, action_refs(action))}
+    else:
+        scope = variables
     result = ActionResult(format_action(action))
     timeout = session.options.timeout_ms
     token = EXPECTED.set(expected)

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..browser.actions import ActionFailed, ActionResult, perform
+from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
 from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
+from ..check.deps import expr_refs
 from ..check.modules import load_module
 from ..check.origins import origin_of
 from ..check.patterns import parse_patterned
@@ -323,7 +324,10 @@ class Executor:
                     scope[step.loop.var.name] = item
                 if (
                     step.condition is not None
-                    and evaluate(step.condition, {**scope, "page": await self._page_vars()}) is not True
+                    and evaluate(
+                        step.condition, {**scope, "page": await page_vars(self.session.page, expr_refs(step.condition))}
+                    )
+                    is not True
                 ):
                     continue
                 ran += 1
@@ -353,9 +357,6 @@ class Executor:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return answer
-
-    async def _page_vars(self) -> dict[str, str]:
-        return {"url": self.session.page.url, "title": await self.session.page.title()}
 
     def _actions_of(self, step: ast.Step, scope: dict[str, Any]) -> tuple[tuple[ast.Action, ...], dict[str, Any]]:
         if step.call is None:
