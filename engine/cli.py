@@ -184,6 +184,19 @@ def _browser_options(f):
     return f
 
 
+TRACE_DEFAULT = "full"
+
+_trace_option = click.option(
+    "--trace",
+    type=click.Choice(["full", "actions", "off"]),
+    default=TRACE_DEFAULT,
+    show_default=True,
+    help="The run's Playwright trace (trace.zip, open with `playwright show-trace`): `full` with a DOM snapshot "
+    "before and after every browser call and the network, `actions` the calls and their timings only (cheaper), "
+    "`off` none. The screenshots after each step are taken either way.",
+)
+
+
 @main.command("exec")
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option(
@@ -239,10 +252,11 @@ def _browser_options(f):
     help="Write the plan with the model-grounded actions written back (it runs again with no model).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
+@_trace_option
 @_browser_options
 def exec_(
     plan_file: str, inputs, secrets, runs, resume, parallel, check_drift, model, planner_model, executor_model,
-    replan, turns, save_grounded, as_json, browser, headed, timeout,
+    replan, turns, save_grounded, as_json, trace, browser, headed, timeout,
 ) -> None:  # fmt: skip
     """Run a plan in a real (headless) Chromium.
 
@@ -274,7 +288,7 @@ def exec_(
     if source.diagnostics:
         _print_diagnostics(source, _color(None, sys.stderr), err=True)
         sys.exit(2)
-    options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+    options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000, trace=trace)
     sys.exit(
         run_plan(
             plan_file,
@@ -379,9 +393,10 @@ def setup_browser(browser: str | None) -> None:
 )
 @click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
+@_trace_option
 @_browser_options
 @click.pass_context
-def demo(ctx, plan_name, runs, as_json, browser, headed, timeout) -> None:
+def demo(ctx, plan_name, runs, as_json, trace, browser, headed, timeout) -> None:
     """Run a demo plan against the bundled demo shop (served on 127.0.0.1).
 
     With no subcommand: start the shop on a free port, run a plan from
@@ -398,7 +413,7 @@ def demo(ctx, plan_name, runs, as_json, browser, headed, timeout) -> None:
     text = path.read_text(encoding="utf-8")
     with serve_demo() as server:
         plan = parse(text.replace("http://127.0.0.1:8765", server.url))
-        options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+        options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000, trace=trace)
         status = run_plan(
             str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json
         )

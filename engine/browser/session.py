@@ -27,7 +27,8 @@ class SessionOptions:
     allowed_origins: frozenset[str] = frozenset()
     timeout_ms: float = 5000
     navigation_timeout_ms: float = 15000
-    trace_path: str | None = None
+    trace_path: str | None = None  # where the Playwright trace goes (None: no trace)
+    trace: str = "full"  # full: DOM snapshots and network too; actions: the calls and their timings only
     secrets: tuple[str, ...] = ()  # values scrubbed from the trace
 
 
@@ -67,9 +68,8 @@ class BrowserSession:
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
-            await self.context.tracing.start(
-                screenshots=False, snapshots=True
-            )  # per-step screenshots are in the record already
+            # no screencast: the per-step screenshots are in the record already
+            await self.context.tracing.start(screenshots=False, snapshots=self.options.trace == "full")
         await self.context.route("**/*", self._guard)
         self.context.on("page", self._on_page)
         await self.context.new_page()

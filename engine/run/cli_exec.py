@@ -155,8 +155,13 @@ def run_plan(
         record = RunRecord.create(runs)
         record.save_plan(format_plan(plan), 0)
         record.save_inputs(values)
-    options.trace_path = str(
-        record.path / ("trace.zip" if not resume else f"trace-resumed-{len(list(record.path.glob('trace*.zip')))}.zip")
+    options.trace_path = (
+        str(
+            record.path
+            / ("trace.zip" if not resume else f"trace-resumed-{len(list(record.path.glob('trace*.zip')))}.zip")
+        )
+        if options.trace != "off"
+        else None
     )
     if not as_json:
         click.echo(
