@@ -288,6 +288,37 @@ def test_local_llama_completes_with_a_grammar(gguf):
     assert completion.usage.completion_tokens >= 1 and completion.latency_ms > 0
 
 
+def test_a_local_generation_nobody_waits_for_stops_between_tokens_and_frees_the_model(gguf):
+    # a benchmark episode that times out abandons its call; the worker thread must not go on generating
+    # hundreds of tokens while the next episode waits for the model
+    import contextvars
+    import threading
+
+    from planact.models.base import ABANDONED
+    from planact.models.local import _LOCK
+
+    model = LocalLlama()
+    abandoned = threading.Event()
+    outcome: list[object] = []
+
+    def generate() -> None:
+        ABANDONED.set(abandoned)
+        try:
+            outcome.append(model.complete([{"role": "user", "content": "Tell a very long story."}], max_tokens=2000))
+        except ModelError as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(generate,))
+    worker.start()
+    while not _LOCK.locked():  # the generation has begun
+        worker.join(0.01)
+    abandoned.set()
+    worker.join(120)
+    assert not worker.is_alive() and isinstance(outcome[0], ModelError) and "gave up" in str(outcome[0])
+    again = model.complete(QUESTION, grammar=YES_NO, max_tokens=8)  # the model is free and still sound
+    assert again.text in ("yes", "no")
+
+
 def test_local_llama_loads_a_file_once(gguf):
     assert LocalLlama(gguf)._llama is LocalLlama()._llama
 

@@ -8,7 +8,9 @@ a counted estimate, marked as such) and its latency.
 
 from __future__ import annotations
 
+import contextvars
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,12 @@ class Message(TypedDict):
 
 class ModelError(Exception):
     """A backend could not produce a completion (unreachable, misconfigured, out of retries)."""
+
+
+# Set by the caller of a blocking ``complete`` that runs in a worker thread (``asyncio.to_thread`` copies the
+# context into it): when the caller gives up (a benchmark episode's timeout), it sets the event, and a backend
+# that can stop early stops, instead of holding the model for whoever asks next.
+ABANDONED: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("planact_abandoned", default=None)
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .base import Completion, Message, ModelError, Usage, estimate_usage
+from .base import ABANDONED, Completion, Message, ModelError, Usage, estimate_usage
 
 if TYPE_CHECKING:
     from ..syntax.decoding import DecodingGrammar
@@ -127,8 +127,14 @@ class LocalLlama:
     ) -> Completion:
         """Generate one chat reply; with a grammar, every token is constrained to its GBNF form."""
         started = time.perf_counter()
-        with _LOCK:
+        abandoned = ABANDONED.get()
+        while not _LOCK.acquire(timeout=0.2):  # another call has the model; give up waiting if the caller did
+            if abandoned is not None and abandoned.is_set():
+                raise ModelError(f"{self.name}: the caller gave up before the model was free")
+        try:
             compiled = None if grammar is None else _compile_grammar(self._llama, grammar)
+            if abandoned is not None:
+                self._llama.generate = _stopping(self._llama, abandoned)  # this call's own, removed below
             try:
                 result = self._llama.create_chat_completion(
                     messages=[{"role": m["role"], "content": m["content"]} for m in messages],
@@ -139,6 +145,11 @@ class LocalLlama:
                 )
             except ValueError as exc:  # llama-cpp-python's way of failing on a prompt longer than n_ctx
                 raise ModelError(self._explain(exc, messages, max_tokens)) from None
+            except _Abandoned:
+                raise ModelError(f"{self.name}: the caller gave up; generation stopped") from None
+        finally:
+            self._llama.__dict__.pop("generate", None)
+            _LOCK.release()
         latency_ms = (time.perf_counter() - started) * 1000
         choice = result["choices"][0]
         text = choice["message"].get("content") or ""
@@ -161,6 +172,26 @@ class LocalLlama:
                 f"in the context window of {self.n_ctx} tokens: raise n_ctx in planact.toml or shorten the prompt"
             )
         return f"{self.name}: llama.cpp failed: {exc}"
+
+
+class _Abandoned(Exception):
+    """Raised between two tokens to stop a generation nobody waits for any more."""
+
+
+def _stopping(llama: Any, abandoned: threading.Event) -> Callable[..., Iterator[int]]:
+    """The model's token generator, stopping between two tokens once ``abandoned`` is set: a timed-out
+    benchmark episode must not keep the model busy for the next one.  (llama-cpp-python's chat completion
+    takes no stopping criteria, and a logits processor cannot stop it: its exceptions are swallowed in the
+    C callback; so the call gets this generator as an instance attribute, which ``generate`` reads first.)"""
+    generate = type(llama).generate
+
+    def tokens(*args: Any, **kwargs: Any) -> Iterator[int]:
+        for token in generate(llama, *args, **kwargs):
+            if abandoned.is_set():
+                raise _Abandoned
+            yield token
+
+    return tokens
 
 
 def _import_llama_cpp() -> Any:

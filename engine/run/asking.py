@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models.base import Completion, Message, Model, ModelError
+from ..models.base import ABANDONED, Completion, Message, Model, ModelError
 
 Emit = Callable[..., Any]  # emit(kind, **fields)
 
@@ -109,6 +110,8 @@ class Asker:
         grammar: Any = None,
         max_tokens: int = 512,
     ) -> Completion:
+        abandoned = threading.Event()
+        token = ABANDONED.set(abandoned)
         try:
             completion = await asyncio.to_thread(
                 model.complete, list(messages), grammar=grammar, max_tokens=max_tokens, temperature=0.0
@@ -116,6 +119,11 @@ class Asker:
         except ModelError as err:
             self.emit("model_error", role=role, purpose=purpose, step=step, model=model.name, error=str(err))
             raise
+        except asyncio.CancelledError:  # the caller gave up: let the worker thread stop generating
+            abandoned.set()
+            raise
+        finally:
+            ABANDONED.reset(token)
         self.tally.add(completion)
         self.emit(
             "model_call",
