@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,10 @@ NO_MODEL = (
     "step `{step}` has no actions and no model is configured to ground it: "
     "give it an action block, or configure a model (`--model`, the PLANACT_MODEL environment variable, or planact.toml)"
 )
+
+
+# actions that only read the page: a step made of them leaves the page as the step before left it
+READS_ONLY = (ast.Extract, ast.Assert, ast.AssertVisible, ast.Answer)
 
 
 class StepFailed(Exception):
@@ -152,6 +157,8 @@ class Executor:
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
         self._shots: list[asyncio.Future[None]] = []  # step screenshots on their way
+        self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
+        self._touched: set[Any] = set()  # pages an action may have changed since their latest screenshot
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
@@ -280,20 +287,38 @@ class Executor:
         The cookies are saved before the next step starts.  The screenshot is asked for now, ahead of the
         next step's first command, but not waited for: capturing and encoding a frame takes longer than
         most actions, and the run does not need the picture to go on.  :meth:`_drain` waits for it.
+        A step whose actions only read the page (extract, assert, answer; or none, as a skipped step)
+        leaves it as it was: its screenshot is a copy of the one before, and the saved cookies stand.
         """
         page = self.session.page
-        await self.session.devtools(page)
-        self._shots.append(asyncio.ensure_future(self._screenshot(step_id, page)))
+        path = self.record.screenshot_path(step_id)
+        earlier = self._last_shot.get(page)
+        unchanged = earlier is not None and page not in self._touched
+        if unchanged:  # the step only read the page: the same picture, and the same cookies
+            shot = asyncio.ensure_future(self._same_picture(earlier, path))
+        else:
+            await self.session.devtools(page)
+            shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
+        self._last_shot[page] = (shot, path)
+        self._touched.discard(page)
+        self._shots.append(shot)
         await asyncio.sleep(0)  # the task sends its request now
-        state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
+        if not unchanged or not state_file.exists():
+            state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
 
-    async def _screenshot(self, step_id: str, page: Any) -> None:
-        path = str(self.record.screenshot_path(step_id))
+    @staticmethod
+    async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
+        task, earlier_path = earlier
+        await task
+        if earlier_path.exists():
+            await asyncio.to_thread(shutil.copyfile, earlier_path, path)
+
+    async def _screenshot(self, step_id: str, page: Any, path: Path) -> None:
         for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
             try:
                 if attempt == 2:
                     await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
-                await asyncio.wait_for(self.session.screenshot(path, page), 10)
+                await asyncio.wait_for(self.session.screenshot(str(path), page), 10)
                 return
             except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2 or page.is_closed():
@@ -416,6 +441,8 @@ class Executor:
             **done.event(),
         )
         self._actions_seen += 1
+        if not isinstance(action, READS_ONLY):
+            self._touched.add(self.session.page)
         if self.pages:
             await self._record_page(step_id)
 
