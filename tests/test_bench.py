@@ -76,11 +76,11 @@ def test_an_episode_cut_off_by_its_timeout_still_counts_the_calls_it_made(tmp_pa
     import time
 
     def slow_scroller(messages) -> str:  # a slow executor that never finishes the task
-        time.sleep(0.4)
+        time.sleep(0.5)  # 15 turns take 7.5 s: longer than the episode may
         return "scroll down"
 
     executor = ScriptedModel(slow_scroller, name="slow-executor")
-    rows = run_suite(Demo(), tmp_path, "demo-009", Models(None, executor), agents=("react",), timeout_s=4)
+    rows = run_suite(Demo(), tmp_path, "demo-009", Models(None, executor), agents=("react",), timeout_s=6)
     (row,) = rows
     assert row["status"] == "timeout", row
     events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
