@@ -338,3 +338,6 @@ def test_a_re_ask_after_a_degenerate_answer_stays_as_long_as_one_answer_and_a_do
     problems = [line for line in last[-1]["content"].splitlines() if line.startswith("- ")]
     assert len(problems) == SHOWN_PROBLEMS + 1 and "more problems" in problems[-1]
     assert len(planner_model.requests[1].messages) == len(last)
+    # the same answer twice: the third ask says so, so it is not the second ask again
+    assert "same answer as before" in last[-1]["content"]
+    assert "same answer" not in planner_model.requests[1].messages[-1]["content"]

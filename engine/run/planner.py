@@ -40,9 +40,16 @@ def describe(diagnostics: list[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
-def ask_again(prompt: list[Message], answer: str, request: str) -> list[Message]:
+def ask_again(prompt: list[Message], answer: str, request: str, asked: list[Message] | None = None) -> list[Message]:
     """The prompt, the rejected answer and what to fix: only the latest answer goes back, so the
-    conversation stays as long as one prompt, one answer and one list of problems however often it is asked."""
+    conversation stays as long as one prompt, one answer and one list of problems however often it is asked.
+
+    ``asked`` is the conversation that got ``answer``: when it ended with this very answer rejected already,
+    the request says so (otherwise the next conversation would be the last one again, and a model that
+    decodes greedily would give the same answer again).
+    """
+    if asked is not None and len(asked) > len(prompt) and asked[len(prompt)]["content"] == answer:
+        request = "That is the same answer as before, with the same problems: write a different one.\n" + request
     return [*prompt, {"role": "assistant", "content": answer}, {"role": "user", "content": request}]
 
 
@@ -127,7 +134,10 @@ class Planner:
                 draft.problems = str(err)
                 self.asker.emit("model_rejected", role="planner", purpose="plan", step=None, reason=str(err))
                 messages = ask_again(
-                    prompt, completion.text, f"That plan has problems:\n{err}\nWrite the whole plan again, fixed."
+                    prompt,
+                    completion.text,
+                    f"That plan has problems:\n{err}\nWrite the whole plan again, fixed.",
+                    messages,
                 )
         return draft
 
@@ -172,7 +182,7 @@ class Planner:
                 reasons.append(str(err))
                 self.asker.emit("model_rejected", role="planner", purpose="replan", step=None, reason=str(err))
                 messages = ask_again(
-                    prompt, completion.text, f"That revision cannot be used:\n{err}\nAnswer again, fixed."
+                    prompt, completion.text, f"That revision cannot be used:\n{err}\nAnswer again, fixed.", messages
                 )
         raise Rejected("; ".join(reasons))
 

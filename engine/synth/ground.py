@@ -252,7 +252,10 @@ class Teacher:
             except Rejected as err:
                 rejections.append(str(err))
                 messages = ask_again(
-                    prompt, completion.text, f"That plan cannot be used:\n{err}\nWrite the whole plan again, fixed."
+                    prompt,
+                    completion.text,
+                    f"That plan cannot be used:\n{err}\nWrite the whole plan again, fixed.",
+                    messages,
                 )
         return None
 
