@@ -20,7 +20,7 @@ from typing import Any
 
 from ..browser.observe import observe
 from ..models.base import Model
-from ..run.asking import Asker, Tally
+from ..run.asking import Asker
 from ..run.executor import Agent
 from ..run.planner import Planner
 from ..syntax import ast
@@ -36,10 +36,6 @@ STEP_TURNS = 8  # per step of a plan
 class NoPlan(Exception):
     """The planner gave no plan that lints clean (the episode fails; it is not an error of the harness)."""
 
-    def __init__(self, message: str, planning: Tally | None = None) -> None:
-        super().__init__(message)
-        self.planning = planning  # the model calls and tokens the failed drafts cost
-
 
 @dataclass
 class Models:
@@ -51,11 +47,11 @@ class Models:
 
 @dataclass
 class Prepared:
-    """What an agent runs in an episode: the plan, the executor's models, and the planning calls made."""
+    """What an agent runs in an episode: the plan and the executor's models (the planning calls made are in
+    the episode's record)."""
 
     plan: ast.Plan
     agent: Agent
-    planning: Tally
 
 
 def with_sites(plan: ast.Plan, sites: dict[str, str]) -> ast.Plan:
@@ -88,23 +84,20 @@ async def prepare(
     saved: Path | None = None,
 ) -> Prepared:
     """The plan and executor settings of one episode; the page is the task's start page, already open."""
-    planning = Tally()
     if agent == "replay":
         if saved is None or not saved.is_file():
             raise FileNotFoundError(f"no grounded plan for this task ({saved})")
-        return Prepared(with_sites(parse(saved.read_text(encoding="utf-8")), sites), Agent(), planning)
+        return Prepared(with_sites(parse(saved.read_text(encoding="utf-8")), sites), Agent())
     if models.executor is None:
         raise ValueError(f"the {agent} agent needs an executor model (--model or --executor-model)")
     if agent == "react":
-        return Prepared(goal_plan(goal, sites), Agent(executor=models.executor, turns=REACT_TURNS), planning)
+        return Prepared(goal_plan(goal, sites), Agent(executor=models.executor, turns=REACT_TURNS))
     if models.planner is None:
         raise ValueError(f"the {agent} agent needs a planner model (--model or --planner-model)")
     name, url = next(iter(sites.items()))
-    draft = await Planner(models.planner, Asker(emit, planning)).draft(goal, name, url, await observe(page))
+    draft = await Planner(models.planner, Asker(emit)).draft(goal, name, url, await observe(page))
     if draft.plan is None:
-        raise NoPlan(f"no plan that lints clean after {draft.attempts} attempts: {draft.problems[:300]}", planning)
+        raise NoPlan(f"no plan that lints clean after {draft.attempts} attempts: {draft.problems[:300]}")
     replan = "every-step" if agent == "dynamic" else "never"
     planner = models.planner if agent == "dynamic" else None
-    return Prepared(
-        draft.plan, Agent(planner=planner, executor=models.executor, replan=replan, turns=STEP_TURNS), planning
-    )
+    return Prepared(draft.plan, Agent(planner=planner, executor=models.executor, replan=replan, turns=STEP_TURNS))

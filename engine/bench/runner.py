@@ -34,8 +34,8 @@ RESULTS = "results.jsonl"
 
 
 def spent_in_record(record: RunRecord) -> dict[str, int]:
-    """Model calls, tokens, finished steps and actions as an episode's record logged them (for an episode cut
-    short by its timeout or a crash, whose counters went with it)."""
+    """Model calls, tokens, finished steps and actions as an episode's record logged them: planning, grounding
+    and replanning alike, and whether the episode finished, found no plan, timed out or crashed."""
     spent = {"model_calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "steps": 0, "actions": 0}
     for event in record.events():
         kind = event.get("event")
@@ -178,9 +178,8 @@ class Runner:
             detail = "".join(traceback.format_exception_only(type(err), err)).strip()
             row.update(status="error", error=detail[:2000])
         row["seconds"] = round(time.perf_counter() - started, 2)
-        if row["status"] != "ok" and row["record"]:  # cut short: what it spent is in its record
-            row.update(spent_in_record(RunRecord(Path(row["record"]))))
         if row["record"]:
+            row.update(spent_in_record(RunRecord(Path(row["record"]))))
             RunRecord(Path(row["record"])).write("episode_finished", **{k: v for k, v in row.items() if k != "record"})
         return row
 
@@ -199,24 +198,14 @@ class Runner:
         try:
             start = await self.suite.begin(session, task, seed)
             row["goal"] = start.goal
-            counts = {"action": 0}
 
             def emit(kind: str, **fields: Any) -> None:
                 record.write(kind, **fields)
 
-            def count(kind: str, event: dict[str, Any]) -> None:
-                counts[kind] = counts.get(kind, 0) + 1
-
             try:
                 prepared = await prepare(agent, start.goal, sites, session.page, self.models, emit, task.saved)
-            except NoPlan as err:
+            except NoPlan as err:  # the drafts' calls and tokens are in the record all the same
                 row.update(error=str(err), planning="no plan")
-                if err.planning is not None:  # the drafts' cost counts, though no plan came of them
-                    spent = err.planning.as_dict()
-                    row.update(
-                        model_calls=spent["calls"], prompt_tokens=spent["prompt_tokens"],
-                        completion_tokens=spent["completion_tokens"],
-                    )  # fmt: skip
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
             try:
@@ -227,20 +216,14 @@ class Runner:
                 return
             record.save_plan(format_plan(prepared.plan), 0)
             executor = Executor(
-                prepared.plan, values, record, SessionOptions(), hooks=[count], agent=prepared.agent, session=session,
+                prepared.plan, values, record, SessionOptions(), agent=prepared.agent, session=session,
                 pages=self.options.pages,
             )  # fmt: skip
             result = await executor.run()
             row["answer"] = result.answer if result.answer is None else str(result.answer)
-            row["steps"] = sum(1 for s in result.steps.values() if s == "done")
-            row["actions"] = counts["action"]
             row["run_status"] = result.status
             row["run_error"] = result.error
             row["revisions"] = result.revisions
-            planning = prepared.planning.as_dict()
-            row["model_calls"] = planning["calls"] + result.tokens.get("calls", 0)
-            row["prompt_tokens"] = planning["prompt_tokens"] + result.tokens.get("prompt_tokens", 0)
-            row["completion_tokens"] = planning["completion_tokens"] + result.tokens.get("completion_tokens", 0)
             row.update(self._judged(await self.suite.judge(session, task, result.answer, self.options.judge)))
         finally:
             try:
