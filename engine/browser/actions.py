@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+from ..check.deps import action_refs
 from ..check.origins import origin_of
 from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpolate, show
 from ..syntax import ast
@@ -52,13 +53,6 @@ async def page_vars(page: Any, refs: Iterable[ast.Ref]) -> dict[str, str]:
     return {"url": page.url, "title": await page.title() if needs_title(refs) else ""}
 
 
-def _reads_page(action: ast.Action) -> bool:
-    """Does the action read the built-in ``page``?"""
-    from ..check.deps import action_refs
-
-    return any(ref.name == "page" for ref in action_refs(action))
-
-
 def _typed_text(value: Any) -> str:
     return value.reveal() if isinstance(value, Secret) else show(value)
 
@@ -77,12 +71,8 @@ async def perform(
     """
     start = time.perf_counter()
     page = session.page
-    if _reads_page(action):
-        from ..check.deps import action_refs
-
-        scope = {**variables, "page": await page_vars(page, action_refs(action))}
-    else:
-        scope = variables
+    reads_page = [ref for ref in action_refs(action) if ref.name == "page"]
+    scope = {**variables, "page": await page_vars(page, reads_page)} if reads_page else variables
     result = ActionResult(format_action(action))
     timeout = session.options.timeout_ms
     token = EXPECTED.set(expected)

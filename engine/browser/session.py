@@ -134,8 +134,7 @@ class BrowserSession:
         waits, so a caller that starts it as a task and yields once has it on its way ahead of anything it
         sends afterwards.
         """
-        page = page if page is not None else self.page
-        cdp = self._cdp.get(page) or await self.devtools(page)
+        cdp = await self.devtools(page if page is not None else self.page)
         shot = await cdp.send("Page.captureScreenshot", {"format": "jpeg", "quality": 60, "optimizeForSpeed": True})
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))

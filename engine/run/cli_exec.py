@@ -155,14 +155,10 @@ def run_plan(
         record = RunRecord.create(runs)
         record.save_plan(format_plan(plan), 0)
         record.save_inputs(values)
-    options.trace_path = (
-        str(
-            record.path
-            / ("trace.zip" if not resume else f"trace-resumed-{len(list(record.path.glob('trace*.zip')))}.zip")
-        )
-        if options.trace != "off"
-        else None
-    )
+    options.trace_path = None
+    if options.trace != "off":
+        name = f"trace-resumed-{len(list(record.path.glob('trace*.zip')))}.zip" if resume else "trace.zip"
+        options.trace_path = str(record.path / name)
     if not as_json:
         click.echo(
             f"{'Resuming' if resume else 'Running'} {path}: {plan.title.text}  (record: {record.path})", err=True
