@@ -48,8 +48,9 @@ async def script(base: str) -> str:
         await page.get_by_role("searchbox", name="Search", exact=True).fill("wireless mouse")
         await page.get_by_role("searchbox", name="Search", exact=True).press("Enter")
         await page.get_by_role("heading").first.wait_for()
-        await page.get_by_role("combobox", name="Sort by", exact=True).select_option(label="Price: low to high")
-        await page.wait_for_load_state("load")
+        # the menu submits its form from script: wait for that navigation, or the next lines read the unsorted page
+        async with page.expect_navigation():
+            await page.get_by_role("combobox", name="Sort by", exact=True).select_option(label="Price: low to high")
         name = await page.locator(".result").first.get_by_role("link").first.inner_text()
         price = float((await page.locator(".result .price").first.inner_text()).strip("$"))
         await page.locator(".result").first.get_by_role("link").first.click()

@@ -1,7 +1,9 @@
 """End to end: plans run in a real headless Chromium against the bundled demo shop."""
 
+import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from planact import parse
 from planact.browser.launch import BrowserNotFound, find_browser
 from planact.cli import main
 from planact.demo.server import serve_demo
@@ -92,6 +95,7 @@ def test_literal_undeclared_url_is_a_bad_plan(tmp_path, shop):
     [
         ('click link within css ".result"', 'elements match `link within css \\".result\\"`; say which with `first`'),
         ('click button "No such button"', 'no element matches `button \\"No such button\\"` (waited 1 s)'),
+        ('click link nth 99 within css ".result"', 'no element matches `link nth 99 within css \\".result\\"`: only '),
     ],
 )
 def test_a_target_must_match_exactly_one_element(tmp_path, shop, action, message):
@@ -231,3 +235,51 @@ def test_a_link_that_opens_a_tab_makes_it_current_before_the_next_action(tmp_pat
     plan = write_plan(tmp_path, shop, body)
     summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
     assert summary["status"] == "succeeded", summary
+
+
+def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(shop):
+    """A session started by planact describes targets through its selector engine (Playwright's isolated
+    world); a page from a Playwright that planact did not start falls back to the main world.  Both give
+    the same description, the same errors, and the content an extract reads."""
+    from playwright.async_api import async_playwright
+
+    from planact.browser.targets import TargetError, install_describer, resolve
+
+    targets = {
+        "link": ('link "Log in" within navigation "Main"', None),
+        "field": ('searchbox "Search"', "text"),
+        "picked": ('link first within css ".result"', "href"),
+        "price": ('css ".result .price" first', "text"),
+    }
+    failing = ['link within css ".result"', 'button "No such button"', 'link nth 99 within css ".result"']
+
+    async def describe(engine: bool) -> tuple[dict, list[str]]:
+        choice = find_browser()
+        async with async_playwright() as p:
+            if engine:
+                await install_describer(p)
+            browser = await p.chromium.launch(executable_path=choice.executable, args=list(choice.args))
+            page = await browser.new_page()
+            await page.goto(shop.url + "/search?q=mouse")
+            seen = {}
+            for key, (text, read) in targets.items():
+                target = parse(f'plan "x"\nstep s "S":\n    click {text}\n').steps[0].actions[0].target
+                _, resolved = await resolve(page, target, {}, 500, read=read)
+                seen[key] = (resolved.as_dict(), resolved.visible, resolved.blank, resolved.content)
+            errors = []
+            for text in failing:
+                target = parse(f'plan "x"\nstep s "S":\n    click {text}\n').steps[0].actions[0].target
+                with pytest.raises(TargetError) as err:
+                    await resolve(page, target, {}, 500)
+                errors.append(str(err.value))
+            await browser.close()
+            return seen, errors
+
+    with_engine, errors = asyncio.run(describe(True))
+    without, errors_without = asyncio.run(describe(False))
+    assert with_engine == without and errors == errors_without
+    assert with_engine["link"][0]["role"] == "link" and with_engine["link"][0]["name"] == "Log in"
+    assert with_engine["field"][3] == "mouse" and with_engine["picked"][3].startswith("/product/")
+    assert with_engine["price"][3].startswith("$") and with_engine["link"][1] is True
+    assert re.match(r"\d+ elements match", errors[0])
+    assert "waited 0.5 s" in errors[1] and "only " in errors[2]

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..browser.launch import find_browser
 from ..browser.session import BrowserSession, SessionOptions
+from ..browser.targets import install_describer
 from ..models.base import Model
 from ..run.executor import Executor, bind_inputs
 from ..run.records import RunRecord, append_jsonl, read_jsonl
@@ -131,6 +132,7 @@ class Runner:
             return rows
         gate = asyncio.Semaphore(max(1, self.options.parallel))
         self._playwright = await async_playwright().start()
+        await install_describer(self._playwright)
         try:
             await self._launch()
 

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 from ..check.origins import origin_of
 from .launch import BrowserChoice, find_browser
+from .targets import install_describer
 
 LANE: contextvars.ContextVar[Any] = contextvars.ContextVar("planact_lane_page", default=None)
 
@@ -61,6 +62,7 @@ class BrowserSession:
         else:
             self.choice = find_browser(self.options.browser)
             self._playwright = await async_playwright().start()
+            await install_describer(self._playwright)
             browser = self._browser = await self._playwright.chromium.launch(
                 executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
             )

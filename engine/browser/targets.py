@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -103,9 +104,101 @@ async def resolve(
     """
     described = format_target(target)
     loc = locator_for(page, target, variables)
+    info = await _describe(loc, target, described, timeout_ms, read)
+    resolved = _resolved(info)
+    expected = EXPECTED.get()
+    if expected is not None and (expected.get("role"), expected.get("name"), expected.get("tag")) != (
+        resolved.role,
+        resolved.name,
+        resolved.tag,
+    ):
+        was = f'{expected.get("role") or expected.get("tag")} "{expected.get("name")}"'
+        now = f'{resolved.role or resolved.tag} "{resolved.name}"'
+        raise TargetError(f"the page drifted: `{described}` now resolves to {now}, but to {was} in the recorded run")
+    return _pick(loc, target), resolved
+
+
+# The description of an element, written by a selector engine that Playwright runs in its own isolated world
+# (the one its actions use).  Reading it there costs one round trip, and the page's main world is never
+# touched: a first evaluation in the main world makes Playwright install its script there too, once per
+# document, which cost more than the action itself.  The engine answers each element it is given with a
+# detached element whose text is the description, so a strict Playwright getter (``text_content``) waits
+# for the target, counts its matches, and carries the description back in one call.
+DESCRIBER = "planact-describe"
+_DESCRIBE_ELEMENT = """(el, read) => {
+    const box = el.getBoundingClientRect();
+    const field = ['input', 'textarea', 'select'].includes(el.tagName.toLowerCase());
+    const content = read === 'href' ? el.getAttribute('href') : read === 'text' ? (field ? el.value : el.innerText) : null;
+    const path = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; path.unshift(e.tagName.toLowerCase() + ':' + i); }
+    return {
+        tag: el.tagName.toLowerCase(),
+        role: el.getAttribute('role') || null,
+        name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
+        text: (el.innerText || el.value || '').trim().slice(0, 80),
+        path: path.join('/'),
+        blank: el.getAttribute('target') === '_blank',
+        visible: box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden',
+        content: content,
+    };
+}"""
+_ENGINE = (
+    "{ queryAll(root, read) { const describe = " + _DESCRIBE_ELEMENT + ";"
+    " const out = document.createElement('planact-description');"
+    " out.textContent = JSON.stringify(describe(root, read)); return [out]; } }"
+)
+# without the engine (a browser from a Playwright that planact did not start): the same, in the main world
+_DESCRIBE = "(els, [index, read]) => { const describe = " + _DESCRIBE_ELEMENT + """;
+    const el = els[index < 0 ? els.length + index : index];
+    return [els.length, el ? describe(el, read) : null];
+}"""
+
+
+async def install_describer(playwright: Any) -> None:
+    """Register planact's describing selector engine with a Playwright instance, before it makes contexts."""
+    try:
+        await playwright.selectors.register(DESCRIBER, _ENGINE, content_script=True)
+    except Exception as err:
+        if "already registered" not in str(err):
+            raise
+
+
+async def _describe(
+    loc: Any, target: ast.Target, described: str, timeout_ms: float, read: str | None
+) -> dict[str, Any]:
+    """What the one element meant by ``target`` is, waiting at most ``timeout_ms`` for it to be there."""
+    try:
+        text = await _pick(loc, target).locator(f"{DESCRIBER}={read or 'none'}").text_content(timeout=timeout_ms)
+        return json.loads(text or "null") or {}
+    except Exception as err:
+        message = str(err)
+        if f'"{DESCRIBER}"' in message and "engine" in message:  # not registered with this Playwright
+            return await _describe_in_main_world(loc, target, described, timeout_ms, read)
+        many = re.search(r"resolved to (\d+) elements", message)
+        if many:
+            raise TargetError(_ambiguous(int(many.group(1)), described)) from None
+        if "Timeout" in type(err).__name__ or "Timeout" in message:
+            count = await _count(loc)
+            if count:  # there are matches, but not the one picked
+                raise TargetError(f"no element matches `{described}`: only {count} matches") from None
+            raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
+        raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
+
+
+async def _count(loc: Any) -> int:
+    try:
+        return int(await loc.count())
+    except Exception:  # a page that went away: nothing to count
+        return 0
+
+
+def _ambiguous(count: int, described: str) -> str:
+    return f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
+
+
+async def _describe_in_main_world(
+    loc: Any, target: ast.Target, described: str, timeout_ms: float, read: str | None
+) -> dict[str, Any]:
     index = {None: 0, "first": 0, "last": -1, "nth": target.index or 0}[target.pick]
-    # one round trip when the element is there already (the common case): how many elements match, and the
-    # description of the one meant; only when nothing matches yet (or the page is between documents) wait
     try:
         count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     except Exception:  # the execution context went away under a navigation: wait for the new page below
@@ -119,43 +212,10 @@ async def resolve(
             raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
         count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     if target.pick is None and count > 1:
-        raise TargetError(
-            f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
-        )
+        raise TargetError(_ambiguous(count, described))
     if info is None:
-        raise TargetError(f"no element matches `{described}`: fewer than {index + 1} matches")
-    loc = _pick(loc, target)
-    resolved = _resolved(info)
-    expected = EXPECTED.get()
-    if expected is not None and (expected.get("role"), expected.get("name"), expected.get("tag")) != (
-        resolved.role,
-        resolved.name,
-        resolved.tag,
-    ):
-        was = f'{expected.get("role") or expected.get("tag")} "{expected.get("name")}"'
-        now = f'{resolved.role or resolved.tag} "{resolved.name}"'
-        raise TargetError(f"the page drifted: `{described}` now resolves to {now}, but to {was} in the recorded run")
-    return loc, resolved
-
-
-_DESCRIBE = """(els, [index, read]) => {
-    const el = els[index < 0 ? els.length + index : index];
-    if (!el) return [els.length, null];
-    const box = el.getBoundingClientRect();
-    const field = ['input', 'textarea', 'select'].includes(el.tagName.toLowerCase());
-    const content = read === 'href' ? el.getAttribute('href') : read === 'text' ? (field ? el.value : el.innerText) : null;
-    const path = []; for (let e = el; e && e.nodeType === 1; e = e.parentElement) { let i = 1; for (let s = e.previousElementSibling; s; s = s.previousElementSibling) if (s.tagName === e.tagName) i++; path.unshift(e.tagName.toLowerCase() + ':' + i); }
-    return [els.length, {
-        tag: el.tagName.toLowerCase(),
-        role: el.getAttribute('role') || null,
-        name: el.getAttribute('aria-label') || (el.labels && el.labels[0] ? el.labels[0].innerText : '') || el.getAttribute('placeholder') || '',
-        text: (el.innerText || el.value || '').trim().slice(0, 80),
-        path: path.join('/'),
-        blank: el.getAttribute('target') === '_blank',
-        visible: box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden',
-        content: content,
-    }];
-}"""
+        raise TargetError(f"no element matches `{described}`: only {count} matches")
+    return info
 
 
 def _resolved(info: dict[str, Any]) -> Resolved:
