@@ -147,10 +147,11 @@ _ENGINE = (
     " out.textContent = JSON.stringify(describe(root, read)); return [out]; } }"
 )
 # without the engine (a browser from a Playwright that planact did not start): the same, in the main world
-_DESCRIBE = "(els, [index, read]) => { const describe = " + _DESCRIBE_ELEMENT + """;
-    const el = els[index < 0 ? els.length + index : index];
-    return [els.length, el ? describe(el, read) : null];
-}"""
+_DESCRIBE = (
+    "(els, [index, read]) => { const describe = " + _DESCRIBE_ELEMENT + ";"
+    " const el = els[index < 0 ? els.length + index : index];"
+    " return [els.length, el ? describe(el, read) : null]; }"
+)
 
 
 async def install_describer(playwright: Any) -> None:
@@ -192,7 +193,8 @@ async def _count(loc: Any) -> int:
 
 
 def _ambiguous(count: int, described: str) -> str:
-    return f"{count} elements match `{described}`; say which with `first`, `last` or `nth N`, or narrow it with `within`"
+    hint = "say which with `first`, `last` or `nth N`, or narrow it with `within`"
+    return f"{count} elements match `{described}`; {hint}"
 
 
 async def _describe_in_main_world(
