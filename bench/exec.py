@@ -2,21 +2,23 @@
 
 Task: plans/demo/01-cheapest-mouse.pa (sign in, search, sort, read name and
 price, open, add to cart, read the total) on the bundled demo shop.  Each
-round runs both, alternating which goes first, each launching its own headless
-Chromium; the script is the baseline in the same process.  Prints the median
-wall time of each and the ratio planact/script (target ≤ 1.10), for planact
-with its run record (event log, screenshots, cookies) and each kind of
-Playwright trace (``planact exec --trace full|actions|off``).
+round runs every variant once, the order alternating from round to round, each
+launching its own headless Chromium; the script is the baseline in the same
+process.  planact keeps its run record (event log, plan, a screenshot after each
+step, cookies for resume) and runs with each kind of Playwright trace
+(``planact exec --trace full|actions|off``); the script runs with no trace, and
+again recording the same kind of trace as planact.  Prints the median wall time
+of each and the median of the per-round ratios planact/script (target ≤ 1.10).
 
-Run: ``python bench/exec.py [--rounds N]``.
+Run: ``python bench/exec.py [--rounds N] [--trace full,actions,off]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,14 +33,17 @@ from planact.run.records import RunRecord
 PLAN = Path(__file__).parent.parent / "plans" / "demo" / "01-cheapest-mouse.pa"
 
 
-async def script(base: str) -> str:
-    """The same task written by hand against Playwright."""
+async def script(base: str, trace: str = "off", where: str = "") -> str:
+    """The same task written by hand against Playwright; with ``trace``, recording the trace planact records."""
     from playwright.async_api import async_playwright
 
     choice = find_browser()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=choice.executable, headless=True, args=list(choice.args))
-        page = await browser.new_page()
+        context = await browser.new_context(viewport={"width": 1280, "height": 900})  # planact's viewport
+        if trace != "off":
+            await context.tracing.start(screenshots=False, snapshots=trace == "full")
+        page = await context.new_page()
         await page.goto(base + "/")
         await page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in", exact=True).click()
         await page.get_by_label("Username", exact=True).fill("alice")
@@ -58,6 +63,8 @@ async def script(base: str) -> str:
         await page.get_by_role("button", name="Add to cart", exact=True).click()
         await page.wait_for_load_state("load")
         total = float((await page.locator(".total").inner_text()).split("$")[1])
+        if trace != "off":
+            await context.tracing.stop(path=os.path.join(where, "script-trace.zip"))
         await browser.close()
         return f"{name} for {price}; cart total {total}"
 
@@ -75,28 +82,40 @@ async def planact(base: str, runs: str, trace: str) -> str:
 
 
 def main() -> None:
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=7, help="rounds of every variant (default 7)")
+    parser.add_argument("--trace", default="full,actions,off", help="kinds of trace to compare (default all three)")
+    args = parser.parse_args()
+    traces = [t for t in args.trace.split(",") if t]
     with serve_demo() as server, tempfile.TemporaryDirectory() as runs:
-        runners = {"script": lambda: script(server.url)}
-        for trace in ("full", "actions", "off"):
+        runners = {}
+        for trace in traces:
             runners[f"planact --trace {trace}"] = lambda trace=trace: planact(server.url, runs, trace)
+            runners[f"script, trace {trace}"] = lambda trace=trace: script(server.url, trace, runs)
         answers = {name: asyncio.run(run()) for name, run in runners.items()}  # warm-up, and the same answer
         if len(set(answers.values())) != 1:
-            sys.exit(f"the runs disagree: {answers}")
+            raise SystemExit(f"the runs disagree: {answers}")
         times: dict[str, list[float]] = {name: [] for name in runners}
-        for r in range(rounds):
+        for r in range(args.rounds):
             order = list(runners) if r % 2 == 0 else list(reversed(runners))
             for name in order:
                 start = time.perf_counter()
                 asyncio.run(runners[name]())
                 times[name].append(time.perf_counter() - start)
-    base = statistics.median(times["script"])
-    print(f"task: {PLAN.name}, {rounds} rounds, alternating order, {os.cpu_count()} cores")
-    for name, values in times.items():
-        med = statistics.median(values)
-        print(f"  {name:<24} median {med:6.2f} s   ratio to script {med / base:5.2f}")
+    plain = times.get("script, trace off")
+    print(f"task: {PLAN.name}, {args.rounds} rounds, alternating order, {os.cpu_count()} cores")
+    print(f"  {'':<24} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
+    for trace in traces:
+        mine, theirs = times[f"planact --trace {trace}"], times[f"script, trace {trace}"]
+        paired = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
+        to_plain = f"{statistics.median(m / t for m, t in zip(mine, plain, strict=True)):16.2f}" if plain else ""
+        print(
+            f"  planact --trace {trace:<8} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
+            f" {paired:15.2f}{to_plain}"
+        )
+    print("  planact/script: the median of the rounds' ratios, the script recording the same trace (none for off)")
     print("  target: planact/script ≤ 1.10")
-    print("  answer:", answers["script"])
+    print("  answer:", answers[next(iter(runners))])
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ plan does not declare is blocked before any byte is fetched, and recorded.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextvars
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class BrowserSession:
     tabs: list[Any] = field(default_factory=list)
     current: int = 0
     _opening_lanes: int = 0
-    _cdp: dict[Any, Any] = field(default_factory=dict)
+    _cdp: dict[Any, asyncio.Future[Any]] = field(default_factory=dict)  # page -> its DevTools session, on its way
     _playwright: Any = None
     _browser: Any = None
     context: Any = None
@@ -74,7 +75,8 @@ class BrowserSession:
             await self.context.tracing.start(screenshots=False, snapshots=self.options.trace == "full")
         await self.context.route("**/*", self._guard)
         self.context.on("page", self._on_page)
-        await self.context.new_page()
+        page = await self.context.new_page()
+        self._open_devtools(page)  # ready by the first screenshot
         return self
 
     async def open_lane(self) -> Any:
@@ -123,10 +125,12 @@ class BrowserSession:
 
     async def devtools(self, page: Any) -> Any:
         """The page's own DevTools session (made once per page)."""
-        cdp = self._cdp.get(page)
-        if cdp is None:
-            cdp = self._cdp[page] = await self.context.new_cdp_session(page)
-        return cdp
+        return await (self._cdp.get(page) or self._open_devtools(page))
+
+    def _open_devtools(self, page: Any) -> asyncio.Future[Any]:
+        opening = self._cdp[page] = asyncio.ensure_future(self.context.new_cdp_session(page))
+        opening.add_done_callback(lambda f: f.cancelled() or f.exception())  # a page closed first: nobody asks
+        return opening
 
     async def screenshot(self, path: str, page: Any = None) -> None:
         """A JPEG of the page (the current one by default), through its own DevTools session: three times

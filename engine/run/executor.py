@@ -39,7 +39,7 @@ from .concrete import concrete
 from .evaluate import EvaluationError, Secret, evaluate
 from .grounding import Grounder, GroundingFailed
 from .planner import LiveView, Planner, Rejected
-from .records import RunRecord
+from .records import RunRecord, write_whole
 
 NO_MODEL = (
     "step `{step}` has no actions and no model is configured to ground it: "
@@ -156,9 +156,10 @@ class Executor:
         self.replans_applied = 0
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
-        self._shots: list[asyncio.Future[None]] = []  # step screenshots on their way
+        self._pending: list[asyncio.Future[None]] = []  # step screenshots and saved cookies on their way
         self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
         self._touched: set[Any] = set()  # pages an action may have changed since their latest screenshot
+        self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
@@ -284,9 +285,9 @@ class Executor:
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
         """Save what a resumed run needs (the cookies) and take the step's screenshot.
 
-        The cookies are saved before the next step starts.  The screenshot is asked for now, ahead of the
-        next step's first command, but not waited for: capturing and encoding a frame takes longer than
-        most actions, and the run does not need the picture to go on.  :meth:`_drain` waits for it.
+        Both are asked for now, ahead of the next step's first command, but not waited for: capturing and
+        encoding a frame takes longer than most actions, and the run needs neither to go on.  :meth:`_drain`
+        waits for them.
         A step whose actions only read the page (extract, assert, answer; or none, as a skipped step)
         leaves it as it was: its screenshot is a copy of the one before, and the saved cookies stand.
         """
@@ -301,10 +302,24 @@ class Executor:
             shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
         self._last_shot[page] = (shot, path)
         self._touched.discard(page)
-        self._shots.append(shot)
+        self._pending.append(shot)
         await asyncio.sleep(0)  # the task sends its request now
         if not unchanged or not state_file.exists():
-            state_file.write_text(json.dumps({"cookies": await self.session.context.cookies()}), encoding="utf-8")
+            self._saving = asyncio.ensure_future(self._save_cookies(step_id, state_file, self._saving))
+            self._pending.append(self._saving)
+
+    async def _save_cookies(self, step_id: str, state_file: Path, previous: asyncio.Future[None] | None) -> None:
+        """Write the browser's cookies for a resumed run, whole, after the step before's (the next step does
+        not wait for them, as it does not wait for the screenshot)."""
+        try:
+            cookies = await self.session.context.cookies()
+        except Exception as err:  # a context closing under us: the cookies saved before stand
+            self.emit("warning", step=step_id, message=f"cookies not saved: {err}")
+            cookies = None
+        if previous is not None:
+            await previous
+        if cookies is not None:
+            await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": cookies}))
 
     @staticmethod
     async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
@@ -326,8 +341,8 @@ class Executor:
                     return
 
     async def _drain(self) -> None:
-        """Wait for the screenshots still on their way (before a page closes, and before the run ends)."""
-        shots, self._shots = self._shots, []
+        """Wait for the screenshots and cookies still on their way (before a page closes, and before the run ends)."""
+        shots, self._pending = self._pending, []
         await asyncio.gather(*shots)
 
     async def _run_step(self, step_id: str, result: RunResult) -> Any:
