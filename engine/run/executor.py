@@ -303,10 +303,10 @@ class Executor:
         self._last_shot[page] = (shot, path)
         self._touched.discard(page)
         self._pending.append(shot)
-        await asyncio.sleep(0)  # the task sends its request now
         if not unchanged or not state_file.exists():
             self._saving = asyncio.ensure_future(self._save_cookies(step_id, state_file, self._saving))
             self._pending.append(self._saving)
+        await asyncio.sleep(0)  # the tasks send their requests now, before the next step sends anything
 
     async def _save_cookies(self, step_id: str, state_file: Path, previous: asyncio.Future[None] | None) -> None:
         """Write the browser's cookies for a resumed run, whole, after the step before's (the next step does
@@ -333,7 +333,8 @@ class Executor:
             try:
                 if attempt == 2:
                     await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
-                await asyncio.wait_for(self.session.screenshot(str(path), page), 10)
+                async with asyncio.timeout(10):  # not wait_for: its own task would send the request a turn later
+                    await self.session.screenshot(str(path), page)
                 return
             except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2 or page.is_closed():
