@@ -283,3 +283,32 @@ def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(s
     assert with_engine["price"][3].startswith("$") and with_engine["link"][1] is True
     assert re.match(r"\d+ elements match", errors[0])
     assert "waited 0.5 s" in errors[1] and "only " in errors[2]
+
+
+def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(shop):
+    """An action is sent together with its target's description; when the element is not there yet, both
+    wait for it, and the action's record still says what it acted on."""
+    from planact.browser.actions import perform
+    from planact.browser.session import BrowserSession, SessionOptions
+    from planact.check.origins import origin_of
+
+    late = (
+        "setTimeout(() => { const b = document.createElement('button'); b.textContent = 'Late';"
+        " b.onclick = () => { b.textContent = 'Clicked'; }; document.body.append(b); }, 400)"
+    )
+
+    async def scenario() -> tuple[dict, str]:
+        session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(shop.url)})))
+        await session.start()
+        try:
+            await session.page.goto(shop.url + "/")
+            await session.page.evaluate(late)
+            action = parse('plan "x"\nstep s "S":\n    click button "Late"\n').steps[0].actions[0]
+            done = await perform(session, action, {}, {})
+            return done.event()["target"], await session.page.get_by_role("button", name="Clicked").inner_text()
+        finally:
+            await session.close()
+
+    target, text = asyncio.run(scenario())
+    assert target is not None and (target["role"], target["name"], target["tag"]) == ("button", "Late", "button")
+    assert text == "Clicked"

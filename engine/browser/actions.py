@@ -16,7 +16,7 @@ from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpola
 from ..syntax import ast
 from ..syntax.format import format_action
 from .session import BrowserSession
-from .targets import EXPECTED, Resolved, TargetError, locator_for, resolve
+from .targets import EXPECTED, Resolved, TargetError, act, locator_for, resolve
 
 MAX_WAIT_SECONDS = 60.0
 
@@ -132,6 +132,32 @@ async def _navigate(session: BrowserSession, page: Any, url: str) -> None:
         raise
 
 
+async def _click(
+    session: BrowserSession, page: Any, target: ast.Target, scope: Mapping[str, Any], timeout: float
+) -> Resolved | None:
+    """Click; a link that opens a new tab makes that tab the current one before the next action runs, not
+    whenever its event lands."""
+    opened: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def on_page(new: Any) -> None:
+        if not opened.done():
+            opened.set_result(new)
+
+    session.context.on("page", on_page)
+    try:
+        resolved = await act(page, target, scope, timeout, lambda loc: loc.click(timeout=timeout))
+        if resolved is not None and resolved.tag in ("a", "area") and resolved.blank:
+            new = await asyncio.wait_for(opened, timeout / 1000)
+            session._on_page(new)
+            session.current = session.tabs.index(new)
+            await new.wait_for_load_state("load")
+            return resolved
+    finally:
+        session.context.remove_listener("page", on_page)
+    await page.wait_for_load_state("load")
+    return resolved
+
+
 async def _dispatch(
     session: BrowserSession, action: ast.Action, scope: Mapping[str, Any], sites: Mapping[str, str], timeout: float
 ) -> tuple[Resolved | None, Any]:
@@ -144,40 +170,29 @@ async def _dispatch(
             await _navigate(session, page, str(target_url))
             return None, None
         case ast.Click(target=target):
-            loc, resolved = await resolve(page, target, scope, timeout)
-            if resolved.tag in ("a", "area") and resolved.blank:
-                # the new tab must be the current one before the next action runs, not whenever its event lands
-                async with session.context.expect_page(timeout=timeout) as opened:
-                    await loc.click(timeout=timeout)
-                new = await opened.value
-                session._on_page(new)
-                session.current = session.tabs.index(new)
-                await new.wait_for_load_state("load")
-                return resolved, None
-            await loc.click(timeout=timeout)
-            await page.wait_for_load_state("load")
-            return resolved, None
-        case ast.Fill(target=target, value=value) | ast.Select(target=target, value=value):
-            loc, resolved = await resolve(page, target, scope, timeout)
+            return await _click(session, page, target, scope, timeout), None
+        case ast.Fill(target=target, value=value):
             text = _typed_text(evaluate(value, scope))
-            if isinstance(action, ast.Fill):
-                await loc.fill(text, timeout=timeout)
-            else:
+            return await act(page, target, scope, timeout, lambda loc: loc.fill(text, timeout=timeout)), None
+        case ast.Select(target=target, value=value):
+            text = _typed_text(evaluate(value, scope))
+
+            async def select(loc: Any) -> None:
                 # a select may submit its form from script (onchange): give such a navigation time to start
                 async with _maybe_navigation(page, timeout):
                     try:
                         await loc.select_option(label=text, timeout=timeout)
                     except Exception:
                         await loc.select_option(value=text, timeout=timeout)
-            return resolved, None
+
+            return await act(page, target, scope, timeout, select), None
         case ast.Press(key=key, target=target):
             name = interpolate(key, scope)
+            resolved = None
             if target is None:
                 await page.keyboard.press(name)
-                resolved = None
             else:
-                loc, resolved = await resolve(page, target, scope, timeout)
-                await loc.press(name, timeout=timeout)
+                resolved = await act(page, target, scope, timeout, lambda loc: loc.press(name, timeout=timeout))
             await page.wait_for_load_state("load")
             return resolved, None
         case (
@@ -186,15 +201,14 @@ async def _dispatch(
             | ast.Hover(target=target)
             | ast.ScrollTo(target=target)
         ):
-            loc, resolved = await resolve(page, target, scope, timeout)
-            do = {
-                "check": loc.check,
-                "uncheck": loc.uncheck,
-                "hover": loc.hover,
-                "scroll_to": loc.scroll_into_view_if_needed,
-            }[action.op]
-            await do(timeout=timeout)
-            return resolved, None
+            method = {
+                "check": "check",
+                "uncheck": "uncheck",
+                "hover": "hover",
+                "scroll_to": "scroll_into_view_if_needed",
+            }
+            op = method[action.op]
+            return await act(page, target, scope, timeout, lambda loc: getattr(loc, op)(timeout=timeout)), None
         case ast.Scroll(direction=direction, amount=amount):
             height = (page.viewport_size or {"height": 900})["height"]
             await page.mouse.wheel(0, (amount or 1) * height * (1 if direction == "down" else -1))

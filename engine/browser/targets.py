@@ -9,11 +9,12 @@ search.  Every resolution is bounded by a timeout and returns a
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,53 @@ async def resolve(
         now = f'{resolved.role or resolved.tag} "{resolved.name}"'
         raise TargetError(f"the page drifted: `{described}` now resolves to {now}, but to {was} in the recorded run")
     return _pick(loc, target), resolved
+
+
+# how long an action that finished first waits for its target's description (the element came only while
+# the action waited for it, and the description, asked for first, looks again a poll later)
+LATE_DESCRIPTION_S = 0.5
+
+
+async def act(
+    page: Any,
+    target: ast.Target,
+    variables: Mapping[str, Any],
+    timeout_ms: float,
+    do: Callable[[Any], Awaitable[Any]],
+) -> Resolved | None:
+    """Do ``do(locator)`` to the one element ``target`` means, and describe that element.
+
+    The description is asked for just before the action, and the action is not held back for it: the
+    element is read in one evaluation while the action still waits for it to be visible, stable and
+    enabled (a frame or more), so describing costs no round trip of its own.  Playwright's actions are
+    strict like :func:`resolve`, and a target that matches several elements or none fails with
+    :func:`resolve`'s message.  A replay that checks targets against a recorded run (:data:`EXPECTED`)
+    resolves first and acts after.  ``None``: the element came only while the action waited for it, and
+    the page it was on was gone before it could be described.
+    """
+    if EXPECTED.get() is not None:
+        loc, resolved = await resolve(page, target, variables, timeout_ms)
+        await do(loc)
+        return resolved
+    loc = locator_for(page, target, variables)
+    describing = asyncio.ensure_future(_describe(loc, target, format_target(target), timeout_ms, None))
+    acting = asyncio.ensure_future(do(_pick(loc, target)))
+    for task in (describing, acting):  # an outcome nobody reads (a run given up on) is not an error to report
+        task.add_done_callback(lambda f: f.cancelled() or f.exception())
+    await asyncio.wait([describing, acting], return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await acting
+    except Exception:
+        await asyncio.wait([describing], timeout=LATE_DESCRIPTION_S)
+        failed = describing.exception() if describing.done() else None
+        if isinstance(failed, TargetError):  # no match, or several: said in planact's words
+            raise failed from None
+        raise
+    if not describing.done():
+        await asyncio.wait([describing], timeout=LATE_DESCRIPTION_S)
+    if not describing.done() or describing.exception() is not None:
+        return None
+    return _resolved(describing.result())
 
 
 # The description of an element, written by a selector engine that Playwright runs in its own isolated world
