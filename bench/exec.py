@@ -6,8 +6,9 @@ round runs every variant once, the order alternating from round to round, each
 launching its own headless Chromium; the script is the baseline in the same
 process.  planact keeps its run record (event log, plan, a screenshot after each
 step, cookies for resume) and runs with each kind of Playwright trace
-(``planact exec --trace full|actions|off``); the script runs with no trace, and
-again recording the same kind of trace as planact.  Prints the median wall time
+(``planact exec --trace full|actions|off``), and once more with no trace and no
+screenshots (``--no-screenshots``); the script runs with no trace, and again
+recording the same kind of trace as planact.  Prints the median wall time
 of each and the median of the per-round ratios planact/script (target ≤ 1.10).
 
 Run: ``python bench/exec.py [--rounds N] [--trace full,actions,off]``.
@@ -69,13 +70,14 @@ async def script(base: str, trace: str = "off", where: str = "") -> str:
         return f"{name} for {price}; cart total {total}"
 
 
-async def planact(base: str, runs: str, trace: str) -> str:
+async def planact(base: str, runs: str, trace: str, screenshots: bool = True) -> str:
     """The plan through planact's executor, with its run record (event log, plan, a screenshot after each step,
     cookies for resume) and the Playwright trace as ``planact exec --trace TRACE`` writes it."""
     plan = parse(PLAN.read_text().replace("http://127.0.0.1:8765", base))
     values = bind_inputs(plan, {}, {"password": "wonderland"})
     record = RunRecord.create(runs)
-    options = SessionOptions(trace_path=str(record.path / "trace.zip") if trace != "off" else None, trace=trace)
+    trace_path = str(record.path / "trace.zip") if trace != "off" else None
+    options = SessionOptions(trace_path=trace_path, trace=trace, screenshots=screenshots)
     result = await Executor(plan, values, record, options).run()
     assert result.status == "succeeded", result.error
     return str(result.answer)
@@ -92,6 +94,8 @@ def main() -> None:
         for trace in traces:
             runners[f"planact --trace {trace}"] = lambda trace=trace: planact(server.url, runs, trace)
             runners[f"script, trace {trace}"] = lambda trace=trace: script(server.url, trace, runs)
+        if "off" in traces:  # what the screenshots cost
+            runners["planact --trace off --no-screenshots"] = lambda: planact(server.url, runs, "off", False)
         answers = {name: asyncio.run(run()) for name, run in runners.items()}  # warm-up, and the same answer
         if len(set(answers.values())) != 1:
             raise SystemExit(f"the runs disagree: {answers}")
@@ -105,13 +109,16 @@ def main() -> None:
                 times[name].append(time.perf_counter() - start)
     plain = times.get("script, trace off")
     print(f"task: {PLAN.name}, {args.rounds} rounds, alternating order, {os.cpu_count()} cores")
-    print(f"  {'':<24} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
-    for trace in traces:
-        mine, theirs = times[f"planact --trace {trace}"], times[f"script, trace {trace}"]
+    print(f"  {'':<36} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
+    rows = [(f"--trace {t}", f"planact --trace {t}", f"script, trace {t}") for t in traces]
+    if "off" in traces:
+        rows.append(("--trace off --no-screenshots", "planact --trace off --no-screenshots", "script, trace off"))
+    for label, mine_key, theirs_key in rows:
+        mine, theirs = times[mine_key], times[theirs_key]
         paired = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
         to_plain = f"{statistics.median(m / t for m, t in zip(mine, plain, strict=True)):16.2f}" if plain else ""
         print(
-            f"  planact --trace {trace:<8} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
+            f"  planact {label:<28} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
             f" {paired:15.2f}{to_plain}"
         )
     print("  planact/script: the median of the rounds' ratios, the script recording the same trace (none for off)")

@@ -312,3 +312,19 @@ def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(
     target, text = asyncio.run(scenario())
     assert target is not None and (target["role"], target["name"], target["tag"]) == ("button", "Late", "button")
     assert text == "Clicked"
+
+
+def test_a_run_without_screenshots_keeps_the_rest_of_its_record(tmp_path, shop):
+    body = (
+        'step home "Open the product":\n    goto shop "/product/2"\n\n'
+        'step name "Read its name" -> text:\n    extract heading first\n\n'
+        'step add "Add it to the cart":\n    click button "Add to cart"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--no-screenshots").stdout)
+    record = Path(summary["record"])
+    assert summary["status"] == "succeeded", summary
+    assert not list(record.glob("screenshots/*.jpg"))
+    cookies = json.loads((record / "browser-state.json").read_text())["cookies"]
+    assert isinstance(cookies, list) and (record / "trace.zip").exists()
+    assert [e["step"] for e in events(summary["record"]) if e["event"] == "step_finished"] == ["home", "name", "add"]

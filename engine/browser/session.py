@@ -31,6 +31,7 @@ class SessionOptions:
     navigation_timeout_ms: float = 15000
     trace_path: str | None = None  # where the Playwright trace goes (None: no trace)
     trace: str = "full"  # full: DOM snapshots and network too; actions: the calls and their timings only
+    screenshots: bool = True  # a JPEG of the page after each step, in the run record
     secrets: tuple[str, ...] = ()  # values scrubbed from the trace
 
 

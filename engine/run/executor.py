@@ -157,7 +157,7 @@ class Executor:
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
         self._pending: list[asyncio.Future[None]] = []  # step screenshots and saved cookies on their way
-        self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
+        self._last_shot: dict[Any, tuple[asyncio.Future[None] | None, Path]] = {}  # page -> its latest screenshot
         self._touched: set[Any] = set()  # pages an action may have changed since their latest screenshot
         self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
 
@@ -295,14 +295,18 @@ class Executor:
         path = self.record.screenshot_path(step_id)
         earlier = self._last_shot.get(page)
         unchanged = earlier is not None and page not in self._touched
-        if unchanged:  # the step only read the page: the same picture, and the same cookies
+        if not self.options.screenshots:
+            self._last_shot[page] = (None, path)  # known, for the cookies
+        elif unchanged:  # the step only read the page: the same picture, and the same cookies
             shot = asyncio.ensure_future(self._same_picture(earlier, path))
+            self._last_shot[page] = (shot, path)
+            self._pending.append(shot)
         else:
             await self.session.devtools(page)
             shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
-        self._last_shot[page] = (shot, path)
+            self._last_shot[page] = (shot, path)
+            self._pending.append(shot)
         self._touched.discard(page)
-        self._pending.append(shot)
         if not unchanged or not state_file.exists():
             self._saving = asyncio.ensure_future(self._save_cookies(step_id, state_file, self._saving))
             self._pending.append(self._saving)
@@ -322,9 +326,10 @@ class Executor:
             await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": cookies}))
 
     @staticmethod
-    async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
+    async def _same_picture(earlier: tuple[asyncio.Future[None] | None, Path], path: Path) -> None:
         task, earlier_path = earlier
-        await task
+        if task is not None:
+            await task
         if earlier_path.exists():
             await asyncio.to_thread(shutil.copyfile, earlier_path, path)
 
