@@ -201,14 +201,8 @@ async def _dispatch(
             | ast.Hover(target=target)
             | ast.ScrollTo(target=target)
         ):
-            method = {
-                "check": "check",
-                "uncheck": "uncheck",
-                "hover": "hover",
-                "scroll_to": "scroll_into_view_if_needed",
-            }
-            op = method[action.op]
-            return await act(page, target, scope, timeout, lambda loc: getattr(loc, op)(timeout=timeout)), None
+            method = "scroll_into_view_if_needed" if action.op == "scroll_to" else action.op  # check, uncheck, hover
+            return await act(page, target, scope, timeout, lambda loc: getattr(loc, method)(timeout=timeout)), None
         case ast.Scroll(direction=direction, amount=amount):
             height = (page.viewport_size or {"height": 900})["height"]
             await page.mouse.wheel(0, (amount or 1) * height * (1 if direction == "down" else -1))
