@@ -328,3 +328,15 @@ def test_a_run_without_screenshots_keeps_the_rest_of_its_record(tmp_path, shop):
     cookies = json.loads((record / "browser-state.json").read_text())["cookies"]
     assert isinstance(cookies, list) and (record / "trace.zip").exists()
     assert [e["step"] for e in events(summary["record"]) if e["event"] == "step_finished"] == ["home", "name", "add"]
+
+
+def test_an_option_is_selected_by_its_label_or_by_its_value(tmp_path, shop):
+    body = (
+        'step by_label "Sort by label":\n    goto shop "/search?q=mouse"\n'
+        '    select combobox "Sort by" with "Price: high to low"\n    assert page.url contains "sort=price_desc"\n\n'
+        'step by_value "Sort by value":\n    select combobox "Sort by" with "price_asc"\n'
+        '    assert page.url contains "sort=price_asc"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--timeout", "2").stdout)
+    assert summary["status"] == "succeeded", summary

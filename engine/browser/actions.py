@@ -180,10 +180,7 @@ async def _dispatch(
             async def select(loc: Any) -> None:
                 # a select may submit its form from script (onchange): give such a navigation time to start
                 async with _maybe_navigation(page, timeout):
-                    try:
-                        await loc.select_option(label=text, timeout=timeout)
-                    except Exception:
-                        await loc.select_option(value=text, timeout=timeout)
+                    await loc.select_option(value=text, timeout=timeout)  # the option whose value or label it is
 
             return await act(page, target, scope, timeout, select), None
         case ast.Press(key=key, target=target):
