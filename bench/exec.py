@@ -90,12 +90,15 @@ def main() -> None:
     args = parser.parse_args()
     traces = [t for t in args.trace.split(",") if t]
     with serve_demo() as server, tempfile.TemporaryDirectory() as runs:
-        runners = {}
-        for trace in traces:
-            runners[f"planact --trace {trace}"] = lambda trace=trace: planact(server.url, runs, trace)
-            runners[f"script, trace {trace}"] = lambda trace=trace: script(server.url, trace, runs)
+        # (planact's options, its trace, screenshots or not); each is compared with the script recording its trace
+        variants = [(f"--trace {t}", t, True) for t in traces]
         if "off" in traces:  # what the screenshots cost
-            runners["planact --trace off --no-screenshots"] = lambda: planact(server.url, runs, "off", False)
+            variants.append(("--trace off --no-screenshots", "off", False))
+        runners = {}
+        for label, trace, shots in variants:
+            runners[f"planact {label}"] = lambda trace=trace, shots=shots: planact(server.url, runs, trace, shots)
+        for trace in traces:
+            runners[f"script, trace {trace}"] = lambda trace=trace: script(server.url, trace, runs)
         answers = {name: asyncio.run(run()) for name, run in runners.items()}  # warm-up, and the same answer
         if len(set(answers.values())) != 1:
             raise SystemExit(f"the runs disagree: {answers}")
@@ -110,11 +113,8 @@ def main() -> None:
     plain = times.get("script, trace off")
     print(f"task: {PLAN.name}, {args.rounds} rounds, alternating order, {os.cpu_count()} cores")
     print(f"  {'':<36} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
-    rows = [(f"--trace {t}", f"planact --trace {t}", f"script, trace {t}") for t in traces]
-    if "off" in traces:
-        rows.append(("--trace off --no-screenshots", "planact --trace off --no-screenshots", "script, trace off"))
-    for label, mine_key, theirs_key in rows:
-        mine, theirs = times[mine_key], times[theirs_key]
+    for label, trace, _ in variants:
+        mine, theirs = times[f"planact {label}"], times[f"script, trace {trace}"]
         paired = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
         to_plain = f"{statistics.median(m / t for m, t in zip(mine, plain, strict=True)):16.2f}" if plain else ""
         print(

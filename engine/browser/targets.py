@@ -225,12 +225,10 @@ async def _describe(
         many = re.search(r"resolved to (\d+) elements", message)
         if many:
             raise TargetError(_ambiguous(int(many.group(1)), described)) from None
-        if "Timeout" in type(err).__name__ or "Timeout" in message:
+        if _timed_out(err):
             count = await _count(loc)
-            if count:  # there are matches, but not the one picked
-                raise TargetError(f"no element matches `{described}`: only {count} matches") from None
-            raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
-        raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
+            raise TargetError(_too_few(count, described) if count else _missing(described, timeout_ms)) from None
+        raise TargetError(_unsearchable(err, described)) from None
 
 
 async def _count(loc: Any) -> int:
@@ -240,9 +238,25 @@ async def _count(loc: Any) -> int:
         return 0
 
 
+def _timed_out(err: Exception) -> bool:
+    return "Timeout" in type(err).__name__ or "Timeout" in str(err)  # Playwright's TimeoutError and its messages
+
+
 def _ambiguous(count: int, described: str) -> str:
     hint = "say which with `first`, `last` or `nth N`, or narrow it with `within`"
     return f"{count} elements match `{described}`; {hint}"
+
+
+def _too_few(count: int, described: str) -> str:  # there are matches, but not the one picked
+    return f"no element matches `{described}`: only {count} matches"
+
+
+def _missing(described: str, timeout_ms: float) -> str:
+    return f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)"
+
+
+def _unsearchable(err: Exception, described: str) -> str:
+    return f"cannot look for `{described}`: {_short(err)}"
 
 
 async def _describe_in_main_world(
@@ -256,15 +270,15 @@ async def _describe_in_main_world(
     if count == 0:
         try:
             await loc.first.wait_for(state="attached", timeout=timeout_ms)
-        except Exception as err:  # Playwright's TimeoutError and friends
-            if "Timeout" in type(err).__name__ or "Timeout" in str(err):
-                raise TargetError(f"no element matches `{described}` (waited {timeout_ms / 1000:g} s)") from None
-            raise TargetError(f"cannot look for `{described}`: {_short(err)}") from None
+        except Exception as err:
+            raise TargetError(
+                _missing(described, timeout_ms) if _timed_out(err) else _unsearchable(err, described)
+            ) from None
         count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     if target.pick is None and count > 1:
         raise TargetError(_ambiguous(count, described))
     if info is None:
-        raise TargetError(f"no element matches `{described}`: only {count} matches")
+        raise TargetError(_too_few(count, described))
     return info
 
 

@@ -157,8 +157,8 @@ class Executor:
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
         self._pending: list[asyncio.Future[None]] = []  # step screenshots and saved cookies on their way
-        self._last_shot: dict[Any, tuple[asyncio.Future[None] | None, Path]] = {}  # page -> its latest screenshot
-        self._touched: set[Any] = set()  # pages an action may have changed since their latest screenshot
+        self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
+        self._settled: set[Any] = set()  # pages no action has changed since their latest checkpoint
         self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
 
     def expect_run(self, record: RunRecord) -> None:
@@ -292,21 +292,17 @@ class Executor:
         leaves it as it was: its screenshot is a copy of the one before, and the saved cookies stand.
         """
         page = self.session.page
-        path = self.record.screenshot_path(step_id)
-        earlier = self._last_shot.get(page)
-        unchanged = earlier is not None and page not in self._touched
-        if not self.options.screenshots:
-            self._last_shot[page] = (None, path)  # known, for the cookies
-        elif unchanged:  # the step only read the page: the same picture, and the same cookies
-            shot = asyncio.ensure_future(self._same_picture(earlier, path))
+        unchanged = page in self._settled  # the step only read the page: the same picture, and the same cookies
+        self._settled.add(page)
+        if self.options.screenshots:
+            path = self.record.screenshot_path(step_id)
+            if unchanged:
+                shot = asyncio.ensure_future(self._same_picture(self._last_shot[page], path))
+            else:
+                await self.session.devtools(page)
+                shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
             self._last_shot[page] = (shot, path)
             self._pending.append(shot)
-        else:
-            await self.session.devtools(page)
-            shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
-            self._last_shot[page] = (shot, path)
-            self._pending.append(shot)
-        self._touched.discard(page)
         if not unchanged or not state_file.exists():
             self._saving = asyncio.ensure_future(self._save_cookies(step_id, state_file, self._saving))
             self._pending.append(self._saving)
@@ -326,10 +322,9 @@ class Executor:
             await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": cookies}))
 
     @staticmethod
-    async def _same_picture(earlier: tuple[asyncio.Future[None] | None, Path], path: Path) -> None:
+    async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
         task, earlier_path = earlier
-        if task is not None:
-            await task
+        await task
         if earlier_path.exists():
             await asyncio.to_thread(shutil.copyfile, earlier_path, path)
 
@@ -463,7 +458,7 @@ class Executor:
         )
         self._actions_seen += 1
         if not isinstance(action, READS_ONLY):
-            self._touched.add(self.session.page)
+            self._settled.discard(self.session.page)
         if self.pages:
             await self._record_page(step_id)
 
