@@ -4,10 +4,13 @@ Task: plans/demo/01-cheapest-mouse.pa (sign in, search, sort, read name and
 price, open, add to cart, read the total) on the bundled demo shop.  Each
 round runs every variant once, the order alternating from round to round, each
 launching its own headless Chromium; the script is the baseline in the same
-process.  planact keeps its run record (event log, plan, a screenshot after each
+process.  The shop runs in a process of its own, as a real site would: served
+from a thread of this process, its requests would wait for the interpreter lock
+held by whichever runner is busier.  planact keeps its run record (event log, plan, a screenshot after each
 step, cookies for resume) and runs with each kind of Playwright trace
-(``planact exec --trace full|actions|off``), and once more with no trace and no
-screenshots (``--no-screenshots``); the script runs with no trace, and again
+(``planact exec --trace full|actions|off``), and with no trace twice more: with
+full-size screenshots (``--screenshot-scale 1``, the default is half) and with
+none (``--no-screenshots``); the script runs with no trace, and again
 recording the same kind of trace as planact.  Prints the median wall time
 of each and the median of the per-round ratios planact/script (target ≤ 1.10).
 
@@ -18,16 +21,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from planact import parse
+from planact.browser import SCREENSHOT_SCALE, VIEWPORT
 from planact.browser.launch import find_browser
 from planact.browser.session import SessionOptions
-from planact.demo.server import serve_demo
 from planact.run.executor import Executor, bind_inputs
 from planact.run.records import RunRecord
 
@@ -41,7 +48,7 @@ async def script(base: str, trace: str = "off", where: str = "") -> str:
     choice = find_browser()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=choice.executable, headless=True, args=list(choice.args))
-        context = await browser.new_context(viewport={"width": 1280, "height": 900})  # planact's viewport
+        context = await browser.new_context(viewport=VIEWPORT)  # planact's viewport
         if trace != "off":
             await context.tracing.start(screenshots=False, snapshots=trace == "full")
         page = await context.new_page()
@@ -70,17 +77,32 @@ async def script(base: str, trace: str = "off", where: str = "") -> str:
         return f"{name} for {price}; cart total {total}"
 
 
-async def planact(base: str, runs: str, trace: str, screenshots: bool = True) -> str:
+async def planact(base: str, runs: str, trace: str, screenshots: bool = True, scale: float = SCREENSHOT_SCALE) -> str:
     """The plan through planact's executor, with its run record (event log, plan, a screenshot after each step,
     cookies for resume) and the Playwright trace as ``planact exec --trace TRACE`` writes it."""
     plan = parse(PLAN.read_text().replace("http://127.0.0.1:8765", base))
     values = bind_inputs(plan, {}, {"password": "wonderland"})
     record = RunRecord.create(runs)
     trace_path = str(record.path / "trace.zip") if trace != "off" else None
-    options = SessionOptions(trace_path=trace_path, trace=trace, screenshots=screenshots)
+    options = SessionOptions(trace_path=trace_path, trace=trace, screenshots=screenshots, screenshot_scale=scale)
     result = await Executor(plan, values, record, options).run()
     assert result.status == "succeeded", result.error
     return str(result.answer)
+
+
+@contextlib.contextmanager
+def shop() -> Iterator[str]:
+    """The demo shop served by ``planact demo serve`` in a process of its own; yields its URL."""
+    command = [sys.executable, "-m", "planact", "demo", "serve", "--port", "0", "--idle-timeout", "600"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline() if server.stdout else ""  # "planact demo shop on http://127.0.0.1:PORT (...)"
+        if " on http" not in line:
+            raise SystemExit(f"the demo shop did not start: {line!r}")
+        yield line.split(" on ", 1)[1].split()[0]
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def main() -> None:
@@ -89,16 +111,20 @@ def main() -> None:
     parser.add_argument("--trace", default="full,actions,off", help="kinds of trace to compare (default all three)")
     args = parser.parse_args()
     traces = [t for t in args.trace.split(",") if t]
-    with serve_demo() as server, tempfile.TemporaryDirectory() as runs:
-        # (planact's options, its trace, screenshots or not); each is compared with the script recording its trace
-        variants = [(f"--trace {t}", t, True) for t in traces]
+    with shop() as url, tempfile.TemporaryDirectory() as runs:
+        # (planact's options, its trace, screenshots or not, their scale); each is compared with the script
+        # recording its trace
+        variants = [(f"--trace {t}", t, True, SCREENSHOT_SCALE) for t in traces]
         if "off" in traces:  # what the screenshots cost
-            variants.append(("--trace off --no-screenshots", "off", False))
+            variants.append(("--trace off --screenshot-scale 1", "off", True, 1.0))
+            variants.append(("--trace off --no-screenshots", "off", False, SCREENSHOT_SCALE))
         runners = {}
-        for label, trace, shots in variants:
-            runners[f"planact {label}"] = lambda trace=trace, shots=shots: planact(server.url, runs, trace, shots)
+        for label, trace, shots, scale in variants:
+            runners[f"planact {label}"] = lambda trace=trace, shots=shots, scale=scale: planact(
+                url, runs, trace, shots, scale
+            )
         for trace in traces:
-            runners[f"script, trace {trace}"] = lambda trace=trace: script(server.url, trace, runs)
+            runners[f"script, trace {trace}"] = lambda trace=trace: script(url, trace, runs)
         answers = {name: asyncio.run(run()) for name, run in runners.items()}  # warm-up, and the same answer
         if len(set(answers.values())) != 1:
             raise SystemExit(f"the runs disagree: {answers}")
@@ -112,13 +138,13 @@ def main() -> None:
                 times[name].append(time.perf_counter() - start)
     plain = times.get("script, trace off")
     print(f"task: {PLAN.name}, {args.rounds} rounds, alternating order, {os.cpu_count()} cores")
-    print(f"  {'':<36} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
-    for label, trace, _ in variants:
+    print(f"  {'':<40} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
+    for label, trace, _, _ in variants:
         mine, theirs = times[f"planact {label}"], times[f"script, trace {trace}"]
         paired = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
         to_plain = f"{statistics.median(m / t for m, t in zip(mine, plain, strict=True)):16.2f}" if plain else ""
         print(
-            f"  planact {label:<28} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
+            f"  planact {label:<32} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
             f" {paired:15.2f}{to_plain}"
         )
     print("  planact/script: the median of the rounds' ratios, the script recording the same trace (none for off)")

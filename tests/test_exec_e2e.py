@@ -330,6 +330,30 @@ def test_a_run_without_screenshots_keeps_the_rest_of_its_record(tmp_path, shop):
     assert [e["step"] for e in events(summary["record"]) if e["event"] == "step_finished"] == ["home", "name", "add"]
 
 
+def jpeg_size(path: Path) -> tuple[int, int]:
+    """(width, height) from a JPEG's start-of-frame segment."""
+    data = path.read_bytes()
+    at = 2  # after the start-of-image marker, segments: 0xFF, kind, 2-byte length (counting itself), body
+    while at < len(data):
+        kind, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+        if 0xC0 <= kind <= 0xC3:
+            return int.from_bytes(data[at + 7 : at + 9], "big"), int.from_bytes(data[at + 5 : at + 7], "big")
+        at += 2 + length
+    raise AssertionError(f"{path} has no start-of-frame segment")
+
+
+def test_screenshots_are_half_the_viewport_unless_asked_for_full_size(tmp_path, shop):
+    plan = write_plan(tmp_path, shop, 'step home "Open the shop":\n    goto shop "/"\n')
+    sizes = []
+    for scale in ([], ["--screenshot-scale", "1"]):
+        summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--trace", "off", *scale).stdout)
+        assert summary["status"] == "succeeded", summary
+        sizes.append(jpeg_size(Path(summary["record"]) / "screenshots" / "home.jpg"))
+    assert sizes == [(640, 450), (1280, 900)]
+    refused = run(str(plan), "--screenshot-scale", "2")
+    assert refused.exit_code == 2 and "--screenshot-scale" in refused.output
+
+
 def test_an_option_is_selected_by_its_label_or_by_its_value(tmp_path, shop):
     body = (
         'step by_label "Sort by label":\n    goto shop "/search?q=mouse"\n'
