@@ -5,14 +5,15 @@ price, open, add to cart, read the total) on the bundled demo shop.  Each
 round runs every variant once, the order alternating from round to round, each
 launching its own headless Chromium; the script is the baseline in the same
 process.  The shop runs in a process of its own, as a real site would: served
-from a thread of this process, its requests would wait for the interpreter lock
-held by whichever runner is busier.  planact keeps its run record (event log, plan, a screenshot after each
-step, cookies for resume) and runs with each kind of Playwright trace
-(``planact exec --trace full|actions|off``), and with no trace twice more: with
-full-size screenshots (``--screenshot-scale 1``, the default is half) and with
-none (``--no-screenshots``); the script runs with no trace, and again
-recording the same kind of trace as planact.  Prints the median wall time
-of each and the median of the per-round ratios planact/script (target ≤ 1.10).
+from a thread of this process, its requests would wait for the interpreter
+lock held by whichever runner is busier.  planact keeps its run record (event
+log, plan, a screenshot after each step, cookies for resume) and runs with each
+kind of Playwright trace (``planact exec --trace full|actions|off``), and with
+no trace twice more: with full-size screenshots (``--screenshot-scale 1``, the
+default is half) and with none (``--no-screenshots``); the script runs with no
+trace, and again recording the same kind of trace as planact.  Prints the
+median wall time of each and the median of the per-round ratios planact/script
+(target ≤ 1.10).
 
 Run: ``python bench/exec.py [--rounds N] [--trace full,actions,off]``.
 """

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .browser import SCREENSHOT_SCALE
+from .browser import SCREENSHOT_SCALE, VIEWPORT
 from .syntax.diagnostics import Diagnostic, PlanError, render, summary_line
 from .syntax.format import format_plan
 from .syntax.parser import decode_source, parse
@@ -185,6 +186,13 @@ def _browser_options(f):
     return f
 
 
+def _session_options(browser: str | None, headed: bool, timeout: float, **record: Any) -> Any:
+    """The browser session that :func:`_browser_options` ask for; ``record``: the run record's trace and screenshots."""
+    from .browser.session import SessionOptions
+
+    return SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000, **record)
+
+
 TRACE_DEFAULT = "full"
 
 _trace_option = click.option(
@@ -208,8 +216,8 @@ _screenshot_scale_option = click.option(
     type=click.FloatRange(0.1, 1.0),
     default=SCREENSHOT_SCALE,
     show_default=True,
-    help="The screenshots' size as a fraction of the 1280×900 viewport: 1 for full size (26 ms of the browser's CPU "
-    "a capture instead of 16 ms at half size, spent while the next step runs).",
+    help=f"The screenshots' size as a fraction of the {VIEWPORT['width']}×{VIEWPORT['height']} viewport: 1 for full "
+    "size (26 ms of the browser's CPU a capture instead of 16 ms at half size, spent while the next step runs).",
 )
 
 
@@ -292,7 +300,6 @@ def exec_(
       planact exec plan.pa --model openai:qwen2.5-7b@http://127.0.0.1:8000/v1 --replan every-step
       planact exec plan.pa --model local --save-grounded grounded.pa
     """
-    from .browser.session import SessionOptions
     from .check import check_plan
     from .run.cli_exec import agent_from_options, latest_revision, parse_pairs, run_plan
 
@@ -306,13 +313,8 @@ def exec_(
     if source.diagnostics:
         _print_diagnostics(source, _color(None, sys.stderr), err=True)
         sys.exit(2)
-    options = SessionOptions(
-        browser=browser,
-        headless=not headed,
-        timeout_ms=timeout * 1000,
-        trace=trace,
-        screenshots=screenshots,
-        screenshot_scale=screenshot_scale,
+    options = _session_options(
+        browser, headed, timeout, trace=trace, screenshots=screenshots, screenshot_scale=screenshot_scale
     )
     sys.exit(
         run_plan(
@@ -359,10 +361,9 @@ def plan_(goal, site_url, site_name, model, attempts, out, as_json, browser, hea
       planact plan "Find the cheapest wireless mouse" --site http://127.0.0.1:8765 -o mouse.pa
       planact plan "Read my last order" --site http://127.0.0.1:8765 --model openai:qwen@http://127.0.0.1:8000/v1
     """
-    from .browser.session import SessionOptions
     from .run.cli_plan import make_plan
 
-    options = SessionOptions(browser=browser, headless=not headed, timeout_ms=timeout * 1000)
+    options = _session_options(browser, headed, timeout)
     sys.exit(make_plan(goal, site_url, site_name, model, attempts, out, as_json, options))
 
 
@@ -432,7 +433,6 @@ def demo(ctx, plan_name, runs, as_json, trace, screenshots, screenshot_scale, br
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .browser.session import SessionOptions
     from .demo.server import serve_demo
     from .run.cli_exec import run_plan
 
@@ -440,13 +440,8 @@ def demo(ctx, plan_name, runs, as_json, trace, screenshots, screenshot_scale, br
     text = path.read_text(encoding="utf-8")
     with serve_demo() as server:
         plan = parse(text.replace("http://127.0.0.1:8765", server.url))
-        options = SessionOptions(
-            browser=browser,
-            headless=not headed,
-            timeout_ms=timeout * 1000,
-            trace=trace,
-            screenshots=screenshots,
-            screenshot_scale=screenshot_scale,
+        options = _session_options(
+            browser, headed, timeout, trace=trace, screenshots=screenshots, screenshot_scale=screenshot_scale
         )
         status = run_plan(
             str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json
