@@ -13,7 +13,9 @@ no trace twice more: with full-size screenshots (``--screenshot-scale 1``, the
 default is half) and with none (``--no-screenshots``); the script runs with no
 trace, and again recording the same kind of trace as planact.  Prints the
 median wall time of each and the median of the per-round ratios planact/script
-(target ≤ 1.10).
+(target ≤ 1.10), with a 95% bootstrap interval for that median: on a busy
+machine single rounds scatter by ±5%, and the interval says how far the figure
+itself could move in another run.
 
 Run: ``python bench/exec.py [--rounds N] [--trace full,actions,off]``.
 """
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -91,6 +94,13 @@ async def planact(base: str, runs: str, trace: str, screenshots: bool = True, sc
     return str(result.answer)
 
 
+def median_interval(values: list[float], resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """A 95% bootstrap interval for the median of ``values``: how far the figure could move in another run."""
+    rng = random.Random(seed)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
 @contextlib.contextmanager
 def shop() -> Iterator[str]:
     """The demo shop served by ``planact demo serve`` in a process of its own; yields its URL."""
@@ -139,16 +149,21 @@ def main() -> None:
                 times[name].append(time.perf_counter() - start)
     plain = times.get("script, trace off")
     print(f"task: {PLAN.name}, {args.rounds} rounds, alternating order, {os.cpu_count()} cores")
-    print(f"  {'':<40} {'median s':>9} {'script s':>9} {'planact/script':>15} {'to plain script':>16}")
+    print(
+        f"  {'':<40} {'median s':>9} {'script s':>9} {'planact/script':>15} {'95% interval':>13}"
+        f" {'to plain script':>16}"
+    )
     for label, trace, _, _ in variants:
         mine, theirs = times[f"planact {label}"], times[f"script, trace {trace}"]
-        paired = statistics.median(m / t for m, t in zip(mine, theirs, strict=True))
+        ratios = [m / t for m, t in zip(mine, theirs, strict=True)]
+        low, high = median_interval(ratios)
         to_plain = f"{statistics.median(m / t for m, t in zip(mine, plain, strict=True)):16.2f}" if plain else ""
         print(
             f"  planact {label:<32} {statistics.median(mine):9.2f} {statistics.median(theirs):9.2f}"
-            f" {paired:15.2f}{to_plain}"
+            f" {statistics.median(ratios):15.3f} {f'{low:.3f}–{high:.3f}':>13}{to_plain}"
         )
     print("  planact/script: the median of the rounds' ratios, the script recording the same trace (none for off)")
+    print("  95% interval: of that median, by resampling the rounds (bootstrap); more rounds narrow it")
     print("  target: planact/script ≤ 1.10")
     print("  answer:", answers[next(iter(runners))])
 

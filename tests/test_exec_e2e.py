@@ -330,6 +330,44 @@ def test_a_run_without_screenshots_keeps_the_rest_of_its_record(tmp_path, shop):
     assert [e["step"] for e in events(summary["record"]) if e["event"] == "step_finished"] == ["home", "name", "add"]
 
 
+def traced_calls(trace: Path) -> list[tuple[str, str]]:
+    """(method, selector) of each call a Playwright trace archive recorded, in order."""
+    import zipfile
+
+    calls = []
+    with zipfile.ZipFile(trace) as archive:
+        for name in sorted(n for n in archive.namelist() if n.endswith(".trace")):
+            for line in archive.read(name).decode().splitlines():
+                event = json.loads(line)
+                if event.get("type") == "before":
+                    calls.append((event["method"], event.get("params", {}).get("selector", "")))
+    return calls
+
+
+def test_the_trace_shows_each_action_once_and_not_the_descriptions_of_its_target(tmp_path, shop):
+    body = (
+        'step home "Open the product":\n    goto shop "/product/2"\n\n'
+        'step name "Read its name" -> text:\n    extract heading first\n\n'
+        'step add "Add it to the cart":\n    click button "Add to cart"\n    assert visible heading "Your cart"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--trace", "full").stdout)
+    assert summary["status"] == "succeeded", summary
+    calls = traced_calls(Path(summary["record"]) / "trace.zip")
+    clicks = [selector for method, selector in calls if method == "click"]
+    reads = [selector for method, selector in calls if "planact-describe" in selector]
+    # the click is there once, and the description of its button (in the event log) is not; the two reads are
+    assert clicks == ['internal:role=button[name="Add to cart"s]'], calls
+    assert [r.split(" >> planact-describe")[0] for r in reads] == [
+        "internal:role=heading >> nth=0",
+        'internal:role=heading[name="Your cart"s]',
+    ], calls
+    described = [
+        e["target"] for e in events(summary["record"]) if e["event"] == "action" and e["action"].startswith("click")
+    ]
+    assert described and described[0]["name"] == "Add to cart" and described[0]["tag"] == "button"
+
+
 def jpeg_size(path: Path) -> tuple[int, int]:
     """(width, height) from a JPEG's start-of-frame segment."""
     data = path.read_bytes()

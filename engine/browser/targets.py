@@ -146,7 +146,8 @@ async def act(
         await do(loc)
         return resolved
     loc = locator_for(page, target, variables)
-    describing = asyncio.ensure_future(_describe(loc, target, format_target(target), timeout_ms, None))
+    # the action is traced; its description is planact's bookkeeping (in the event log), kept out of the trace
+    describing = asyncio.ensure_future(_describe(loc, target, format_target(target), timeout_ms, None, traced=False))
     acting = asyncio.ensure_future(do(_pick(loc, target)))
     for task in (describing, acting):  # an outcome nobody reads (a run given up on) is not an error to report
         task.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -212,11 +213,18 @@ async def install_describer(playwright: Any) -> None:
 
 
 async def _describe(
-    loc: Any, target: ast.Target, described: str, timeout_ms: float, read: str | None
+    loc: Any, target: ast.Target, described: str, timeout_ms: float, read: str | None, traced: bool = True
 ) -> dict[str, Any]:
-    """What the one element meant by ``target`` is, waiting at most ``timeout_ms`` for it to be there."""
+    """What the one element meant by ``target`` is, waiting at most ``timeout_ms`` for it to be there.
+
+    ``traced=False``: the call stays out of the Playwright trace (see :func:`untraced`).
+    """
+    describer = _pick(loc, target).locator(f"{DESCRIBER}={read or 'none'}")
     try:
-        text = await _pick(loc, target).locator(f"{DESCRIBER}={read or 'none'}").text_content(timeout=timeout_ms)
+        if traced:
+            text = await describer.text_content(timeout=timeout_ms)
+        else:
+            text = await untraced(describer, lambda: describer.text_content(timeout=timeout_ms))
         return json.loads(text or "null") or {}
     except Exception as err:
         message = str(err)
@@ -229,6 +237,33 @@ async def _describe(
             count = await _count(loc)
             raise TargetError(_too_few(count, described) if count else _missing(described, timeout_ms)) from None
         raise TargetError(_unsearchable(err, described)) from None
+
+
+async def untraced(loc: Any, call: Callable[[], Awaitable[Any]]) -> Any:
+    """``await call()``, a Playwright call on ``loc``, as one of Playwright's own internal calls: the trace
+    records neither the call nor, with ``--trace full``, the two DOM snapshots it would take around it.
+
+    Playwright has no public switch for this.  Its client marks its own helper calls internal through a
+    private wrapper, whose shape changed between releases (a zone with call options in newer ones,
+    ``Connection.wrap_api_call(cb, is_internal)`` before); both are tried, and a Playwright with neither
+    makes an ordinary, traced call.  The wrappers are called before anything is sent, so a wrapper of
+    another shape fails at once and the call is made plainly, once.
+    """
+    impl = getattr(loc, "_impl_obj", None)
+    wrap = getattr(impl, "_wrap_api_call", None)
+    if wrap is not None:  # newer Playwright: the call runs in an internal API zone
+        try:
+            from playwright._impl.channel_owner import ApiCallOptions
+
+            waiting = wrap(lambda _zone: call(), ApiCallOptions(internal=True))
+        except (ImportError, TypeError):
+            pass
+        else:
+            return await waiting
+    connection = getattr(getattr(impl, "_frame", None), "_connection", None)
+    if callable(getattr(connection, "wrap_api_call", None)):  # older Playwright
+        return await connection.wrap_api_call(call, True)
+    return await call()
 
 
 async def _count(loc: Any) -> int:
