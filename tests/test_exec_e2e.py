@@ -314,13 +314,16 @@ def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(
     assert text == "Clicked"
 
 
+# open a product, read its name, put it in the cart: a step that navigates, one that reads, one that clicks
+PRODUCT_STEPS = (
+    'step home "Open the product":\n    goto shop "/product/2"\n\n'
+    'step name "Read its name" -> text:\n    extract heading first\n\n'
+    'step add "Add it to the cart":\n    click button "Add to cart"\n'
+)
+
+
 def test_a_run_without_screenshots_keeps_the_rest_of_its_record(tmp_path, shop):
-    body = (
-        'step home "Open the product":\n    goto shop "/product/2"\n\n'
-        'step name "Read its name" -> text:\n    extract heading first\n\n'
-        'step add "Add it to the cart":\n    click button "Add to cart"\n'
-    )
-    plan = write_plan(tmp_path, shop, body)
+    plan = write_plan(tmp_path, shop, PRODUCT_STEPS)
     summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--no-screenshots").stdout)
     record = Path(summary["record"])
     assert summary["status"] == "succeeded", summary
@@ -345,12 +348,7 @@ def traced_calls(trace: Path) -> list[tuple[str, str]]:
 
 
 def test_the_trace_shows_each_action_once_and_not_the_descriptions_of_its_target(tmp_path, shop):
-    body = (
-        'step home "Open the product":\n    goto shop "/product/2"\n\n'
-        'step name "Read its name" -> text:\n    extract heading first\n\n'
-        'step add "Add it to the cart":\n    click button "Add to cart"\n    assert visible heading "Your cart"\n'
-    )
-    plan = write_plan(tmp_path, shop, body)
+    plan = write_plan(tmp_path, shop, PRODUCT_STEPS + '    assert visible heading "Your cart"\n')
     summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--trace", "full").stdout)
     assert summary["status"] == "succeeded", summary
     calls = traced_calls(Path(summary["record"]) / "trace.zip")
