@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -243,7 +244,7 @@ def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(s
     the same description, the same errors, and the content an extract reads."""
     from playwright.async_api import async_playwright
 
-    from planact.browser.targets import TargetError, install_describer, resolve
+    from planact.browser.targets import TargetError, act, install_describer, resolve
 
     targets = {
         "link": ('link "Log in" within navigation "Main"', None),
@@ -266,6 +267,9 @@ def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(s
                 target = parse(f'plan "x"\nstep s "S":\n    click {text}\n').steps[0].actions[0].target
                 _, resolved = await resolve(page, target, {}, 500, read=read)
                 seen[key] = (resolved.as_dict(), resolved.visible, resolved.blank, resolved.content)
+            field = parse('plan "x"\nstep s "S":\n    click searchbox "Search"\n').steps[0].actions[0].target
+            filled = await act(page, field, {}, 500, lambda loc: loc.fill("keyboard"))
+            seen["filled"] = (filled.as_dict(), await page.get_by_role("searchbox").input_value())
             errors = []
             for text in failing:
                 target = parse(f'plan "x"\nstep s "S":\n    click {text}\n').steps[0].actions[0].target
@@ -281,35 +285,63 @@ def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(s
     assert with_engine["link"][0]["role"] == "link" and with_engine["link"][0]["name"] == "Log in"
     assert with_engine["field"][3] == "mouse" and with_engine["picked"][3].startswith("/product/")
     assert with_engine["price"][3].startswith("$") and with_engine["link"][1] is True
+    assert with_engine["filled"][0]["name"] == "Search" and with_engine["filled"][1] == "keyboard"
     assert re.match(r"\d+ elements match", errors[0])
     assert "waited 0.5 s" in errors[1] and "only " in errors[2]
 
 
-def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(shop):
-    """An action is sent together with its target's description; when the element is not there yet, both
-    wait for it, and the action's record still says what it acted on."""
+def click_renamed_button(shop: Any, button: str) -> tuple[dict, str]:
+    """On the shop's home page, run the script ``button``, which adds a button "Late" that a click renames
+    "Clicked", then `click button "Late"`: the click's recorded target, and the button's text after it."""
     from planact.browser.actions import perform
     from planact.browser.session import BrowserSession, SessionOptions
     from planact.check.origins import origin_of
-
-    late = (
-        "setTimeout(() => { const b = document.createElement('button'); b.textContent = 'Late';"
-        " b.onclick = () => { b.textContent = 'Clicked'; }; document.body.append(b); }, 400)"
-    )
 
     async def scenario() -> tuple[dict, str]:
         session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(shop.url)})))
         await session.start()
         try:
             await session.page.goto(shop.url + "/")
-            await session.page.evaluate(late)
+            await session.page.evaluate(button)
             action = parse('plan "x"\nstep s "S":\n    click button "Late"\n').steps[0].actions[0]
             done = await perform(session, action, {}, {})
             return done.event()["target"], await session.page.get_by_role("button", name="Clicked").inner_text()
         finally:
             await session.close()
 
-    target, text = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+LATE_BUTTON = (
+    "const b = document.createElement('button'); b.textContent = 'Late';"
+    " b.onclick = () => { b.textContent = 'Clicked'; }; document.body.append(b);"
+)
+
+
+def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(shop):
+    """An action is sent together with its target's description; when the element is not there yet, both
+    wait for it, and the action's record still says what it acted on."""
+    target, text = click_renamed_button(shop, f"setTimeout(() => {{ {LATE_BUTTON} }}, 400)")
+    assert target is not None and (target["role"], target["name"], target["tag"]) == ("button", "Late", "button")
+    assert text == "Clicked"
+
+
+def test_an_action_that_changes_its_element_before_the_description_finds_it_is_described_from_its_note(
+    shop, monkeypatch
+):
+    """The action and its target's description look for the element on their own schedules.  When the action
+    finds it first and changes it (this click renames its button), the description finds nothing any more,
+    and the record describes the element from what the action noted as it found it."""
+    from planact.browser import targets
+
+    describe = targets._describe
+
+    async def late(*args: Any, **kwargs: Any) -> dict:
+        await asyncio.sleep(0.5)  # the description looks only after the click has renamed the button
+        return await describe(*args, **kwargs)
+
+    monkeypatch.setattr(targets, "_describe", late)
+    target, text = click_renamed_button(shop, LATE_BUTTON)
     assert target is not None and (target["role"], target["name"], target["tag"]) == ("button", "Late", "button")
     assert text == "Clicked"
 
@@ -353,9 +385,12 @@ def test_the_trace_shows_each_action_once_and_not_the_descriptions_of_its_target
     assert summary["status"] == "succeeded", summary
     calls = traced_calls(Path(summary["record"]) / "trace.zip")
     clicks = [selector for method, selector in calls if method == "click"]
-    reads = [selector for method, selector in calls if "planact-describe" in selector]
-    # the click is there once, and the description of its button (in the event log) is not; the two reads are
-    assert clicks == ['internal:role=button[name="Add to cart"s]'], calls
+    reads = [selector for method, selector in calls if method != "click" and "planact-describe" in selector]
+    # the click is there once (noting the element it clicks: see targets.act), and the description of its
+    # button (in the event log) is not; the two reads are
+    assert [c.split(" >> planact-describe=note:")[0] for c in clicks] == [
+        'internal:role=button[name="Add to cart"s]'
+    ], calls
     assert [r.split(" >> planact-describe")[0] for r in reads] == [
         "internal:role=heading >> nth=0",
         'internal:role=heading[name="Your cart"s]',

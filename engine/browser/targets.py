@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -119,9 +120,10 @@ async def resolve(
     return _pick(loc, target), resolved
 
 
-# how long an action that finished first waits for its target's description (the element came only while
-# the action waited for it, and the description, asked for first, looks again a poll later)
+# how long an action that finished first waits for its target's description when the element it acted on can
+# no longer be recalled (the action took the page it was on away)
 LATE_DESCRIPTION_S = 0.5
+_ACTED = itertools.count()  # tells the actions of a process apart where their element is noted
 
 
 async def act(
@@ -138,17 +140,23 @@ async def act(
     enabled (a frame or more), so describing costs no round trip of its own.  Playwright's actions are
     strict like :func:`resolve`, and a target that matches several elements or none fails with
     :func:`resolve`'s message.  A replay that checks targets against a recorded run (:data:`EXPECTED`)
-    resolves first and acts after.  ``None``: the element came only while the action waited for it, and
-    the page it was on was gone before it could be described.
+    resolves first and acts after.
+
+    When the element comes only while both wait for it, the two look for it on their own schedules, and
+    the action can find it first and change it (a click that renames its button) before the description
+    looks again.  So the action notes the element it acts on, in the same evaluation that finds it
+    (:func:`_noting`), and an action that finishes before its description is described from that note.
+    ``None``: the action took the page away before its element could be described either way.
     """
     if EXPECTED.get() is not None:
         loc, resolved = await resolve(page, target, variables, timeout_ms)
         await do(loc)
         return resolved
     loc = locator_for(page, target, variables)
+    acted = next(_ACTED)
     # the action is traced; its description is planact's bookkeeping (in the event log), kept out of the trace
     describing = asyncio.ensure_future(_describe(loc, target, format_target(target), timeout_ms, None, traced=False))
-    acting = asyncio.ensure_future(do(_pick(loc, target)))
+    acting = asyncio.ensure_future(_noting(_pick(loc, target), acted, do))
     for task in (describing, acting):  # an outcome nobody reads (a run given up on) is not an error to report
         task.add_done_callback(lambda f: f.cancelled() or f.exception())
     await asyncio.wait([describing, acting], return_when=asyncio.FIRST_COMPLETED)
@@ -161,10 +169,44 @@ async def act(
             raise failed from None
         raise
     if not describing.done():
+        noted = await _noted(page, acted)
+        if noted is not None:
+            return _resolved(noted)
         await asyncio.wait([describing], timeout=LATE_DESCRIPTION_S)
     if not describing.done() or describing.exception() is not None:
         return None
     return _resolved(describing.result())
+
+
+async def _noting(picked: Any, acted: int, do: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``do`` to the element ``picked`` means, noting that element's description, each time the action finds
+    it, under ``acted`` in the page's isolated world (:func:`_noted` reads it back).
+
+    A Playwright without planact's selector engine refuses the selector before anything is done, and the
+    action is then done plainly.
+    """
+    try:
+        return await do(picked.locator(f"{DESCRIBER}=note:{acted}"))
+    except Exception as err:
+        if not _unregistered(err):
+            raise
+    return await do(picked)
+
+
+async def _noted(page: Any, acted: int) -> dict[str, Any] | None:
+    """The description an action noted of the element it acted on; ``None`` when the page it was on is gone."""
+    recall = page.locator(f"{DESCRIBER}=recall:{acted}")
+    try:
+        text = await untraced(recall, lambda: recall.text_content(timeout=1000))
+        return json.loads(text or "null")
+    except Exception:  # the action navigated, or closed its page
+        return None
+
+
+def _unregistered(err: Exception) -> bool:
+    """Whether ``err`` says that planact's selector engine is not registered with this Playwright."""
+    message = str(err)
+    return f'"{DESCRIBER}"' in message and "engine" in message
 
 
 # The description of an element, written by a selector engine that Playwright runs in its own isolated world
@@ -190,10 +232,17 @@ _DESCRIBE_ELEMENT = """(el, read) => {
         content: content,
     };
 }"""
+#
+# Two more uses of the engine, for actions (see :func:`act`): ``note:N`` matches the element itself, so that an
+# action can act on it, and notes its description under N; ``recall:N``, from the page, reads that note back.
 _ENGINE = (
-    "{ queryAll(root, read) { const describe = " + _DESCRIBE_ELEMENT + ";"
-    " const out = document.createElement('planact-description');"
-    " out.textContent = JSON.stringify(describe(root, read)); return [out]; } }"
+    "{ queryAll(root, body) { const describe = " + _DESCRIBE_ELEMENT + ";"
+    " const [use, acted] = body.split(':');"
+    " if (use === 'note') { globalThis.__planactActed = [acted, JSON.stringify(describe(root, null))]; return [root]; }"
+    " const out = document.createElement('planact-description'); const noted = globalThis.__planactActed;"
+    " out.textContent = use !== 'recall' ? JSON.stringify(describe(root, use))"
+    " : noted && noted[0] === acted ? noted[1] : 'null';"
+    " return [out]; } }"
 )
 # without the engine (a browser from a Playwright that planact did not start): the same, in the main world
 _DESCRIBE = (
@@ -227,10 +276,9 @@ async def _describe(
             text = await untraced(describer, lambda: describer.text_content(timeout=timeout_ms))
         return json.loads(text or "null") or {}
     except Exception as err:
-        message = str(err)
-        if f'"{DESCRIBER}"' in message and "engine" in message:  # not registered with this Playwright
+        if _unregistered(err):
             return await _describe_in_main_world(loc, target, described, timeout_ms, read)
-        many = re.search(r"resolved to (\d+) elements", message)
+        many = re.search(r"resolved to (\d+) elements", str(err))
         if many:
             raise TargetError(_ambiguous(int(many.group(1)), described)) from None
         if _timed_out(err):
