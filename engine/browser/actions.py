@@ -15,6 +15,7 @@ from ..check.origins import origin_of
 from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpolate, show
 from ..syntax import ast
 from ..syntax.format import format_action
+from .internal import loaded
 from .session import BrowserSession
 from .targets import EXPECTED, Resolved, TargetError, act, locator_for, resolve
 
@@ -108,7 +109,7 @@ async def _maybe_navigation(page: Any, timeout: float, window_ms: float = 400) -
             await asyncio.wait_for(navigated.wait(), window_ms / 1000)
         except TimeoutError:
             return
-        await page.wait_for_load_state("load", timeout=timeout)
+        await loaded(page, timeout)
     finally:
         page.remove_listener("framenavigated", on_frame)
 
@@ -150,11 +151,11 @@ async def _click(
             new = await asyncio.wait_for(opened, timeout / 1000)
             session._on_page(new)
             session.current = session.tabs.index(new)
-            await new.wait_for_load_state("load")
+            await loaded(new)
             return resolved
     finally:
         session.context.remove_listener("page", on_page)
-    await page.wait_for_load_state("load")
+    await loaded(page)
     return resolved
 
 
@@ -190,7 +191,7 @@ async def _dispatch(
                 await page.keyboard.press(name)
             else:
                 resolved = await act(page, target, scope, timeout, lambda loc: loc.press(name, timeout=timeout))
-            await page.wait_for_load_state("load")
+            await loaded(page)
             return resolved, None
         case (
             ast.Check(target=target)

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from ..check.origins import origin_of
 from . import SCREENSHOT_SCALE, VIEWPORT
+from .internal import untraced
 from .launch import BrowserChoice, find_browser
 from .targets import install_describer
 
@@ -76,7 +77,7 @@ class BrowserSession:
         if self.options.trace_path:
             # no screencast: the per-step screenshots are in the record already
             await self.context.tracing.start(screenshots=False, snapshots=self.options.trace == "full")
-        await self.context.route("**/*", self._guard)
+        await untraced(self.context, lambda: self.context.route("**/*", self._guard))
         self.context.on("page", self._on_page)
         page = await self.context.new_page()
         self._open_devtools(page)  # ready by the first screenshot
@@ -101,7 +102,11 @@ class BrowserSession:
             self.current = len(self.tabs) - 1
 
     async def _guard(self, route: Any) -> None:
-        """Abort requests to undeclared origins; fetch navigations ourselves to vet their redirects."""
+        """Abort requests to undeclared origins; fetch navigations ourselves to vet their redirects.  The guard's
+        calls (fetch, fulfill, continue, abort) are planact's, not the plan's: they stay out of the trace."""
+        await untraced(route, lambda: self._vet(route))
+
+    async def _vet(self, route: Any) -> None:
         request = route.request
         origin = origin_of(request.url)
         if origin is not None and origin not in self.options.allowed_origins:
@@ -131,7 +136,7 @@ class BrowserSession:
         return await (self._cdp.get(page) or self._open_devtools(page))
 
     def _open_devtools(self, page: Any) -> asyncio.Future[Any]:
-        opening = self._cdp[page] = asyncio.ensure_future(self.context.new_cdp_session(page))
+        opening = self._cdp[page] = asyncio.ensure_future(untraced(page, lambda: self.context.new_cdp_session(page)))
         opening.add_done_callback(lambda f: f.cancelled() or f.exception())  # a page closed first: nobody asks
         return opening
 
@@ -153,7 +158,7 @@ class BrowserSession:
             params.update(
                 quality=75, clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": scale}
             )
-        shot = await cdp.send("Page.captureScreenshot", params)
+        shot = await untraced(cdp, lambda: cdp.send("Page.captureScreenshot", params))
         with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
 

@@ -22,6 +22,7 @@ from typing import Any
 from ..run.evaluate import interpolate
 from ..syntax import ast
 from ..syntax.format import format_target
+from .internal import untraced
 
 REF_ATTRIBUTE = "data-planact-ref"
 
@@ -285,33 +286,6 @@ async def _describe(
             count = await _count(loc)
             raise TargetError(_too_few(count, described) if count else _missing(described, timeout_ms)) from None
         raise TargetError(_unsearchable(err, described)) from None
-
-
-async def untraced(loc: Any, call: Callable[[], Awaitable[Any]]) -> Any:
-    """``await call()``, a Playwright call on ``loc``, as one of Playwright's own internal calls: the trace
-    records neither the call nor, with ``--trace full``, the two DOM snapshots it would take around it.
-
-    Playwright has no public switch for this.  Its client marks its own helper calls internal through a
-    private wrapper, whose shape changed between releases (a zone with call options in newer ones,
-    ``Connection.wrap_api_call(cb, is_internal)`` before); both are tried, and a Playwright with neither
-    makes an ordinary, traced call.  The wrappers are called before anything is sent, so a wrapper of
-    another shape fails at once and the call is made plainly, once.
-    """
-    impl = getattr(loc, "_impl_obj", None)
-    wrap = getattr(impl, "_wrap_api_call", None)
-    if wrap is not None:  # newer Playwright: the call runs in an internal API zone
-        try:
-            from playwright._impl.channel_owner import ApiCallOptions
-
-            waiting = wrap(lambda _zone: call(), ApiCallOptions(internal=True))
-        except (ImportError, TypeError):
-            pass
-        else:
-            return await waiting
-    connection = getattr(getattr(impl, "_frame", None), "_connection", None)
-    if callable(getattr(connection, "wrap_api_call", None)):  # older Playwright
-        return await connection.wrap_api_call(call, True)
-    return await call()
 
 
 async def _count(loc: Any) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
+from ..browser.internal import loaded, untraced
 from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..check.deps import expr_refs
@@ -312,7 +313,8 @@ class Executor:
         """Write the browser's cookies for a resumed run, whole, after the step before's (the next step does
         not wait for them, as it does not wait for the screenshot)."""
         try:
-            cookies = await self.session.context.cookies()
+            context = self.session.context
+            cookies = await untraced(context, lambda: context.cookies())  # the run's bookkeeping: not traced
         except Exception as err:  # a context closing under us: the cookies saved before stand
             self.emit("warning", step=step_id, message=f"cookies not saved: {err}")
             cookies = None
@@ -332,7 +334,7 @@ class Executor:
         for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
             try:
                 if attempt == 2:
-                    await page.wait_for_load_state("load", timeout=self.options.navigation_timeout_ms)
+                    await loaded(page, self.options.navigation_timeout_ms)
                 async with asyncio.timeout(10):  # not wait_for: its own task would send the request a turn later
                     await self.session.screenshot(str(path), page)
                 return
