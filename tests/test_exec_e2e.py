@@ -1,13 +1,16 @@
 """End to end: plans run in a real headless Chromium against the bundled demo shop."""
 
 import asyncio
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +86,61 @@ def test_navigation_off_the_declared_sites_is_blocked(tmp_path, shop):
     summary = json.loads(result.stdout)
     assert result.exit_code == 1 and summary["failed_step"] == "partner"
     assert summary["blocked_navigation"] and summary["blocked_navigation"][0].startswith("http://partner.example.com/")
+
+
+@contextlib.contextmanager
+def tiny_site(pages: dict[str, tuple[int, str]]) -> Iterator[tuple[str, list[str]]]:
+    """A server on 127.0.0.1 answering ``path -> (status, body or Location)``; yields its URL and the paths it
+    was asked for.  It stops when the block ends."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            status, text = pages.get(self.path, (404, "not here"))
+            self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", text)
+                self.end_headers()
+                return
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(text.encode())
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_guard_sends_nothing_to_an_undeclared_origin_even_on_the_same_host(tmp_path):
+    """Another port of the same host is another origin: a page's image from it, a pop-up to it and a redirect to
+    it are refused before a byte reaches it, and the two navigations are reported."""
+    with tiny_site({"/x": (200, "<h1>Elsewhere</h1>"), "/pop": (200, "<h1>Pop</h1>")}) as (elsewhere, asked):
+        declared = {
+            "/page": (200, f'<h1>Home</h1><img src="{elsewhere}/x"><a href="{elsewhere}/pop" target="_blank">pop</a>'),
+            "/hop": (302, f"{elsewhere}/x"),
+        }
+        with tiny_site(declared) as (home, asked_home):
+            plan = tmp_path / "plan.pa"
+            plan.write_text(
+                f'plan "test"\n\nsite home = "{home}"\n\n'
+                'step visit "Open the page and its pop-up":\n    goto home "/page"\n    click link "pop"\n    wait 0.5\n\n'
+                'step hop "Follow a redirect off the site":\n    goto home "/hop"\n'
+            )
+            summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs")).stdout)
+    assert summary["failed_step"] == "hop" and "redirected to" in summary["error"], summary
+    assert summary["blocked_navigation"] == [f"{elsewhere}/pop", f"{elsewhere}/x"]
+    assert asked == [] and "/page" in asked_home and "/hop" in asked_home
 
 
 def test_literal_undeclared_url_is_a_bad_plan(tmp_path, shop):

@@ -1,7 +1,11 @@
 """A browser session for one run: Chromium, one context, tabs, and the origin guard.
 
-Navigation (typed, redirected or opened as a pop-up) to an origin that the
-plan does not declare is blocked before any byte is fetched, and recorded.
+Navigation (typed, redirected or opened as a pop-up) to an origin that the plan does not declare is
+blocked before any byte is sent to it, and recorded.  The guard is the context's proxy setting: every
+request goes to a proxy that refuses all connections, except requests to the declared origins, which
+bypass it.  Chromium applies that to each request it makes, each redirect hop and each pop-up of the
+context included, so nothing waits for Python on the way, and the HTTP cache stays on (routing requests
+through Playwright turns it off).
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
+import socket
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 from ..check.origins import origin_of
 from . import SCREENSHOT_SCALE, VIEWPORT
@@ -56,6 +61,7 @@ class BrowserSession:
     _opening_lanes: int = 0
     _cdp: dict[Any, asyncio.Future[Any]] = field(default_factory=dict)  # page -> its DevTools session, on its way
     _playwright: Any = None
+    _refuser: socket.socket | None = None
     _browser: Any = None
     context: Any = None
 
@@ -71,13 +77,16 @@ class BrowserSession:
             browser = self._browser = await self._playwright.chromium.launch(
                 executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
             )
-        self.context = await browser.new_context(viewport=VIEWPORT)
+        self._refuser = refusing_port()
+        refuser = f"http://127.0.0.1:{self._refuser.getsockname()[1]}"
+        bypass = ",".join(["<-loopback>", *sorted(bypass_rule(o) for o in self.options.allowed_origins)])
+        self.context = await browser.new_context(viewport=VIEWPORT, proxy={"server": refuser, "bypass": bypass})
+        self.context.on("requestfailed", self._on_failed)
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
             # no screencast: the per-step screenshots are in the record already
             await self.context.tracing.start(screenshots=False, snapshots=self.options.trace == "full")
-        await untraced(self.context, lambda: self.context.route("**/*", self._guard))
         self.context.on("page", self._on_page)
         page = await self.context.new_page()
         self._open_devtools(page)  # ready by the first screenshot
@@ -101,35 +110,13 @@ class BrowserSession:
             self.tabs.append(page)
             self.current = len(self.tabs) - 1
 
-    async def _guard(self, route: Any) -> None:
-        """Abort requests to undeclared origins; fetch navigations ourselves to vet their redirects.  The guard's
-        calls (fetch, fulfill, continue, abort) are planact's, not the plan's: they stay out of the trace."""
-        await untraced(route, lambda: self._vet(route))
-
-    async def _vet(self, route: Any) -> None:
-        request = route.request
+    def _on_failed(self, request: Any) -> None:
+        """Record a navigation that the guard refused (a request to an undeclared origin that failed)."""
         origin = origin_of(request.url)
-        if origin is not None and origin not in self.options.allowed_origins:
-            if request.is_navigation_request():
-                self.blocked.append(request.url)
-            await route.abort("blockedbyclient")
+        if origin is None or origin in self.options.allowed_origins or not request.is_navigation_request():
             return
-        if origin is None or not request.is_navigation_request():
-            await route.continue_()
-            return
-        try:
-            response = await route.fetch(max_redirects=0)
-        except Exception:
-            await route.abort("failed")
-            return
-        location = response.headers.get("location")
-        if 300 <= response.status < 400 and location:
-            target = urljoin(request.url, location)
-            if origin_of(target) not in self.options.allowed_origins:
-                self.blocked.append(target)
-                await route.abort("blockedbyclient")
-                return
-        await route.fulfill(response=response)
+        if not self.blocked or self.blocked[-1] != request.url:  # a pop-up's navigation fails twice
+            self.blocked.append(request.url)
 
     async def devtools(self, page: Any) -> Any:
         """The page's own DevTools session (made once per page)."""
@@ -180,6 +167,25 @@ class BrowserSession:
                 await self._browser.close()
             if self._playwright is not None:
                 await self._playwright.stop()
+            if self._refuser is not None:
+                self._refuser.close()
+
+
+def refusing_port() -> socket.socket:
+    """A TCP port on 127.0.0.1 that refuses every connection: bound, so nothing else can take it, and not
+    listening.  The guard's proxy; keep the socket open while the browser may use it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def bypass_rule(origin: str) -> str:
+    """Chromium's proxy-bypass rule for exactly ``origin`` (scheme, host and port; a rule without a port
+    would match every port of the host)."""
+    parts = urlsplit(origin)
+    port = parts.port or {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+    return f"{parts.scheme}://{host}:{port}"
 
 
 def scrub_trace(path: str, secrets: tuple[str, ...]) -> int:
