@@ -1,11 +1,15 @@
 """A browser session for one run: Chromium, one context, tabs, and the origin guard.
 
 Navigation (typed, redirected or opened as a pop-up) to an origin that the plan does not declare is
-blocked before any byte is sent to it, and recorded.  The guard is the context's proxy setting: every
-request goes to a proxy that refuses all connections, except requests to the declared origins, which
-bypass it.  Chromium applies that to each request it makes, each redirect hop and each pop-up of the
-context included, so nothing waits for Python on the way, and the HTTP cache stays on (routing requests
-through Playwright turns it off).
+blocked before any byte is sent to it, and recorded.  A session that launches its own browser (``planact
+exec``) knows its origins when it starts, and its guard is the context's proxy setting: every request
+goes to a proxy that refuses all connections, except requests to the declared origins, which bypass it.
+Chromium applies that to each request of the context, each redirect hop and each pop-up included, so no
+request waits for Python and the HTTP cache stays on.  A session in a browser someone else launched (a
+benchmark's episode) is prepared by its caller, who signs in through the context's own requests (which
+would go to that proxy too) and may add origins after it starts (which a proxy setting cannot follow):
+its guard routes every request through Python instead, and fetches navigations itself to vet their
+redirects.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import contextvars
 import socket
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..check.origins import origin_of
 from . import SCREENSHOT_SCALE, VIEWPORT
@@ -77,11 +81,15 @@ class BrowserSession:
             browser = self._browser = await self._playwright.chromium.launch(
                 executable_path=self.choice.executable, headless=self.options.headless, args=list(self.choice.args)
             )
-        self._refuser = refusing_port()
-        refuser = f"http://127.0.0.1:{self._refuser.getsockname()[1]}"
-        bypass = ",".join(["<-loopback>", *sorted(bypass_rule(o) for o in self.options.allowed_origins)])
-        self.context = await browser.new_context(viewport=VIEWPORT, proxy={"server": refuser, "bypass": bypass})
-        self.context.on("requestfailed", self._on_failed)
+        if self.shared is None:  # the origins are known now and stay: the proxy guard
+            self._refuser = refusing_port()
+            refuser = f"http://127.0.0.1:{self._refuser.getsockname()[1]}"
+            bypass = ",".join(["<-loopback>", *sorted(bypass_rule(o) for o in self.options.allowed_origins)])
+            self.context = await browser.new_context(viewport=VIEWPORT, proxy={"server": refuser, "bypass": bypass})
+            self.context.on("requestfailed", self._on_failed)
+        else:  # a caller prepares the context (signs in through its requests) and may add origins: the routed guard
+            self.context = await browser.new_context(viewport=VIEWPORT)
+            await untraced(self.context, lambda: self.context.route("**/*", self._guard))
         self.context.set_default_timeout(self.options.timeout_ms)
         self.context.set_default_navigation_timeout(self.options.navigation_timeout_ms)
         if self.options.trace_path:
@@ -109,6 +117,36 @@ class BrowserSession:
         if page not in self.tabs:
             self.tabs.append(page)
             self.current = len(self.tabs) - 1
+
+    async def _guard(self, route: Any) -> None:
+        """The routed guard: abort requests to undeclared origins; fetch navigations ourselves to vet their
+        redirects (a route sees no redirect hop).  Its calls are planact's, not the plan's: untraced."""
+        await untraced(route, lambda: self._vet(route))
+
+    async def _vet(self, route: Any) -> None:
+        request = route.request
+        origin = origin_of(request.url)
+        if origin is not None and origin not in self.options.allowed_origins:
+            if request.is_navigation_request():
+                self.blocked.append(request.url)
+            await route.abort("blockedbyclient")
+            return
+        if origin is None or not request.is_navigation_request():
+            await route.continue_()
+            return
+        try:
+            response = await route.fetch(max_redirects=0)
+        except Exception:
+            await route.abort("failed")
+            return
+        location = response.headers.get("location")
+        if 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location)
+            if origin_of(target) not in self.options.allowed_origins:
+                self.blocked.append(target)
+                await route.abort("blockedbyclient")
+                return
+        await route.fulfill(response=response)
 
     def _on_failed(self, request: Any) -> None:
         """Record a navigation that the guard refused (a request to an undeclared origin that failed)."""
