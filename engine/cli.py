@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .browser import SCREENSHOT_SCALE, VIEWPORT
+from .install import NAMES as SETUP_COMPONENTS
 from .syntax.diagnostics import Diagnostic, PlanError, render, summary_line
 from .syntax.format import format_plan
 from .syntax.parser import decode_source, parse
@@ -239,7 +240,13 @@ _screenshot_scale_option = click.option(
     help="Give a secret input (or set PLANACT_SECRET_NAME). Never logged.",
 )
 @click.option("--runs", default="runs", show_default=True, help="Folder for run records.")
-@click.option("--resume", metavar="RUN", help="Continue a run that stopped midway, from its record folder.")
+@click.option(
+    "--resume",
+    metavar="RUN",
+    help="Continue a run that stopped midway, from its record folder, with PLAN: the run's own plan goes on as "
+    "last revised; another plan (a fix) becomes its next revision if every finished step is in it unchanged, "
+    "and is refused otherwise (PA410, with the diff).",
+)
 @click.option(
     "--parallel",
     default=1,
@@ -301,9 +308,9 @@ def exec_(
       planact exec plan.pa --model local --save-grounded grounded.pa
     """
     from .check import check_plan
-    from .run.cli_exec import agent_from_options, latest_revision, parse_pairs, run_plan
+    from .run.cli_exec import agent_from_options, parse_pairs, run_plan
 
-    source = read_plan_file(latest_revision(resume) or plan_file)
+    source = read_plan_file(plan_file)
     if source.plan is not None:
         source.diagnostics = [
             d.located(plan_file)
@@ -330,6 +337,7 @@ def exec_(
             parallel=parallel,
             agent=agent_from_options(model, planner_model, executor_model, replan, turns),
             save_grounded=save_grounded,
+            source_text=source.text,
         )
     )
 
@@ -393,6 +401,62 @@ def grammar_(form: str, start: str) -> None:
     forms = {"plan": decoding.plan_grammar, "revision": decoding.revision_grammar, "reply": decoding.reply_grammar}
     g = forms[start]()
     click.echo({"gbnf": g.gbnf, "llguidance": g.lark, "xgrammar": g.ebnf}[form], nl=False)
+
+
+@main.command("setup")
+@click.option(
+    "--only",
+    metavar="NAMES",
+    help="Comma-separated components to set up (default: all): " + ", ".join(SETUP_COMPONENTS) + ".",
+)
+@click.option(
+    "--check", "check_only", is_flag=True, help="Only report what is present and what is missing; install nothing."
+)
+@click.option(
+    "--torch",
+    "torch_spec",
+    default="torch==2.13.0",
+    show_default=True,
+    help="The PyTorch requirement installed for `train` when there is no torch (a plain `torch` pulls a CUDA build).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome per component as JSON.")
+def setup_(only: str | None, check_only: bool, torch_spec: str, as_json: bool) -> None:
+    """Install what planact's features and tests need beyond the core package.
+
+    \b
+    browser  a Chromium (as `planact setup-browser`)
+    models   llama-cpp-python (builds from source, ~5 min) and the SmolLM2-135M model file
+    train    PyTorch's CPU build, transformers, peft, gguf (for `planact train`)
+    data     MiniWoB++ pages and the WebArena-Lite / WebArena task configs
+
+    What is already there is left alone; a second run installs nothing. When every component is in
+    place the test suite runs with nothing skipped. Exits 1 if a component could not be installed
+    (or, with --check, is missing).
+    """
+    from . import install
+
+    names = install.NAMES
+    if only:
+        names = tuple(n.strip() for n in only.split(",") if n.strip())
+        unknown = [n for n in names if n not in install.NAMES]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown component {', '.join(unknown)}; the components are {', '.join(install.NAMES)}",
+                param_hint="--only",
+            )
+    echo = (lambda line: click.echo(line, err=True)) if as_json else (lambda line: click.echo("setup: " + line))
+    outcomes = install.setup(names, check_only=check_only, torch=torch_spec, progress=echo)
+    if as_json:
+        click.echo(json.dumps([vars(o) for o in outcomes], indent=2))
+    bad = [o for o in outcomes if o.status in ("failed", "missing")]
+    if bad:
+        if not as_json:
+            click.echo(
+                f"setup: {len(bad)} of {len(outcomes)} components not in place: {', '.join(o.name for o in bad)}"
+            )
+        sys.exit(1)
+    if not as_json:
+        click.echo(f"setup: ready ({', '.join(o.name for o in outcomes)})")
 
 
 @main.command("setup-browser")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from setup_state import STRICT, needs
 
 from planact.bench.agents import Models
 from planact.bench.report import html, markdown, summarize, wilson
@@ -19,7 +19,7 @@ from planact.bench.suites import PLANS, Demo
 from planact.cli import main
 from planact.models.base import ScriptedModel
 
-REQUIRE_MODELS = os.environ.get("PLANACT_REQUIRE_MODELS") == "1"
+REQUIRE_MODELS = STRICT
 
 
 def run_suite(suite, tmp_path: Path, patterns: str, models: Models | None = None, **options) -> list[dict]:
@@ -135,6 +135,7 @@ def test_a_corrupt_task_file_is_an_error_naming_the_task(tmp_path: Path):
     assert out.exit_code == 1 and "task 17" in out.output and "string_matchx" in out.output
 
 
+@needs("data")
 def test_webarena_configs_validate_from_the_command_line():
     out = CliRunner().invoke(main, ["bench", "webarena", "--task-file", "webarena-lite", "--check"])
     assert out.exit_code == 0 and "165 tasks valid" in out.output
@@ -145,7 +146,7 @@ def test_unknown_agents_are_refused():
     assert out.exit_code == 2 and "--agent takes react, static, dynamic, replay" in out.output
 
 
-@pytest.mark.skipif(importlib.util.find_spec("miniwob") is None, reason="pip install --no-deps miniwob")
+@needs("data")
 def test_miniwob_replay_through_the_command(tmp_path: Path):
     tasks = "click-button,enter-text"
     out = CliRunner().invoke(

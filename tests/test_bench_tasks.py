@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from setup_state import needs
 
 from planact import parse
 from planact.bench.evaluators import NO_JUDGE, evaluate_task
@@ -49,6 +50,7 @@ needs_browser = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `p
 # ------------------------------------------------------------ loading and validation
 
 
+@needs("data")
 @pytest.mark.parametrize(("name", "count"), [("webarena-lite", 165), ("webarena", 812)])
 def test_every_webarena_config_loads_and_validates(name, count):
     tasks = builtin_tasks(name, {"shopping": "http://shop:7770"})

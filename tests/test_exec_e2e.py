@@ -132,15 +132,35 @@ def test_the_guard_sends_nothing_to_an_undeclared_origin_even_on_the_same_host(t
         }
         with tiny_site(declared) as (home, asked_home):
             plan = tmp_path / "plan.pa"
+            header = f'plan "test"\n\nsite home = "{home}"\n\n'
             plan.write_text(
-                f'plan "test"\n\nsite home = "{home}"\n\n'
-                'step visit "Open the page and its pop-up":\n    goto home "/page"\n    click link "pop"\n    wait 0.5\n\n'
-                'step hop "Follow a redirect off the site":\n    goto home "/hop"\n'
+                header + 'step visit "Open the page and its pop-up":\n    goto home "/page"\n    click link "pop"\n'
+                "    wait 0.5\n"
             )
-            summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs")).stdout)
-    assert summary["failed_step"] == "hop" and "redirected to" in summary["error"], summary
-    assert summary["blocked_navigation"] == [f"{elsewhere}/pop", f"{elsewhere}/x"]
+            popup = json.loads(run(str(plan), "--runs", str(tmp_path / "runs")).stdout)
+            plan.write_text(header + 'step hop "Follow a redirect off the site":\n    goto home "/hop"\n')
+            hop = json.loads(run(str(plan), "--runs", str(tmp_path / "runs")).stdout)
+    assert popup["failed_step"] == "visit" and f"navigation to {elsewhere} was blocked" in popup["error"], popup
+    assert hop["failed_step"] == "hop" and f"navigation to {elsewhere} was blocked" in hop["error"], hop
+    assert popup["blocked_navigation"] == [f"{elsewhere}/pop"] and hop["blocked_navigation"] == [f"{elsewhere}/x"]
     assert asked == [] and "/page" in asked_home and "/hop" in asked_home
+
+
+def test_a_blocked_navigation_is_an_event_fails_its_step_and_never_succeeds_on_the_error_page(tmp_path, shop):
+    body = (
+        'step home "Open the shop":\n    goto shop "/"\n\n'
+        'step partner "Visit the partner site":\n    click link "Partner site"\n\n'
+        'step report "Report":\n    answer "visited"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    out = CliRunner().invoke(main, ["exec", str(plan), "--runs", str(tmp_path / "runs")])
+    assert out.exit_code == 1, out.output
+    assert "navigation to http://partner.example.com was blocked" in out.output  # the text output says it
+    assert "answer:" not in out.output and "succeeded" not in out.output
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs")).stdout)
+    assert summary["status"] == "failed" and summary["failed_step"] == "partner"
+    (blocked,) = [e for e in events(summary["record"]) if e["event"] == "navigation_blocked"]
+    assert blocked["step"] == "partner" and blocked["origin"] == "http://partner.example.com"
 
 
 def test_literal_undeclared_url_is_a_bad_plan(tmp_path, shop):
@@ -168,13 +188,10 @@ def test_ungrounded_step_without_a_model_says_how_to_configure_one(tmp_path, sho
     plan = write_plan(
         tmp_path, shop, 'step home "Open the shop":\n    goto shop "/"\n\nstep think "Find the best keyboard"\n'
     )
-    summary = json.loads(run(str(plan), "--runs", str(tmp_path)).stdout)
-    assert (
-        summary["failed_step"] == "think"
-        and "no model is configured" in summary["error"]
-        and "--model" in summary["error"]
-    )
-    assert summary["steps"] == {"home": "done", "think": "failed"}
+    out = CliRunner().invoke(main, ["exec", str(plan), "--runs", str(tmp_path / "runs")])
+    assert out.exit_code == 2 and "step `think` has no actions and no model is configured" in out.output
+    assert "--model" in out.output and "nothing was run" in out.output
+    assert not (tmp_path / "runs").exists()  # refused before anything ran: no record, no browser
 
 
 def test_killed_run_resumes_without_rerunning_finished_steps(tmp_path, shop):
@@ -213,6 +230,37 @@ def test_killed_run_resumes_without_rerunning_finished_steps(tmp_path, shop):
     assert started.count("home") == 1 and started.count("add") == 1 and started.count("pause") == 2
 
 
+def test_resume_uses_the_plan_given_and_refuses_one_that_rewrites_the_past(tmp_path, shop):
+    home = 'step home "Open the product":\n    goto shop "/product/2"\n\n'
+    broken = write_plan(tmp_path, shop, home + 'step name "Read its name" -> text:\n    extract css ".no-such"\n')
+    first = json.loads(run(str(broken), "--runs", str(tmp_path / "runs"), "--timeout", "1").stdout)
+    assert first["status"] == "failed" and first["failed_step"] == "name"
+    record = first["record"]
+
+    fixed = tmp_path / "fixed.pa"  # the failed step is rewritten: the fix is used, `home` is not run again
+    fixed.write_text(broken.read_text().replace('css ".no-such"', "heading first"))
+    summary = json.loads(run(str(fixed), "--resume", record).stdout)
+    assert summary["status"] == "succeeded" and summary["steps"] == {"home": "done", "name": "done"}
+    log = events(record)
+    assert [e["step"] for e in log if e["event"] == "step_started"].count("home") == 1
+    (revised,) = [e for e in log if e["event"] == "plan_revised"]
+    assert revised["source"] == "resume" and revised["changed"] == 1 and revised["after"] == "home"
+    assert "heading first" in (Path(record) / revised["file"]).read_text()
+
+    rewrites = tmp_path / "rewrites.pa"  # a finished step changed: refused with PA410 and the diff
+    rewrites.write_text(fixed.read_text().replace('"/product/2"', '"/product/3"'))
+    out = CliRunner().invoke(main, ["exec", str(rewrites), "--resume", record])
+    assert out.exit_code == 2
+    assert re.search(r"rewrites\.pa:\d+:\d+: PA410 cannot change step `home`: it is done in the run", out.output)
+    assert '"/product/3"' in out.output and "cannot resume" in out.output
+
+    other = tmp_path / "other.pa"  # an unrelated plan is not this run's
+    other.write_text(f'plan "something else"\n\nsite shop = "{shop.url}"\n\n' + home)
+    out = CliRunner().invoke(main, ["exec", str(other), "--resume", record])
+    assert out.exit_code == 2 and "not this run's" in out.output
+    assert len([e for e in events(record) if e["event"] == "run_resumed"]) == 1  # neither refused plan ran
+
+
 def test_replay_names_the_step_whose_target_drifted(tmp_path, shop):
     body = (
         'input order: text = "price_asc"\n\n'
@@ -248,6 +296,34 @@ def test_independent_steps_run_concurrently_in_pages_of_their_own(tmp_path, shop
     log = [(e["event"], e.get("step")) for e in events(summary["record"])]
     # both branches started before either finished: they ran at the same time
     assert log.index(("step_started", "chairs")) < log.index(("step_finished", "keyboards"))
+
+
+def test_a_branch_keeps_its_page_so_any_parallel_gives_the_same_answer(tmp_path, shop):
+    """Each branch is several steps: a step goes on where the step before it in its branch left its page."""
+
+    def branch(name: str, category: str) -> str:
+        return (
+            f'step {name}_list "List {category}" after home:\n    goto shop "/search?category={category}&sort=price_asc"\n\n'
+            f'step {name}_open "Open the cheapest":\n    click link first within css ".result"\n\n'
+            f'step {name} "Read its price" -> number:\n    assert page.url contains "/product/"\n'
+            f'    extract css ".price" first as number\n\n'
+        )
+
+    body = (
+        'step home "Open the shop":\n    goto shop "/"\n\n'
+        + branch("keyboard", "Keyboards")
+        + branch("chair", "Chairs")
+        + 'step fork "Read the chair page again" -> number after chair:\n    extract css ".price" first as number\n\n'
+        + 'step fork2 "And the keyboard page" -> number after keyboard:\n    extract css ".price" first as number\n\n'
+        + 'step report "Report" after fork, fork2:\n    answer "{keyboard} {chair} {fork} {fork2}"\n'
+    )
+    plan = write_plan(tmp_path, shop, body)
+    answers = {}
+    for parallel in ("1", "2", "4"):
+        summary = json.loads(run(str(plan), "--parallel", parallel, "--runs", str(tmp_path / parallel)).stdout)
+        assert summary["status"] == "succeeded", summary
+        answers[parallel] = summary["answer"]
+    assert answers == {"1": "35.37 96.99 96.99 35.37", "2": "35.37 96.99 96.99 35.37", "4": "35.37 96.99 96.99 35.37"}
 
 
 def test_every_action_of_the_language_runs(tmp_path, shop):

@@ -2,7 +2,7 @@
 stdlib HTTP proxies in front of that server, and real planact.toml files.
 
 Tests that need llama-cpp-python or the model file skip without them, unless
-PLANACT_REQUIRE_MODELS=1 (as in CI), where they fail instead.
+on a set-up machine (`planact setup`, or PLANACT_REQUIRE_MODELS=1), where they fail instead.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from setup_state import NOT_APPLICABLE, STRICT
 
 from planact.models import (
     LocalLlama,
@@ -41,7 +42,7 @@ YES_NO = DecodingGrammar(
 )
 QUESTION = [{"role": "user", "content": "Is the sky blue? Answer yes or no."}]
 HELLO = [{"role": "user", "content": "Say hello."}]
-REQUIRE_MODELS = os.environ.get("PLANACT_REQUIRE_MODELS") == "1"
+REQUIRE_MODELS = STRICT
 FAST = {"backoff_s": 0.01, "max_backoff_s": 0.05}  # retry waits for tests
 
 # llama-cpp-python's server, with one change: llama.cpp's extra CPU buffer types are off, as in LocalLlama,
@@ -71,7 +72,7 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 def missing(reason: str) -> None:
     message = f"{reason}: {INSTALL_HINT}"
     if REQUIRE_MODELS:
-        pytest.fail(f"PLANACT_REQUIRE_MODELS=1 but {message}")
+        pytest.fail(f"on a set-up machine: {message}")
     pytest.skip(message)
 
 
@@ -521,7 +522,7 @@ def test_local_spec_loads_the_default_model(clean_env, gguf):
 
 def test_vllm_absent_says_how_to_install(clean_env):
     if importlib.util.find_spec("vllm") is not None:
-        pytest.skip("vLLM is installed here; this test checks the message when it is not")
+        pytest.skip(NOT_APPLICABLE + " vLLM is installed; this test checks the message when it is not")
     with pytest.raises(ModelError, match=r"vLLM is not installed: pip install 'planact\[vllm\]'"):
         VLLMInProcess("Qwen/Qwen2.5-0.5B-Instruct")
     with pytest.raises(ModelError, match="vLLM is not installed"):

@@ -100,15 +100,19 @@ class BrowserSession:
         self._open_devtools(page)  # ready by the first screenshot
         return self
 
-    async def open_lane(self) -> Any:
-        """A page of its own for a step that runs beside others (not a tab of the plan), at the current URL."""
+    async def open_lane(self, url: str | None = None, at: Any = None) -> Any:
+        """A page of its own for a branch of steps (not a tab of the plan), at ``url``, or else at the address
+        of the page ``at`` (None: the current page)."""
+        if url is None:
+            source = at if at is not None and not at.is_closed() else self.page
+            url = source.url
         self._opening_lanes += 1
         try:
             lane = await self.context.new_page()
         finally:
             self._opening_lanes -= 1
-        if self.page.url.startswith("http"):
-            await lane.goto(self.page.url)
+        if url.startswith("http"):
+            await lane.goto(url)
         return lane
 
     def _on_page(self, page: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,78 @@ import click
 
 from ..browser.launch import BrowserNotFound
 from ..browser.session import SessionOptions
+from ..graph.render import render_text
+from ..syntax.diagnostics import Diagnostic, PlanError, render
 from ..syntax.format import format_plan
-from .executor import Agent, Executor, RunResult, bind_inputs
+from .executor import Agent, Executor, RunResult, bind_inputs, procedures_of, refusal, ungroundable_steps
 from .records import RunRecord
 
 
-def latest_revision(resume: str | None) -> str | None:
-    """The last plan revision of a run folder (a resumed run continues the plan as revised), if any."""
-    if not resume:
-        return None
-    latest = RunRecord(Path(resume)).latest_plan()
-    return str(latest) if latest is not None else None
+@dataclass
+class ResumedPlan:
+    """The plan a resumed run goes on with, or why the plan given cannot resume it."""
+
+    plan: Any = None  # None: refused
+    changed: bool = False  # the plan given is a new revision of the run's plan
+    diff: Any = None  # the run's latest revision against the plan given
+    problems: list[Diagnostic] = field(default_factory=list)
+    message: str | None = None
+
+
+def finished_steps(record: RunRecord) -> dict[str, str]:
+    """The steps a run's log says finished: id -> done | skipped."""
+    return {
+        e["step"]: "done" if e["event"] == "step_finished" else "skipped"
+        for e in record.events() if e["event"] in ("step_finished", "step_skipped")
+    }  # fmt: skip
+
+
+def resumed_plan(record: RunRecord, given: Any) -> ResumedPlan:
+    """Which plan a run resumed with ``given`` continues.
+
+    The run's own plan (its first revision, as started) continues as last revised: rerunning the same
+    command resumes where the run stopped, the planner's revisions included.  Any other plan is the user's
+    fix: it becomes the next revision, provided that every step that finished (done or skipped) is in it
+    unchanged; otherwise it is refused with PA410 for each such step, and a plan with another title is not
+    this run's plan at all.
+    """
+    from ..graph.diff import Remove, Update, diff_plans
+    from ..syntax.parser import parse
+
+    first, latest = record.path / "plan.r0.pa", record.latest_plan()
+    if latest is None or not first.exists():
+        return ResumedPlan(message=f"{record.path} holds no plan revision (plan.r0.pa): it cannot be resumed")
+    try:
+        current, started = parse(latest.read_text(encoding="utf-8")), parse(first.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, PlanError) as err:
+        return ResumedPlan(message=f"{record.path}'s plan revisions cannot be read ({err}): it cannot be resumed")
+    if diff_plans(started, given).is_empty:
+        return ResumedPlan(plan=current)
+    if given.title.text != current.title.text:
+        return ResumedPlan(
+            message=f"the plan given is not this run's: it is {given.title.text!r}, the run's is "
+            f"{current.title.text!r} (start a new run without --resume)"
+        )
+    finished = finished_steps(record)
+    diff = diff_plans(current, given)
+    problems = []
+    for edit in diff.changed:
+        if not isinstance(edit, Remove | Update):
+            continue
+        old = edit.old if isinstance(edit, Update) else edit.step
+        if old.id.name not in finished:
+            continue
+        if isinstance(edit, Update) and all(c.field == "position" for c in edit.changes):
+            continue  # a step inserted before it: it ran as it is
+        verb = "change" if isinstance(edit, Update) else "remove"
+        where = {"span": edit.new.id.span} if isinstance(edit, Update) else {}
+        problems.append(Diagnostic(
+            code="PA410", message=f"cannot {verb} step `{old.id.name}`: it is {finished[old.id.name]} in the run",
+            help="steps that ran are kept as they were: start a new run, or add a step with a new id", **where,
+        ))  # fmt: skip
+    if problems:
+        return ResumedPlan(diff=diff, problems=problems)
+    return ResumedPlan(plan=given, changed=not diff.is_empty, diff=diff)
 
 
 def agent_from_options(
@@ -99,6 +161,10 @@ class Progress:
         elif kind == "step_grounded":
             how = "grounded again (self-healing)" if event["healed"] else "grounded"
             click.echo(f"    {how} by the model: {len(event['actions'])} actions, {event['turns']} turns", err=True)
+        elif kind == "navigation_blocked":
+            click.echo(
+                f"    blocked: navigation to {event['url'][:120]} (no `site` declares {event['origin']})", err=True
+            )
         elif kind == "model_rejected":
             click.echo(f"    model answer rejected: {event['reason'].splitlines()[0][:100]}", err=True)
         elif kind == "plan_revised":
@@ -136,6 +202,7 @@ def run_plan(
     parallel: int = 1,
     agent: Agent | None = None,
     save_grounded: str | None = None,
+    source_text: str | None = None,
 ) -> int:
     """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
     secrets = secrets_given(secrets)
@@ -144,6 +211,18 @@ def run_plan(
         if not record.events_path.exists():
             click.echo(f"error: {resume} is not a run folder (no events.jsonl)", err=True)
             return 2
+        chosen = resumed_plan(record, plan)
+        if chosen.plan is None:
+            if chosen.message:
+                click.echo(f"error: {chosen.message}", err=True)
+            for d in chosen.problems:
+                click.echo(render(d.located(path), source_text) + "\n", err=True)
+            if chosen.diff is not None:
+                click.echo(f"the run's plan ({record.latest_plan()}) against {path}:", err=True)
+                click.echo(render_text(chosen.diff), err=True, nl=False)
+            click.echo(f"error: {path} cannot resume {record.path}", err=True)
+            return 2
+        plan = chosen.plan
         saved = json.loads((record.path / "inputs.json").read_text()) if (record.path / "inputs.json").exists() else {}
         inputs = {**{k: v if isinstance(v, str) else json.dumps(v) for k, v in saved.items()}, **inputs}
     try:
@@ -151,10 +230,27 @@ def run_plan(
     except ValueError as err:
         click.echo(f"error: {err}", err=True)
         return 2
+    if agent is None or agent.executor is None:
+        steps = [s for s in plan.steps if not resume or s.id.name not in finished_steps(record)]
+        missing = ungroundable_steps(steps, procedures_of(plan, str(Path(path).parent)))
+        if missing:
+            click.echo(f"error: {refusal(missing)}", err=True)
+            return 2
     if not resume:
         record = RunRecord.create(runs)
         record.save_plan(format_plan(plan), 0)
         record.save_inputs(values)
+    elif chosen.changed:  # the user's fix: the next revision, on record like the planner's
+        revision = record.revisions()
+        file = record.save_plan(format_plan(plan), revision)
+        added, changed, removed = chosen.diff.summary
+        finished = list(finished_steps(record))
+        record.write(
+            "plan_revised", revision=revision, file=file.name, added=added, changed=changed, removed=removed,
+            after=finished[-1] if finished else None, source="resume",
+        )  # fmt: skip
+        if not as_json:
+            click.echo(f"  ↻ {path} is plan revision {revision}: +{added} ~{changed} -{removed}", err=True)
     options.trace_path = None
     if options.trace != "off":
         name = f"trace-resumed-{len(list(record.path.glob('trace*.zip')))}.zip" if resume else "trace.zip"

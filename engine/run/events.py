@@ -141,8 +141,18 @@ class PlanRevised(_Event):
     added: int
     changed: int
     removed: int
-    after: str = Field(description="the step after which the plan was revised")
+    after: str | None = Field(description="the step after which the plan was revised (None: before any step)")
     reasoning: str | None = Field(default=None, description="the planner's reasoning before its answer, if any")
+    source: Literal["planner", "resume"] = Field(
+        default="planner", description="who revised it: the planner model, or the user resuming with another plan"
+    )
+
+
+class NavigationBlocked(_Event):
+    event: Literal["navigation_blocked"]
+    step: str | None = None
+    url: str
+    origin: str | None = Field(description="the origin the plan declares no `site` for")
 
 
 class PlanKept(_Event):
@@ -179,6 +189,7 @@ RunEvent = Annotated[
     | StepGrounded
     | PlanRevised
     | PlanKept
+    | NavigationBlocked
     | Episode,
     Field(discriminator="event"),
 ]

@@ -125,12 +125,7 @@ class Executor:
         options.secrets = tuple(v.reveal() for v in inputs.values() if isinstance(v, Secret))
         self.options = options
         self.variables: dict[str, Any] = dict(inputs)
-        self.procedures = {d.name.name: d for d in plan.defines}
-        for use in plan.uses:
-            module = load_module(use.module, use.is_path, None if base is None else Path(base))
-            if module.plan is not None:
-                for d in module.plan.defines:
-                    self.procedures.setdefault(d.name.name, d)
+        self.procedures = procedures_of(plan, base)
         self.hooks = hooks or []
         self.parallel = max(1, parallel)
         # a session given by the caller is started and closed by the caller (a benchmark episode
@@ -161,6 +156,11 @@ class Executor:
         self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
         self._settled: set[Any] = set()  # pages no action has changed since their latest checkpoint
         self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
+        self._page_of: dict[str, Any] = {}  # step -> the page it ran on (None: the main page); its branch goes on there
+        self._lanes: list[Any] = []  # the pages opened for branches, beside the main page
+        self._last_on: dict[int, str] = {}  # id(page) -> the step that ran on it last (id(None): the main page)
+        self._url_after: dict[str, str] = {}  # step -> the address its page was at when it ended
+        self._blocked_seen = 0  # how many of the session's blocked navigations have been reported
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
@@ -188,6 +188,13 @@ class Executor:
                 self.graph.mark(event["step"], "skipped")
         return last
 
+    def ungroundable(self) -> list[str]:
+        """Pending steps that no one can do: no actions and no executor model (see :func:`ungroundable_steps`)."""
+        if self.grounder is not None:
+            return []
+        pending = [self.graph.step(n) for n in self.graph.ids() if self.graph.status(n) == "pending"]
+        return ungroundable_steps(pending, self.procedures)
+
     # ------------------------------------------------------------ run
 
     async def run(self, resume: bool = False) -> RunResult:
@@ -197,6 +204,10 @@ class Executor:
         state_file = self.record.path / "browser-state.json"
         self.emit("run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx))
         try:
+            ungroundable = self.ungroundable()
+            if ungroundable:
+                result.failed_step = ungroundable[0]
+                raise StepFailed(refusal(ungroundable))
             if self.own_session:
                 await self.session.start()
             self.emit(
@@ -251,31 +262,90 @@ class Executor:
         return result
 
     async def _run_batch(self, batch: list[str], result: RunResult, state_file: Any) -> Any:
-        """Run ready steps: one on the current page, or several at once, each on a page of its own."""
-        if len(batch) == 1:
-            answer = await self._run_step(batch[0], result)
-            await self._checkpoint(batch[0], state_file)
+        """Run ready steps, each on the page of the branch it continues (see :meth:`_page_for`); several at once
+        when they are independent, each on a page of its own."""
+        pages: list[Any] = []
+        for step_id in batch:
+            pages.append(await self._page_for(step_id, pages))
+        if len(batch) == 1:  # on this task: a task of its own would let the next command go before the checkpoint's
+            token = LANE.set(pages[0])
+            try:
+                answer = await self._run_step_on(batch[0], pages[0], result, state_file)
+            finally:
+                LANE.reset(token)
+            await self._close_idle_lanes()
             return answer
-        lanes = [None] + [await self.session.open_lane() for _ in batch[1:]]
 
-        async def in_lane(step_id: str, lane: Any) -> Any:
-            LANE.set(lane)
-            answer = await self._run_step(step_id, result)
-            await self._checkpoint(step_id, state_file)
-            return answer
+        async def in_lane(step_id: str, page: Any) -> Any:
+            LANE.set(page)
+            return await self._run_step_on(step_id, page, result, state_file)
 
         try:
             outcomes = await asyncio.gather(
-                *(in_lane(s, lane) for s, lane in zip(batch, lanes, strict=True)), return_exceptions=True
+                *(in_lane(s, page) for s, page in zip(batch, pages, strict=True)), return_exceptions=True
             )
         finally:
-            await self._drain()
-            for lane in lanes[1:]:
-                await lane.close()
+            await self._close_idle_lanes(drained=False)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         return next((o for o in outcomes if o is not _NO_ANSWER), _NO_ANSWER)
+
+    async def _run_step_on(self, step_id: str, page: Any, result: RunResult, state_file: Any) -> Any:
+        self._page_of[step_id] = page
+        self._last_on[id(page)] = step_id
+        try:
+            answer = await self._run_step(step_id, result)
+        finally:
+            self._url_after[step_id] = (page if page is not None else self.session.page).url
+        await self._checkpoint(step_id, state_file)
+        return answer
+
+    def _follows(self, step_id: str) -> str | None:
+        """The predecessor whose page a step goes on with: one it follows in its branch (by `after`, or by being
+        written after it) before one whose output it only reads; the last written of those.  None: no
+        predecessor ran in this process (a first step, or a resumed run's)."""
+        nx_graph = self.graph.nx
+        known = [p for p in nx_graph.predecessors(step_id) if p in self._page_of]
+        if not known:
+            return None
+        return max(
+            known, key=lambda p: (nx_graph.edges[p, step_id].get("kind") != "data", self.graph.position.get(p, 0.0))
+        )
+
+    async def _page_for(self, step_id: str, taken: list[Any]) -> Any:
+        """The page a step runs on: its branch's, as the step it follows left it.  That is the page itself while
+        nothing else ran on it since (and no other step of this batch has it); otherwise a new page opened at the
+        address where that step left it, so a branch never sees another branch's page, whatever --parallel is.
+        None is the run's main page (its current tab)."""
+        before = self._follows(step_id)
+        if before is None:
+            page, fresh = None, self._last_on.get(id(None)) is None
+        else:
+            page = self._page_of[before]
+            fresh = self._last_on.get(id(page)) == before and not (page is not None and page.is_closed())
+        if fresh and not any(page is other for other in taken):
+            return page
+        at = self._url_after.get(before) if before is not None else None
+        lane = await self.session.open_lane(url=at, at=page)
+        self._lanes.append(lane)
+        return lane
+
+    async def _close_idle_lanes(self, drained: bool = True) -> None:
+        """Close the branch pages no pending step continues on (after their screenshots are taken)."""
+        nx_graph = self.graph.nx
+        needed = {
+            id(self._page_of[p])
+            for n in self.graph.ids() if self.graph.status(n) == "pending"
+            for p in nx_graph.predecessors(n) if p in self._page_of
+        }  # fmt: skip
+        idle = [lane for lane in self._lanes if id(lane) not in needed]
+        if not idle and drained:
+            return
+        await self._drain()
+        for lane in idle:
+            self._lanes.remove(lane)
+            await lane.close()
 
     def _skip_rest(self, result: RunResult) -> None:
         for n in self.graph.ids():
@@ -382,6 +452,9 @@ class Executor:
                 self.graph.mark(step_id, "skipped")
                 self.emit("step_skipped", step=step_id, reason="condition is false")
                 return _NO_ANSWER
+            self._raise_if_blocked(step_id)  # a navigation the step started that failed after its last action
+            if self.session.page.url.startswith("chrome-error:"):
+                raise StepFailed("the page is the browser's error page: its last navigation failed")
         except (ActionFailed, EvaluationError, StepFailed, GroundingFailed, ModelError) as err:
             self.errors[step_id] = str(err)
             self.graph.mark(step_id, "failed")
@@ -400,6 +473,25 @@ class Executor:
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
         return answer
+
+    def _raise_if_blocked(self, step_id: str, failure: Exception | None = None) -> None:
+        """Fail the step if the guard blocked a navigation since the last look (logged as an event each),
+        naming the origin: what the step then saw (an error page, no element) is a consequence of it."""
+        blocked = self.session.blocked
+        new, self._blocked_seen = blocked[self._blocked_seen :], len(blocked)
+        for url in new:
+            self.emit("navigation_blocked", step=step_id, url=url, origin=origin_of(url))
+        if not new:
+            return
+        origins = list(dict.fromkeys(origin_of(url) or url for url in new))
+        message = (
+            f"navigation to {', '.join(origins)} was blocked: the plan declares no `site` for "
+            f"{'it' if len(origins) == 1 else 'them'} (a plan may visit only its declared sites; add "
+            f'`site NAME = "{origins[0]}"` if it is meant to be visited)'
+        )
+        if failure is not None:
+            message += f"; then {failure}"
+        raise StepFailed(message)
 
     def _actions_of(self, step: ast.Step, scope: dict[str, Any]) -> tuple[tuple[ast.Action, ...], dict[str, Any]]:
         if step.call is None:
@@ -435,10 +527,12 @@ class Executor:
                     self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
                 )
             except ActionFailed as err:
+                self._raise_if_blocked(step.id.name, err)
                 if self.grounder is None or step.call is not None or step.loop is not None:
                     raise
                 # self-healing: the page changed under a grounded step; the model grounds the rest of it again
                 return await self._ground(step, scope, reason=str(err), prefix=actions[:position])
+            self._raise_if_blocked(step.id.name)
             await self._action_done(step.id.name, "plan", action, scope, done)
             if isinstance(action, ast.Extract):
                 value = done.value
@@ -495,7 +589,12 @@ class Executor:
 
         async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
             await self._first_page()
-            done = await perform(self.session, action, variables, self.sites, None)
+            try:
+                done = await perform(self.session, action, variables, self.sites, None)
+            except ActionFailed as err:
+                self._raise_if_blocked(step_id, err)
+                raise
+            self._raise_if_blocked(step_id)
             await self._action_done(step_id, "model", action, variables, done)
             return done
 
@@ -539,7 +638,10 @@ class Executor:
         self.replans += 1
         failed_steps = [n for n in self.graph.ids() if self.graph.status(n) == "failed"]
         live = self._live()
-        seen = (await observe(self.session.page)).masked(self.options.secrets)
+        page = self._page_of.get(after)  # the page of the branch that just moved
+        seen = (await observe(page if page is not None and not page.is_closed() else self.session.page)).masked(
+            self.options.secrets
+        )
         try:
             revised = await self.planner.revise(live, ("The step failed. " if failed else "") + event, seen)
         except (Rejected, ModelError) as err:
@@ -571,6 +673,44 @@ class Executor:
         return True
 
 
+def procedures_of(plan: ast.Plan, base: str | None) -> dict[str, ast.Define]:
+    """The procedures a plan can call: its own, then those of the modules it uses."""
+    procedures = {d.name.name: d for d in plan.defines}
+    for use in plan.uses:
+        module = load_module(use.module, use.is_path, None if base is None else Path(base))
+        if module.plan is not None:
+            for d in module.plan.defines:
+                procedures.setdefault(d.name.name, d)
+    return procedures
+
+
+def ungroundable_steps(steps: Any, procedures: Mapping[str, ast.Define]) -> list[str]:
+    """The ids of the steps with no actions of their own or of their procedure: only a model can do them.
+    Without an executor model a run refuses them before its browser starts, so that nothing with side
+    effects runs ahead of a step that cannot."""
+    found = []
+    for step in steps:
+        if step.call is None:
+            missing = step.actions is None
+        else:
+            proc = procedures.get(step.call.name.name)
+            missing = proc is None or proc.actions is None
+        if missing:
+            found.append(step.id.name)
+    return found
+
+
+def refusal(steps: list[str]) -> str:
+    """Why a run without an executor model does not start."""
+    if len(steps) == 1:
+        return NO_MODEL.format(step=steps[0]) + " (nothing was run)"
+    named = ", ".join(f"`{s}`" for s in steps)
+    return (
+        f"steps {named} have no actions and no model is configured to ground them (nothing was run): give them "
+        "action blocks, or configure a model (`--model`, the PLANACT_MODEL environment variable, or planact.toml)"
+    )
+
+
 class _NoAnswer:
     def __repr__(self) -> str:
         return "<no answer>"
@@ -586,6 +726,11 @@ def bind_inputs(plan: ast.Plan, given: Mapping[str, str], secrets: Mapping[str, 
     for inp in plan.inputs:
         name, t = inp.name.name, inp.type
         if isinstance(t, ast.ScalarType) and t.name == "secret":
+            if name in given and name not in secrets:
+                raise ValueError(
+                    f"input {name} is a secret: give it with --secret {name}=VALUE or the environment variable "
+                    f"PLANACT_SECRET_{name.upper()}, not --input (inputs are logged, secrets never)"
+                )
             if name in secrets:
                 values[name] = Secret(secrets[name])
             elif inp.default is not None:

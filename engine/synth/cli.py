@@ -58,10 +58,14 @@ def record(
     recording the page before the first action and after each one (the pages
     that replanning and executor training examples show). Actions come out with
     their values written in, secrets by name. The file is written whole at the end.
+    A source that cannot be turned into a trajectory (a plan that does not lint or
+    lacks an input, a folder that is no run) is named and skipped, and the exit
+    status is then 1; the others are still written.
 
     \b
     Examples:
-      planact record plans/demo/*.pa --secret password=wonderland -o demo.traj.jsonl
+      planact record plans/demo/*.pa --secret password=wonderland --secret bob_password=builder \\
+          --secret admin_password=admin123 -o demo.traj.jsonl
       planact record runs/20261129-101500-a1b2c3 -o one.traj.jsonl
     """
     from ..run.cli_exec import parse_pairs
@@ -85,8 +89,10 @@ def record(
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
-        _say(f"{len(found)} trajectories written to {out}" + (f", {len(failures)} skipped" if failures else ""))
-    sys.exit(0 if found else 1)
+        _say(f"{len(found)} trajectories written to {out}" if found else f"no trajectories: {out} not written")
+        if failures:
+            _say(f"{len(failures)} of {len(sources)} sources skipped: " + ", ".join(f["source"] for f in failures))
+    sys.exit(0 if found and not failures else 1)  # a source left out is a failure, even when others were kept
 
 
 def _record(path: str, inputs: dict[str, str], secrets: dict[str, str], sites: dict[str, str], runs: str) -> Path:
