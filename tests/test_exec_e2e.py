@@ -572,3 +572,9 @@ def test_an_option_is_selected_by_its_label_or_by_its_value(tmp_path, shop):
     plan = write_plan(tmp_path, shop, body)
     summary = json.loads(run(str(plan), "--runs", str(tmp_path / "runs"), "--timeout", "2").stdout)
     assert summary["status"] == "succeeded", summary
+
+
+def test_an_action_on_the_blank_first_page_says_to_open_a_site(tmp_path, shop):
+    plan = write_plan(tmp_path, shop, 'step search "Search":\n    fill searchbox "Search" with "mouse"\n')
+    summary = json.loads(run(str(plan), "--runs", str(tmp_path), "--timeout", "1").stdout)
+    assert summary["failed_step"] == "search" and "the page is blank, no step has opened a site yet" in summary["error"]

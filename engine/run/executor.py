@@ -528,6 +528,9 @@ class Executor:
                 )
             except ActionFailed as err:
                 self._raise_if_blocked(step.id.name, err)
+                if self.session.page.url == "about:blank":
+                    raise StepFailed(f"{err}: the page is blank, no step has opened a site yet (begin with a step "
+                                     'that does `goto SITE "/"`)') from None  # fmt: skip
                 if self.grounder is None or step.call is not None or step.loop is not None:
                     raise
                 # self-healing: the page changed under a grounded step; the model grounds the rest of it again
