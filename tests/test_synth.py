@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from setup_state import needs
 from test_exec_e2e import HAVE_BROWSER
 
 from planact.cli import DEMO_SECRETS, main
@@ -370,3 +371,30 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
     )
     pairs = expand(seed_pairs(_seed_folder(tmp_path)), Expander(CutOff([cut]), per_call=1), tmp_path / "out", n=1)
     assert [s.id.name for s in parse(pairs[0].plan).steps] == ["forum"]
+
+
+@needs("data")
+@needs_browser
+def test_benchmark_recordings_give_examples_a_model_can_answer_from_its_page(tmp_path):
+    """MiniWoB++ episodes recorded through `bench --record-pages` become examples whose intents have the
+    episode's values written in (no `{task.label}`) and whose targets are the refs of the page shown."""
+    out = tmp_path / "rec"
+    bench = ["bench", "miniwob", "--agent", "replay", "--tasks", "click-link,choose-date-easy,enter-text"]
+    result = CliRunner().invoke(main, [*bench, "--seeds", "1", "--record-pages", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    runs = sorted(str(p.parent) for p in (out / "runs").rglob("events.jsonl"))
+    traj = tmp_path / "mw.traj.jsonl"
+    assert CliRunner().invoke(main, ["record", *runs, "-o", str(traj)]).exit_code == 0
+    data = tmp_path / "data"
+    grounded = CliRunner().invoke(main, ["synth", "ground", str(traj), "--teacher", "recorded", "-o", str(data)])
+    assert grounded.exit_code == 0, grounded.output
+    assert CliRunner().invoke(main, ["synth", "export", str(data), "-o", str(data / "export")]).exit_code == 0
+    examples = [json.loads(line) for line in (data / "export" / "executor.jsonl").read_text().splitlines()]
+    planner = (data / "export" / "planner.jsonl").read_text()
+    assert examples and "\\\\{" not in planner and "{task." not in planner
+    for example in examples:
+        prompt, answer = example["messages"][-2]["content"], example["messages"][-1]["content"]
+        assert "{task." not in prompt and "css " not in answer, answer
+        for ref in re.findall(r'ref "(e\d+)"', answer):
+            assert f"[ref={ref}]" in prompt  # the element acted on, as the page shown names it
+    assert sum('ref "' in e["messages"][-1]["content"] for e in examples) == len(examples)

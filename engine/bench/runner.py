@@ -217,6 +217,7 @@ class Runner:
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
             record.save_plan(format_plan(prepared.plan), 0)
+            record.save_inputs(values)  # a trajectory made of the run writes them into its intents
             executor = Executor(
                 prepared.plan, values, record, SessionOptions(), agent=prepared.agent, session=session,
                 pages=self.options.pages,

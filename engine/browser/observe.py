@@ -3,7 +3,8 @@
 Each element a model may act on (links, buttons, fields, options...) gets a
 reference ``eN`` stored on the element (``data-planact-ref``), so an action can
 target it as ``click ref "e12"``; references stay the same for the life of the
-element, so consecutive observations of a page agree.  Headings, list items,
+element, so consecutive observations of a page agree; an element styled to be clicked (a `clickable`:
+its pointer starts there) gets one too.  Headings, list items,
 table cells and landmarks give structure; hidden elements are left out.
 """
 
@@ -30,7 +31,12 @@ _WALK = """
     const tag = el.tagName.toLowerCase();
     if (tag === 'input') return INPUT_ROLES[el.type] || 'textbox';
     if (tag === 'a' && !el.hasAttribute('href')) return null;
-    return INTERACTIVE[tag] || STRUCTURE[tag] || null;
+    const known = INTERACTIVE[tag] || STRUCTURE[tag];
+    if (known) return known;
+    // an element styled to be clicked (a span or div with a click handler): its pointer starts with it
+    const parent = el.parentElement;
+    if (getComputedStyle(el).cursor === 'pointer' && !(parent && getComputedStyle(parent).cursor === 'pointer')) return 'clickable';
+    return null;
   };
   const nameOf = (el, role) => {
     if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
@@ -39,9 +45,10 @@ _WALK = """
     if (['textbox', 'searchbox', 'spinbutton', 'combobox'].includes(role)) return el.getAttribute('placeholder') || '';
     if (['list', 'table', 'form', 'navigation', 'main', 'banner', 'contentinfo', 'group', 'row'].includes(role)) return '';
     if ((role === 'listitem' || role === 'cell') && el.querySelector('a,button,input,select,textarea')) return '';
+    if (role === 'paragraph' && el.querySelector('a,button,input,select,textarea')) return Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');
     return el.innerText || el.value || '';
   };
-  const actionable = new Set(['link', 'button', 'textbox', 'searchbox', 'spinbutton', 'checkbox', 'radio', 'combobox', 'option', 'menuitem', 'tab']);
+  const actionable = new Set(['clickable', 'link', 'button', 'textbox', 'searchbox', 'spinbutton', 'checkbox', 'radio', 'combobox', 'option', 'menuitem', 'tab']);
   const lines = [];
   const walk = (el, depth) => {
     if (el.nodeType !== 1 || hidden(el)) return;
@@ -63,7 +70,7 @@ _WALK = """
       }
       lines.push(line);
       shown = depth + 1;
-      if (['link', 'button', 'heading', 'option', 'paragraph', 'columnheader'].includes(role) || ((role === 'listitem' || role === 'cell') && !el.querySelector('a,button,input,select,textarea'))) return;
+      if (['clickable', 'link', 'button', 'heading', 'option', 'columnheader'].includes(role) || (['listitem', 'cell', 'paragraph'].includes(role) && !el.querySelector('a,button,input,select,textarea'))) return;
       if (role === 'combobox') { for (const o of el.options) lines.push('  '.repeat(shown) + '- option "' + clip(o.text) + '"' + (o.selected ? ' [selected]' : '')); return; }
     } else if (el.childNodes.length && ['div', 'span', 'section', 'strong', 'em', 'b', 'i', 'legend'].includes(el.tagName.toLowerCase())) {
       const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');

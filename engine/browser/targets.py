@@ -51,15 +51,17 @@ class Resolved:
     blank: bool = field(default=False, compare=False)
     visible: bool = field(default=False, compare=False)
     content: str | None = field(default=None, compare=False, repr=False)
+    ref: str | None = field(default=None, compare=False)  # the element's reference in page observations, if seen
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        described = {
             "role": self.role,
             "name": self.name,
             "tag": self.tag,
             "text": self.text,
             "fingerprint": self.fingerprint,
         }
+        return described if self.ref is None else {**described, "ref": self.ref}
 
 
 def locator_for(scope: Any, target: ast.Target, variables: Mapping[str, Any]) -> Any:
@@ -231,6 +233,7 @@ _DESCRIBE_ELEMENT = """(el, read) => {
         blank: el.getAttribute('target') === '_blank',
         visible: box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden',
         content: content,
+        ref: el.getAttribute('data-planact-ref'),
     };
 }"""
 #
@@ -345,7 +348,7 @@ def _resolved(info: dict[str, Any]) -> Resolved:
     digest = hashlib.sha1(f"{role}|{name}|{info['tag']}|{info['path']}".encode()).hexdigest()[:12]
     return Resolved(
         role, name, info["tag"], " ".join(info["text"].split())[:80], digest,
-        bool(info.get("blank")), bool(info.get("visible")), info.get("content"),
+        bool(info.get("blank")), bool(info.get("visible")), info.get("content"), info.get("ref") or None,
     )  # fmt: skip
 
 

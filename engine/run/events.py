@@ -43,6 +43,9 @@ class TargetResolved(BaseModel):
     tag: str
     text: str
     fingerprint: str
+    ref: str | None = Field(
+        default=None, description="the element's reference (eN) in the page observations, when one was made of it"
+    )
 
 
 class ActionDone(_Event):

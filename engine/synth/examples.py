@@ -20,8 +20,9 @@ from ..run.evaluate import Secret
 from ..run.grounding import executor_prompt
 from ..run.planner import LiveView, planner_prompt, replanner_prompt
 from ..syntax import ast
-from ..syntax.format import format_plan, format_step
-from .trajectory import Page, Trajectory
+from ..syntax.format import format_action, format_plan, format_step
+from ..syntax.parser import parse_reply
+from .trajectory import Page, Trajectory, TrajectoryAction
 
 NOT_SEEN = Page(url="", title="", tree="(the page was not recorded)")
 
@@ -128,6 +129,20 @@ def replan_examples(
     return out
 
 
+def as_seen(action: TrajectoryAction, page: Page) -> str:
+    """The action as the executor model can write it from the page it is shown: its target becomes the
+    observation's reference of the element it acted on (``ref "e7"``) when the observation shows that
+    element; otherwise (a text read, a page not observed) the action stays as it was recorded."""
+    text = action.text()
+    if action.ref is None or f"[ref={action.ref}]" not in page.tree:
+        return text
+    (parsed,) = parse_reply(text).actions
+    if "target" not in parsed._target_fields or getattr(parsed, "target", None) is None:
+        return text
+    seen = ast.Target.new(kind="ref", name=ast.StringLit(parts=(action.ref,)))
+    return format_action(parsed.model_copy(update={"target": seen}))
+
+
 def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
     """One executor example per action whose page before it was recorded."""
     spans, out = Spans.of(plan), []
@@ -138,10 +153,14 @@ def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
             continue
         position, offset = spans.locate(index)
         step = plan.steps[position]
-        taken = [a.text() for a in traj.actions[index - offset : index]]
+        taken = [
+            as_seen(a, traj.page_before(i) or NOT_SEEN)
+            for i, a in enumerate(traj.actions)
+            if index - offset <= i < index
+        ]
         plan_text = _live(plan, traj, position, running=position).annotated()
         last = offset == len(step.actions or ()) - 1
-        answer = action.text() + ("\ndone" if last else "")
+        answer = as_seen(action, page) + ("\ndone" if last else "")
         prompt = executor_prompt(traj.task, plan_text, step, scope, traj.sites, page, taken)
         example = _chat(prompt, answer)
         example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}

@@ -77,6 +77,9 @@ class TrajectoryAction(BaseModel):
     url: str | None = Field(default=None, description="the page's URL after the action")
     value: Any = Field(default=None, description="what an extract read or an answer gave")
     step: str | None = Field(default=None, description="the step of the recorded run it belongs to (for reference)")
+    ref: str | None = Field(
+        default=None, description="the reference (eN) of the element acted on, as page_before's observation shows it"
+    )
     page_before: Page | None = None
     page_after: Page | None = None
 
@@ -259,7 +262,8 @@ def from_run(folder: str | Path) -> Trajectory:
         actions.append(
             TrajectoryAction(
                 action=event.get("concrete") or event["action"], url=event.get("url"), value=event.get("value"),
-                step=event.get("step"), page_before=pages.get(n), page_after=pages.get(n + 1),
+                step=event.get("step"), ref=(event.get("target") or {}).get("ref"), page_before=pages.get(n),
+                page_after=pages.get(n + 1),
             )
         )  # fmt: skip
     first_goto = next((a for a in actions if a.action and a.action.startswith("goto")), None)
