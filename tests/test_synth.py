@@ -375,26 +375,25 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
 
 @needs("data")
 @needs_browser
-def test_benchmark_recordings_give_examples_a_model_can_answer_from_its_page(tmp_path):
-    """MiniWoB++ episodes recorded through `bench --record-pages` become examples whose intents have the
-    episode's values written in (no `{task.label}`) and whose targets are the refs of the page shown."""
-    out = tmp_path / "rec"
-    bench = ["bench", "miniwob", "--agent", "replay", "--tasks", "click-link,choose-date-easy,enter-text"]
-    result = CliRunner().invoke(main, [*bench, "--seeds", "1", "--record-pages", "-o", str(out), "--json"])
+def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
+    """`synth generate miniwob` records successful episodes of training seeds and exports examples whose
+    intents have the episode's values written in (no `{task.label}`) and whose targets are the refs of the
+    page shown; held-out seeds are refused."""
+    out = tmp_path / "gen"
+    args = ["synth", "generate", "miniwob", "--tasks", "click-link,choose-date-easy,enter-text", "-o", str(out)]
+    result = CliRunner().invoke(main, [*args, "--seeds", "2", "--json"])
     assert result.exit_code == 0, result.output
-    runs = sorted(str(p.parent) for p in (out / "runs").rglob("events.jsonl"))
-    traj = tmp_path / "mw.traj.jsonl"
-    assert CliRunner().invoke(main, ["record", *runs, "-o", str(traj)]).exit_code == 0
-    data = tmp_path / "data"
-    grounded = CliRunner().invoke(main, ["synth", "ground", str(traj), "--teacher", "recorded", "-o", str(data)])
-    assert grounded.exit_code == 0, grounded.output
-    assert CliRunner().invoke(main, ["synth", "export", str(data), "-o", str(data / "export")]).exit_code == 0
-    examples = [json.loads(line) for line in (data / "export" / "executor.jsonl").read_text().splitlines()]
-    planner = (data / "export" / "planner.jsonl").read_text()
-    assert examples and "\\\\{" not in planner and "{task." not in planner
+    summary = json.loads(result.stdout)
+    assert summary["episodes"] == 6 and summary["successful"] == summary["kept"] == 6 and summary["dropped"] == 0
+    examples = [json.loads(line) for line in (out / "export" / "executor.jsonl").read_text().splitlines()]
+    planner = (out / "export" / "planner.jsonl").read_text()
+    assert len(examples) == summary["examples"]["executor"] >= 6 and "{task." not in planner and "\\{" not in planner
     for example in examples:
         prompt, answer = example["messages"][-2]["content"], example["messages"][-1]["content"]
-        assert "{task." not in prompt and "css " not in answer, answer
+        assert "{task." not in prompt and 'ref "' in answer and "css " not in answer, answer
         for ref in re.findall(r'ref "(e\d+)"', answer):
             assert f"[ref={ref}]" in prompt  # the element acted on, as the page shown names it
-    assert sum('ref "' in e["messages"][-1]["content"] for e in examples) == len(examples)
+    again = CliRunner().invoke(main, [*args, "--seeds", "2", "--json"])  # a rerun resumes: nothing new to record
+    assert again.exit_code == 0 and json.loads(again.stdout)["kept"] == 6
+    held_out = CliRunner().invoke(main, [*args, "--seeds", "2", "--first-seed", "999"])
+    assert held_out.exit_code == 1 and "held-out seeds (>= 1000)" in held_out.output

@@ -10,6 +10,7 @@ table cells and landmarks give structure; hidden elements are left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +106,36 @@ class Observation:
         return Observation(self.url, self.title, tree)
 
 
+# structure that says nothing by itself: an unnamed one is left out and its children move up a level
+_PLAIN_CONTAINERS = frozenset(
+    {"cell", "list", "listitem", "table", "group", "form", "main", "banner", "contentinfo", "article"}
+)
+_LINE = re.compile(r"^( *)- (\S+)(.*)$")
+
+
+def compact_tree(tree: str) -> str:
+    """The tree without unnamed containers (a table's cells, a list's items, ...): their contents
+    stay, one level up, in order (rows stay: they group a table's cells).  A calendar is its rows of links;
+    what a model acts on and reads is all still there, and references are untouched."""
+    out: list[str] = []
+    kept: list[tuple[int, bool]] = []  # (depth in the walk, kept?) of the lines above this one
+    for line in tree.splitlines():
+        match = _LINE.match(line)
+        if match is None:
+            out.append(line)
+            continue
+        depth = len(match.group(1)) // 2
+        while kept and kept[-1][0] >= depth:
+            kept.pop()
+        keep = not (match.group(2) in _PLAIN_CONTAINERS and not match.group(3).strip())
+        if keep:
+            shown = sum(1 for _, k in kept if k)
+            out.append("  " * shown + "- " + match.group(2) + match.group(3))
+        kept.append((depth, keep))
+    return "\n".join(out)
+
+
 async def observe(page: Any, max_text: int = 80) -> Observation:
     """The current page as an :class:`Observation` (assigns ``eN`` references as a side effect)."""
     tree = await page.evaluate(_WALK, [REF_ATTRIBUTE, max_text])
-    return Observation(page.url, await page.title(), tree)
+    return Observation(page.url, await page.title(), compact_tree(tree))

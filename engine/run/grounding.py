@@ -195,12 +195,15 @@ def executor_prompt(
     taken: list[str],
     feedback: str = "",
 ) -> list[Message]:
-    """The executor model's prompt for one turn of a step (synthetic executor data is built by it too)."""
+    """The executor model's prompt for one turn of a step (synthetic executor data is built by it too).
+
+    The plan is shown by its steps: its header (title, sites, inputs) says again what the goal, the sites
+    and the variables lines say, and an executor prompt is read at every turn of every step."""
     return conversation(
         "executor",
         {},
         {
-            "goal": goal, "plan": plan_text, "step": step.id.name,
+            "goal": goal, "plan": plan_steps(plan_text), "step": step.id.name,
             "intent": step.intent.text if step.intent else step.id.name,
             "output": f" (its output: {_type_text(step)})" if step.output is not None else "",
             "variables": _variables(scope), "sites": ", ".join(f"{k} = {v}" for k, v in sites.items()),
@@ -208,6 +211,13 @@ def executor_prompt(
             "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
         },
     )  # fmt: skip
+
+
+def plan_steps(plan_text: str) -> str:
+    """The plan text from its first step on (its header left out); the whole text if it has no step."""
+    lines = plan_text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.startswith("step ")), None)
+    return plan_text if first is None else "\n".join(lines[first:]).strip() + "\n"
 
 
 def _variables(scope: Mapping[str, Any]) -> str:

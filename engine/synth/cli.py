@@ -114,6 +114,7 @@ def synth() -> None:
 
     \b
     The pipeline:
+      planact synth generate miniwob -o data/miniwob          all of it from a benchmark, no model
       planact record plans/demo/*.pa -o demo.traj.jsonl      trajectories from runs
       planact synth ground demo.traj.jsonl -o data           a teacher writes grounded plans
       planact synth replans data                             replanning examples, every action
@@ -288,6 +289,46 @@ def export_command(folder: str, out: str, grounded_planner: bool, form: str) -> 
     for name, n in counts.items():
         _say(f"  {n:6}  {name}")
     _say(f"-> {out}")
+
+
+@synth.command("generate")
+@click.argument("benchmark", type=click.Choice(["miniwob"]))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The folder to fill (resumable).")
+@click.option("--tasks", "patterns", metavar="PATTERN", help="Task ids, glob, comma-separated [default: every "
+              "task with a grounded plan].")  # fmt: skip
+@click.option("--seeds", default=20, show_default=True, type=click.IntRange(1), help="Training seeds per task.")
+@click.option("--first-seed", default=0, show_default=True, type=click.IntRange(0, 999))
+@click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 64), help="Episodes at once.")
+@click.option("--plans", type=click.Path(file_okay=False), help="Grounded plans [default: plans/miniwob].")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def generate_command(
+    benchmark: str, out: str, patterns: str | None, seeds: int, first_seed: int, parallel: int, plans: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Training data from nothing, with no teacher model: the benchmark generates the tasks.
+
+    miniwob: every seed is a new task instance. The grounded plans of plans/miniwob
+    are replayed over the training seeds with page recording; only episodes the
+    page's own reward judged successful are kept, grounded into plans with the
+    episode's values in their intents, and exported as planner, replanner and
+    executor examples (OUT/export). Seeds from 1000 on are held out for
+    evaluation and refused here. Rerunning the command resumes.
+
+    \b
+    Example:
+      planact synth generate miniwob --tasks 'click-*,enter-text' --seeds 50 -o data/miniwob
+    """
+    from .generate import GenerateError, generate_miniwob
+
+    try:
+        result = generate_miniwob(
+            Path(out), patterns, seeds, first_seed, parallel, Path(plans) if plans else None,
+            progress=_say,
+        )  # fmt: skip
+    except GenerateError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(vars(result), indent=2))
 
 
 @synth.command("stats")

@@ -1,0 +1,126 @@
+"""Synthetic data with no teacher model: a benchmark is the task generator (``planact synth generate``).
+
+MiniWoB++ makes a new task instance of every seed.  The grounded plans of ``plans/miniwob`` are replayed
+over many training seeds with page recording, and only the episodes that the page's own reward judged
+successful become trajectories.  Their plans' steps (with the episode's values written into the intents)
+are the teacher's answer (:class:`~planact.synth.ground.RecordedSteps`), checked by the same gates as a
+model's (spans, lint); the reward stands for the replay, since a seed's page cannot be served again
+without its episode.  Then the replanning examples and the export, as `synth replans` and `synth export`.
+
+Seeds from :data:`HELD_OUT_SEED` on are never used here: they are the held-out evaluation seeds.
+
+The folder it fills::
+
+    OUT/episodes/      the recording benchmark run (results.jsonl + run records; rerunning resumes)
+    OUT/trajectories.jsonl
+    OUT/data/          the synth folder: ground.jsonl ledger, grounded/, replans.jsonl
+    OUT/export/        planner.jsonl, replanner.jsonl, executor.jsonl and the dataset card
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HELD_OUT_SEED = 1000  # seeds >= this are for evaluation only
+
+
+class GenerateError(Exception):
+    """The generation cannot start or go on; the message says why and what to do."""
+
+
+@dataclass
+class Generated:
+    """What one generation run produced, phase by phase."""
+
+    episodes: int = 0
+    successful: int = 0
+    failed: dict[str, int] = field(default_factory=dict)  # task -> episodes its reward judged unsuccessful
+    kept: int = 0
+    dropped: int = 0
+    examples: dict[str, int] = field(default_factory=dict)
+    out: str = ""
+
+
+def generate_miniwob(
+    out: Path,
+    patterns: str | None,
+    seeds: int,
+    first_seed: int = 0,
+    parallel: int = 1,
+    plans: Path | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> Generated:
+    """Record, gate, ground and export MiniWoB++ episodes of training seeds (see the module note)."""
+    from ..bench.agents import Models
+    from ..bench.runner import BenchOptions, Runner, read_results
+    from ..bench.suites import MiniWoB
+    from .export import build_replans, export
+    from .ground import RecordedSteps, ground_all
+    from .trajectory import TrajectoryError, from_run, write_trajectories
+
+    if first_seed + seeds > HELD_OUT_SEED:
+        raise GenerateError(
+            f"seeds {first_seed}..{first_seed + seeds - 1} reach the held-out seeds (>= {HELD_OUT_SEED}), which "
+            "are kept for evaluation: choose seeds below it"
+        )
+    suite = MiniWoB(plans)
+    try:
+        suite.open(patterns)
+    except (FileNotFoundError, ImportError) as err:
+        raise GenerateError(str(err)) from None
+    try:
+        if not suite.tasks:
+            raise GenerateError(f"no MiniWoB++ task with a grounded plan matches {patterns!r}")
+        options = BenchOptions(agents=("replay",), seeds=seeds, first_seed=first_seed, parallel=parallel, pages=True)
+        total = len(suite.tasks) * seeds
+        finished = [0]
+
+        def on_event(kind: str, row: dict[str, Any]) -> None:
+            if kind == "episode_finished":
+                finished[0] += 1
+                mark = "ok  " if row.get("success") else "fail"
+                progress(f"  [{finished[0]}/{total}] {mark} {row['task']} seed {row['seed']}")
+
+        runner = Runner(suite, Models(), options, out / "episodes", on_event=on_event)
+        todo = len(runner.pending())
+        progress(f"recording {todo} of {total} episodes ({total - todo} recorded already) -> {out / 'episodes'}")
+        asyncio.run(runner.run())
+    finally:
+        suite.close()
+
+    result = Generated(out=str(out))
+    seed_range = range(first_seed, first_seed + seeds)
+    names = {t.id for t in suite.tasks}
+    rows = [
+        r for r in read_results(out / "episodes" / "results.jsonl") if r["task"] in names and r["seed"] in seed_range
+    ]
+    result.episodes = len(rows)
+    trajectories = []
+    for row in rows:
+        if not (row.get("success") and row.get("record")):
+            result.failed[row["task"]] = result.failed.get(row["task"], 0) + 1
+            continue
+        try:
+            trajectories.append(from_run(row["record"]))
+        except TrajectoryError as err:
+            progress(f"  no trajectory of {row['task']} seed {row['seed']}: {err}")
+            result.failed[row["task"]] = result.failed.get(row["task"], 0) + 1
+    result.successful = len(trajectories)
+    if not trajectories:
+        raise GenerateError("no episode succeeded: nothing to learn from (see the results in OUT/episodes)")
+    write_trajectories(trajectories, out / "trajectories.jsonl")
+    progress(f"{len(trajectories)} successful episodes of {len(rows)} -> {out / 'trajectories.jsonl'}")
+    ground_all(trajectories, RecordedSteps(), out / "data", replay_mode="never")
+    from .ground import ledger
+
+    entries = ledger(out / "data")
+    result.kept = sum(1 for e in entries if e.get("kept"))
+    result.dropped = len(entries) - result.kept
+    build_replans(out / "data")
+    result.examples = export(out / "data", out / "export")
+    progress(f"{result.kept} plans kept, {result.dropped} dropped; examples: {result.examples} -> {out / 'export'}")
+    return result
