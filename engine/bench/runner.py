@@ -216,6 +216,7 @@ class Runner:
                 row.update(error=str(err))
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
+            record.hide(values)  # a saved plan's secret defaults: masked in the record and the results
             record.save_plan(format_plan(prepared.plan), 0)
             record.save_inputs(values)  # a trajectory made of the run writes them into its intents
             executor = Executor(
@@ -229,6 +230,7 @@ class Runner:
             row["revisions"] = result.revisions
             row.update(self._judged(await self.suite.judge(session, task, result.answer, self.options.judge)))
         finally:
+            row.update(record.scrub(row))  # the answer, errors and judge's details, as the record has them
             try:
                 await asyncio.wait_for(session.close(), 10)
             except Exception:  # a context of a crashed browser cannot be closed; the next episode relaunches

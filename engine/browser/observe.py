@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..scrub import Scrubber
 from .targets import REF_ATTRIBUTE
 
 _WALK = """
@@ -97,13 +98,10 @@ class Observation:
     def text(self) -> str:
         return f"URL: {self.url}\nTitle: {self.title}\n{self.tree}"
 
-    def masked(self, secrets: Iterable[str]) -> Observation:
-        """The observation with every secret value shown as ``***`` (what a prompt may contain)."""
-        tree = self.tree
-        for secret in secrets:
-            if secret:
-                tree = tree.replace(secret, "***")
-        return Observation(self.url, self.title, tree)
+    def masked(self, secrets: Iterable[str] | Scrubber) -> Observation:
+        """The observation with every secret value shown as ``***``, in any encoding (what a prompt may contain)."""
+        scrub = secrets if isinstance(secrets, Scrubber) else Scrubber(secrets)
+        return Observation(scrub.text(self.url), scrub.text(self.title), scrub.text(self.tree))
 
 
 # structure that says nothing by itself: an unnamed one is left out and its children move up a level

@@ -231,24 +231,33 @@ def bypass_rule(origin: str) -> str:
 
 
 def scrub_trace(path: str, secrets: tuple[str, ...]) -> int:
-    """Rewrite a Playwright trace archive with every secret (raw, URL-encoded, JSON-escaped) replaced by ``***``; returns the number replaced."""
-    import json
+    """Rewrite a Playwright trace archive with every secret replaced by ``***``; returns the number replaced.
+
+    Every member is scrubbed — the action and snapshot log (``trace.trace``: call parameters, DOM snapshots),
+    the network log (``trace.network``: URLs, headers, post data) and ``resources/`` (response and request
+    bodies, snapshot resources) — for each encoding a :class:`~planact.scrub.Scrubber` knows (raw,
+    URL-encoded, HTML-escaped, JSON-escaped, and each of them inside another).  The archive is rewritten
+    only when something was found.
+    """
     import os
     import zipfile
-    from urllib.parse import quote, quote_plus
 
-    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1])}
-    if not forms or not os.path.exists(path):
+    from ..scrub import Scrubber
+
+    scrubber = Scrubber(secrets)
+    if not scrubber or not os.path.exists(path):
         return 0
-    patterns = sorted((f.encode() for f in forms), key=len, reverse=True)
     replaced = 0
     tmp = path + ".tmp"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            for p in patterns:
-                replaced += data.count(p)
-                data = data.replace(p, b"***")
-            dst.writestr(info, data)
-    os.replace(tmp, path)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                data, found = scrubber.bytes(src.read(info))
+                replaced += found
+                dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+        if replaced:
+            os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return replaced

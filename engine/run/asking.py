@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models.base import ABANDONED, Completion, Message, Model, ModelError
+from ..scrub import Scrubber
 
 Emit = Callable[..., Any]  # emit(kind, **fields)
 
@@ -93,11 +94,15 @@ class Tally:
 
 
 class Asker:
-    """Calls a model off the event loop and logs each call (``model_call``) with its usage."""
+    """Calls a model off the event loop and logs each call (``model_call``) with its usage.
 
-    def __init__(self, emit: Emit, tally: Tally | None = None) -> None:
+    Every message goes through ``scrub`` first: a secret value never reaches a model's prompt.
+    """
+
+    def __init__(self, emit: Emit, tally: Tally | None = None, scrub: Scrubber | None = None) -> None:
         self.emit = emit
         self.tally = tally or Tally()
+        self.scrub = scrub or Scrubber()
 
     async def ask(
         self,
@@ -114,7 +119,11 @@ class Asker:
         token = ABANDONED.set(abandoned)
         try:
             completion = await asyncio.to_thread(
-                model.complete, list(messages), grammar=grammar, max_tokens=max_tokens, temperature=0.0
+                model.complete,
+                [{**m, "content": self.scrub.text(m["content"])} for m in messages],
+                grammar=grammar,
+                max_tokens=max_tokens,
+                temperature=0.0,
             )
         except ModelError as err:
             self.emit("model_error", role=role, purpose=purpose, step=step, model=model.name, error=str(err))

@@ -113,6 +113,17 @@ def secrets_given(values: dict[str, str]) -> dict[str, str]:
     return {**{k[len(prefix) :].lower(): v for k, v in os.environ.items() if k.startswith(prefix)}, **values}
 
 
+def secret_defaults(plan: Any) -> dict[str, str]:
+    """The default values of a plan's secret inputs (``input password: secret = "..."``)."""
+    from ..syntax import ast
+    from .evaluate import evaluate
+
+    return {
+        i.name.name: str(evaluate(i.default, {})) for i in plan.inputs
+        if isinstance(i.type, ast.ScalarType) and i.type.name == "secret" and i.default is not None
+    }  # fmt: skip
+
+
 def parse_pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     """``NAME=VALUE`` options as a dict; a malformed one is a usage error naming the option."""
     out = {}
@@ -211,6 +222,13 @@ def run_plan(
         if not record.events_path.exists():
             click.echo(f"error: {resume} is not a run folder (no events.jsonl)", err=True)
             return 2
+        # the run's revisions were saved scrubbed: a secret default reads *** there; compare alike, bind the real one
+        secrets = {**secret_defaults(plan), **secrets}
+        text = format_plan(plan)
+        if record.hide(list(secrets.values())) and record.scrub(text) != text:
+            from ..syntax.parser import parse
+
+            plan = parse(record.scrub(text))
         chosen = resumed_plan(record, plan)
         if chosen.plan is None:
             if chosen.message:
@@ -238,9 +256,11 @@ def run_plan(
             return 2
     if not resume:
         record = RunRecord.create(runs)
+        record.hide(values)  # the plan's secret defaults too: the record's texts are scrubbed of them
         record.save_plan(format_plan(plan), 0)
         record.save_inputs(values)
     elif chosen.changed:  # the user's fix: the next revision, on record like the planner's
+        record.hide(values)
         revision = record.revisions()
         file = record.save_plan(format_plan(plan), revision)
         added, changed, removed = chosen.diff.summary
@@ -281,6 +301,8 @@ def run_plan(
         "steps": result.steps, "record": str(record.path), "blocked_navigation": result.blocked, "seconds": round(result.seconds, 2),
         "model_tokens": result.tokens, "revisions": result.revisions,
     }  # fmt: skip
+    record.hide(values)
+    summary = record.scrub(summary)  # what is printed is scrubbed as what is written
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
     else:
@@ -298,8 +320,8 @@ def run_plan(
         if save_grounded and result.plan is not None:
             click.echo(f"grounded plan: {save_grounded}", err=True)
         if result.answer is not None:
-            click.echo(f"answer: {result.answer}")
+            click.echo(f"answer: {summary['answer']}")
         if result.error:
-            click.echo(f"error: {result.error}", err=True)
+            click.echo(f"error: {summary['error']}", err=True)
             click.echo(f"resume with: planact exec {path} --resume {record.path}", err=True)
     return 0 if result.status == "succeeded" else 1

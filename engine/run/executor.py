@@ -135,11 +135,12 @@ class Executor:
         if session is not None:  # the caller's origins (a benchmark's task server) and the plan's
             session.options.allowed_origins = session.options.allowed_origins | options.allowed_origins
             session.options.secrets = tuple(dict.fromkeys(session.options.secrets + options.secrets))
+        record.hide(self.session.options.secrets)  # every text the run writes, prints or asks a model is scrubbed
         self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
         self._done_actions: dict[str, int] = {}
         self.agent = agent or Agent()
         self.tally = Tally()
-        self.asker = Asker(self.emit, self.tally)
+        self.asker = Asker(self.emit, self.tally, record.scrubber)
         self.grounder = (
             Grounder(self.agent.executor, self.asker, self.sites, turns=self.agent.turns)
             if self.agent.executor is not None else None
@@ -391,7 +392,7 @@ class Executor:
         if previous is not None:
             await previous
         if cookies is not None:
-            await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": cookies}))
+            await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": self.record.scrub(cookies)}))
 
     @staticmethod
     async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
@@ -629,9 +630,9 @@ class Executor:
         return LiveView(
             self.graph.to_plan(),
             {n: self.graph.status(n) for n in self.graph.ids()},
-            {k: v for k, v in self.variables.items() if k in self.graph.nx},
+            self.record.scrub({k: v for k, v in self.variables.items() if k in self.graph.nx}),
             self.record.revisions() - 1,
-            dict(self.errors),
+            self.record.scrub(dict(self.errors)),
         )
 
     async def _replan(self, after: str, event: str, failed: bool = False) -> bool:

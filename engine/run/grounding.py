@@ -85,14 +85,15 @@ class Grounder:
     ) -> Grounded:
         from ..syntax.decoding import reply_grammar
 
-        secrets = [v.reveal() for v in scope.values() if isinstance(v, Secret)]
+        scrub = self.asker.scrub | [v.reveal() for v in scope.values() if isinstance(v, Secret)]
+        shown = {k: v if isinstance(v, Secret) else scrub.value(v) for k, v in scope.items()}  # cut short in prompts
         out = Grounded()
         taken: list[str] = []
         feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
         for turn in range(1, self.turns + 1):
             out.turns = turn
-            seen = (await observe(page)).masked(secrets)  # a secret never reaches a prompt
-            messages = executor_prompt(goal, plan_text, step, scope, self.sites, seen, taken, feedback)
+            seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
+            messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
                 grammar=reply_grammar(), max_tokens=self.max_tokens,
@@ -123,7 +124,11 @@ class Grounder:
                 out.actions.append(stable)
                 taken.append(
                     text
-                    + (f"    # → {json.dumps(done.value, ensure_ascii=False)[:80]}" if done.value is not None else "")
+                    + (
+                        f"    # → {json.dumps(scrub.value(done.value), ensure_ascii=False)[:80]}"
+                        if done.value is not None
+                        else ""
+                    )
                 )
                 if isinstance(action, ast.Extract):
                     out.value = done.value

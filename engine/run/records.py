@@ -9,7 +9,9 @@ Layout of ``runs/<timestamp>-<id>/``::
     trace.zip        the Playwright trace
     pages.jsonl      with ``planact record``: the page before the first action and after each one
 
-Secrets never reach a record: values are masked before they are written.
+Secrets never reach a record: every text written (events, pages, plan revisions, inputs) goes through
+the record's :class:`~planact.scrub.Scrubber`, which masks secret values in every encoding a page may
+give them back in (the executor gives it the run's secrets; :meth:`RunRecord.hide` adds more).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import os
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..scrub import Scrubber
 from .evaluate import Secret
 
 
@@ -81,6 +84,19 @@ class RunRecord:
     """The folder of one run."""
 
     path: Path
+    scrubber: Scrubber = field(default_factory=Scrubber, repr=False)  # masks the run's secrets in what it writes
+
+    def hide(self, values: Any) -> Scrubber:
+        """Mask these secrets too in everything written from now on: strings, or the run's inputs (their
+        :class:`Secret` values); returns the record's scrubber."""
+        more = Scrubber.of(values) if isinstance(values, dict) else Scrubber(values)
+        if more.secrets and not set(more.secrets) <= set(self.scrubber.secrets):
+            self.scrubber = self.scrubber | more
+        return self.scrubber
+
+    def scrub(self, value: Any) -> Any:
+        """``value`` (text or JSON-like) with the run's secrets masked: what may be written or printed."""
+        return self.scrubber.text(value) if isinstance(value, str) else self.scrubber.value(_jsonable(value))
 
     @classmethod
     def create(cls, root: str | Path = "runs") -> RunRecord:
@@ -95,7 +111,7 @@ class RunRecord:
 
     def write(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Append one event (flushed at once, so a killed run loses nothing written)."""
-        event = {"t": round(time.time(), 3), "event": kind, **_jsonable(fields)}
+        event = {"t": round(time.time(), 3), "event": kind, **self.scrub(fields)}
         append_jsonl(self.events_path, event)
         return event
 
@@ -109,7 +125,7 @@ class RunRecord:
 
     def write_page(self, page: dict[str, Any]) -> None:
         """Append one page observation (``planact record`` asks for them: a trajectory's pages)."""
-        append_jsonl(self.pages_path, page)
+        append_jsonl(self.pages_path, self.scrub(page))
 
     def pages(self) -> list[dict[str, Any]]:
         """The page observations written so far (a line cut short by a crash is ignored)."""
@@ -117,7 +133,7 @@ class RunRecord:
 
     def save_plan(self, text: str, revision: int) -> Path:
         path = self.path / f"plan.r{revision}.pa"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(self.scrub(text), encoding="utf-8")
         return path
 
     def revisions(self) -> int:
@@ -132,12 +148,13 @@ class RunRecord:
     def save_grounded(self, text: str) -> Path:
         """The plan with the steps a model grounded written back (runs again with no model)."""
         path = self.path / "plan.grounded.pa"
-        path.write_text(text, encoding="utf-8")
+        path.write_text(self.scrub(text), encoding="utf-8")
         return path
 
     def save_inputs(self, inputs: dict[str, Any]) -> None:
         public = {k: v for k, v in inputs.items() if not isinstance(v, Secret)}
-        (self.path / "inputs.json").write_text(json.dumps(public, indent=2), encoding="utf-8")
+        self.hide(inputs)
+        (self.path / "inputs.json").write_text(json.dumps(self.scrub(public), indent=2), encoding="utf-8")
 
     def screenshot_path(self, step_id: str, iteration: int | None = None) -> Path:
         suffix = f"-{iteration}" if iteration is not None else ""

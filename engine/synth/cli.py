@@ -69,6 +69,7 @@ def record(
       planact record runs/20261129-101500-a1b2c3 -o one.traj.jsonl
     """
     from ..run.cli_exec import parse_pairs
+    from ..scrub import Scrubber
     from .trajectory import TrajectoryError, from_run, write_trajectories
 
     given, hidden, moved = parse_pairs(inputs, "--input"), _secrets(secrets), parse_pairs(sites, "--site")
@@ -84,7 +85,7 @@ def record(
         found.append(traj)
         _say(f"  {traj.status:9} {source}: {len(traj.actions)} actions")
     if found:
-        write_trajectories(found, out)
+        write_trajectories(found, out, scrub=Scrubber(hidden.values()))
     summary = {"trajectories": len(found), "out": out, "skipped": failures}
     if as_json:
         click.echo(json.dumps(summary, indent=2))

@@ -207,10 +207,12 @@ async def replay(
         result = await Executor(plan, values, record, SessionOptions()).run()
     except BrowserNotFound as err:
         return f"cannot replay: {err}"
+    # compared and reported as recorded: with the secrets masked (a trajectory's answer has them masked too)
+    answer, error = record.scrub(result.answer), record.scrub(result.error)
     if result.status != "succeeded":
-        return f"the replay failed: {result.error}"
-    if not same_answer(result.answer, traj.answer, answers):
-        return f"the replay answered {show(result.answer)!r}, the trajectory {show(traj.answer)!r}"
+        return f"the replay failed: {error}"
+    if not same_answer(answer, traj.answer, answers):
+        return f"the replay answered {show(answer)!r}, the trajectory {show(traj.answer)!r}"
     return None
 
 

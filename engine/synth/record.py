@@ -47,6 +47,7 @@ def record_plan(
     except ValueError as err:
         raise RecordError(f"{path}: {err}") from None
     record = RunRecord.create(runs)
+    record.hide(values)
     record.save_plan(format_plan(plan), 0)
     record.save_inputs(values)
     asyncio.run(Executor(plan, values, record, SessionOptions(), base=str(path.parent), pages=True).run())

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..run.evaluate import EvaluationError, evaluate
 from ..run.records import RunRecord, read_jsonl, write_whole
+from ..scrub import Scrubber
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action, format_string
@@ -179,9 +180,13 @@ def read_trajectories(path: str | Path) -> Iterator[Trajectory]:
             raise TrajectoryError(f"{path}:{number}: {where or 'line'}: {problem['msg']}") from None
 
 
-def write_trajectories(trajectories: list[Trajectory], path: str | Path) -> None:
-    """Write a JSONL file whole (a temporary file renamed into place: never half written)."""
-    write_whole(Path(path), "".join(t.model_dump_json(exclude_none=True) + "\n" for t in trajectories))
+def write_trajectories(trajectories: list[Trajectory], path: str | Path, scrub: Scrubber | None = None) -> None:
+    """Write a JSONL file whole (a temporary file renamed into place: never half written); ``scrub`` masks
+    secret values in it (a run record written before planact scrubbed them at the source may hold them)."""
+    lines = [t.model_dump_json(exclude_none=True) for t in trajectories]
+    if scrub:
+        lines = [json.dumps(scrub.value(json.loads(line)), ensure_ascii=False, separators=(",", ":")) for line in lines]
+    write_whole(Path(path), "".join(line + "\n" for line in lines))
 
 
 def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) -> dict[str, str]:

@@ -26,6 +26,8 @@ import click
 @click.option("--seed", default=0, show_default=True)
 @click.option("--lora-r", default=16, show_default=True, type=click.IntRange(1))
 @click.option("--lora-alpha", default=32, show_default=True, type=click.IntRange(1))
+@click.option("--lora-layers", default=0, show_default=True, type=click.IntRange(0),
+              help="LoRA on the top N decoder layers only: the layers below need no backward pass (0: all).")  # fmt: skip
 @click.option(
     "--max-steps", default=-1, show_default=True, help="Stop after this many optimiser steps (-1: by epochs)."
 )
@@ -60,7 +62,7 @@ def train(role: str, data: str, base: str, out: str, as_json: bool, **options: A
         left = per_step * max(0, entry["steps"] - entry["step"])
         click.echo(
             f"  step {entry['step']}/{entry['steps']}  loss {entry['loss']:.4f}  epoch {entry['epoch']:.2f}  "
-            f"{per_step:.1f} s/step  about {left / 60:.1f} min left",
+            f"{per_step:.1f} s/step  {entry.get('tokens_per_second') or 0:.0f} tokens/s  about {left / 60:.1f} min left",
             err=True,
         )
 
