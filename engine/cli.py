@@ -70,8 +70,27 @@ def _print_diagnostics(source: SourceFile, color: bool, err: bool = False) -> No
         click.echo(render(d, source.text, color=color) + "\n", err=err)
 
 
+def _lint_sources(paths: tuple[str, ...]) -> list[str | SourceFile]:
+    """The files to lint: each path, a folder as every ``*.pa`` under it (recursively, sorted).
+
+    A folder without a plan file is a PA000 finding of its own.
+    """
+    out: list[str | SourceFile] = []
+    for path in paths:
+        folder = Path(path)
+        if path == "-" or not folder.is_dir():
+            out.append(path)
+            continue
+        found = sorted((p for p in folder.rglob("*.pa") if p.is_file()), key=lambda p: p.as_posix())
+        if not found:
+            message = "no plan file (*.pa) in this folder"
+            out.append(SourceFile(path, None, diagnostics=[Diagnostic(code="PA000", message=message, path=path)]))
+        out.extend(str(p) for p in found)
+    return out
+
+
 @main.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
 )
@@ -82,13 +101,15 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
     """Check plan files and report problems.
 
     Prints `path:line:col: CODE message`, the source line with a caret under the
-    problem, and a hint. Exit status: 0 when no file has errors (warnings are
-    fine), 1 when any has, 2 on bad usage. Silence one finding with a comment on
-    its line: `# noqa: PA405`.
+    problem, and a hint. A folder stands for every `*.pa` file under it
+    (recursively, in sorted order). Exit status: 0 when no file has errors
+    (warnings are fine), 1 when any has, 2 on bad usage. Silence one finding
+    with a comment on its line: `# noqa: PA405`.
 
     \b
     Examples:
       planact lint plans/examples/*.pa
+      planact lint plans/
       planact lint --format json plan.pa
       planact lint --explain PA201
     """
@@ -108,8 +129,9 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
         raise click.UsageError("give at least one plan file (or `-` for standard input)")
     everything: list[Diagnostic] = []
     sources = []
-    for path in files:
-        source = read_plan_file(path)
+    for item in _lint_sources(files):
+        source = item if isinstance(item, SourceFile) else read_plan_file(item)
+        path = source.path
         if source.plan is not None:
             source.diagnostics = check_plan(source.plan, source=source.text, path=None if path == "-" else path)
             source.diagnostics = [d.located(path) for d in source.diagnostics]
@@ -121,7 +143,7 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
         use_color = _color(color)
         for source in sources:
             _print_diagnostics(source, use_color)
-        click.echo(summary_line(everything, len(files)))
+        click.echo(summary_line(everything, len(sources)))
     sys.exit(1 if any(d.severity == "error" for d in everything) else 0)
 
 
@@ -629,11 +651,17 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
     from .graph import diff_plans
     from .graph.render import render_json, render_text
 
-    result = diff_plans(_load_or_exit(old, 2, color), _load_or_exit(new, 2, color))  # type: ignore[arg-type]
-    if fmt == "json":
-        click.echo(json.dumps(render_json(result), indent=2))
-    else:
-        click.echo(render_text(result, color=_color(color)), nl=False)
+    plans = _load_or_exit(old, 2, color), _load_or_exit(new, 2, color)
+    try:
+        result = diff_plans(*plans)  # type: ignore[arg-type]
+        if fmt == "json":
+            shown = json.dumps(render_json(result), indent=2) + "\n"
+        else:
+            shown = render_text(result, color=_color(color))
+    except Exception as err:  # exit status 1 means "the plans differ": a failure must not look like one
+        click.echo(f"planact diff: error: {type(err).__name__}: {err}", err=True)
+        sys.exit(2)
+    click.echo(shown, nl=False)
     sys.exit(0 if result.is_empty else 1)
 
 

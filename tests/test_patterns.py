@@ -55,3 +55,13 @@ def test_a_text_input_with_a_pattern_is_checked_whole():
     assert bind_inputs(plan, {"q": "Find *"}, {})["q"] == "Find *"
     with pytest.raises(ValueError, match="does not match"):
         bind_inputs(plan, {"q": "Buy it"}, {})
+
+
+@pytest.mark.parametrize("given", ["1e999", "inf", "-inf", "nan", "9" * 400])
+def test_a_number_field_is_finite(given: str):
+    from planact.check.patterns import parse_patterned
+
+    inp = parse('plan "x"\ninput task: record {n: number} matching "Take {n}."\n').inputs[0]
+    assert parse_patterned(inp, "Take 2.5.") == {"n": 2.5}
+    with pytest.raises(ValueError, match="task.n is a finite number"):
+        parse_patterned(inp, f"Take {given}.")

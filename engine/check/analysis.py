@@ -22,7 +22,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
 from . import types as ty
 from .deps import Dependency, plan_dependencies
-from .modules import Module, load_module
+from .modules import Module, import_cycle, load_module
 from .patterns import pattern_problems
 
 
@@ -63,6 +63,7 @@ class Analysis:
     used_procedures: set[str] = field(default_factory=set)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     modules: list[Module] = field(default_factory=list)
+    _wanted: dict[int, ty.T] = field(default_factory=dict, repr=False)  # id(expression) -> the type its reader needs
 
     def add(self, code: str, span: ast.Span, message: str, help: str | None = None) -> None:
         self.findings[code].append(Finding(code, span, message, help))
@@ -116,12 +117,7 @@ class Analysis:
         if sym.kind in ("input", "step"):
             self.used.add(ref.name)
         if not sym.has_value:
-            self.add(
-                "PA208",
-                ref.span,
-                f"step `{ref.name}` has no output to read",
-                f'declare its output type: `step {ref.name} "..." -> text`',
-            )
+            self.add("PA208", ref.span, f"step `{ref.name}` has no output to read", self._output_help(ref, sym.node))
             return None
         t = sym.type
         for name in ref.fields:
@@ -142,6 +138,24 @@ class Analysis:
             t = fields[name]
         return t
 
+    def _output_help(self, ref: ast.Ref, step: object) -> str:
+        """PA208's advice: the output type the step produces (its last `extract`), or the one its reader needs."""
+        if isinstance(step, ast.Step) and step.call is not None:
+            name = step.call.name.name
+            return (
+                f'`{name}` returns nothing: give the procedure an output type, `define step {name}(...) "..." -> TYPE`'
+            )
+        produced = None
+        for action in getattr(step, "actions", None) or ():
+            if isinstance(action, ast.Extract):
+                produced = ty.from_node(action.as_type) if action.as_type else ty.TEXT
+        if produced is not None:
+            return f'declare what its last `extract` gives: `step {ref.name} "..." -> {ty.show(produced)}`'
+        wanted = self._wanted.get(id(ref))
+        if wanted is not None:
+            return f'declare its output type: `step {ref.name} "..." -> {ty.show(wanted)}`, as it is read here'
+        return f'declare its output type: `step {ref.name} "..." -> TYPE` (text, number, bool, url, list of T, record {{...}})'
+
     def infer(self, e: object, scope: dict[str, Symbol]) -> ty.T:
         """The type of an expression; type errors are recorded as PA301 findings."""
         if isinstance(e, ast.StringLit):
@@ -161,6 +175,7 @@ class Analysis:
                     "PA301",
                     e.span,
                     "list items have different types: " + ", ".join(sorted({ty.show(t) for t in known})),
+                    'a list holds values of one type: write every item as text (`"3"`) or every one as a number',
                 )
                 return ("list", None)
             return ("list", known[0] if known else None)
@@ -168,41 +183,71 @@ class Analysis:
             operands = e.items if not isinstance(e, ast.Not) else (e.operand,)
             word = "not" if isinstance(e, ast.Not) else e.kind
             for operand in operands:
+                self._wanted[id(operand)] = ty.BOOL
                 t = self.infer(operand, scope)
                 if t not in (None, ty.BOOL):
-                    self.add("PA301", operand.span, f"`{word}` needs a bool, not a {ty.show(t)}")
+                    self.add(
+                        "PA301",
+                        operand.span,
+                        f"`{word}` needs a bool, not a {ty.show(t)}",
+                        'compare the value to get a bool: `x == "..."`, `n > 0`, `t contains "..."`',
+                    )
             return ty.BOOL
         if isinstance(e, ast.Compare):
             return self._compare(e, scope)
         raise TypeError(f"not an expression: {e!r}")
 
     def _compare(self, e: ast.Compare, scope: dict[str, Symbol]) -> ty.T:
+        # what each side must be, for the advice of a side that turns out to have no value (PA208)
+        if e.op in ("<", "<=", ">", ">="):
+            self._wanted[id(e.left)] = self._wanted[id(e.right)] = ty.NUMBER
+        elif e.op == "matches":
+            self._wanted[id(e.left)] = ty.TEXT
+        elif e.op in ("==", "!="):
+            self._wanted[id(e.left)], self._wanted[id(e.right)] = _literal_type(e.right), _literal_type(e.left)
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
+        if ty.contains_secret(left) or ty.contains_secret(right):  # every operator, not only `contains`
+            self.add(
+                "PA301",
+                e.span,
+                f"`{e.op}` on a secret: a condition on a secret's value reveals it, one probe at a time",
+                'a secret is only filled into a field (`fill label "Password" with password`) or passed to a '
+                "parameter of type secret; check what the page shows instead (`assert visible ...`)",
+            )
+            return ty.BOOL
         if left is None or right is None:
             return ty.BOOL
-        problem = None
+        problem = help = None
         if e.op in ("==", "!="):
             if not ty.comparable(left, right):
                 problem = f"cannot compare a {ty.show(left)} with a {ty.show(right)}"
+                help = 'compare values of one type: numbers with numbers (`price == 30`), text with text (`t == "30"`)'
         elif e.op in ("<", "<=", ">", ">="):
             if left != ty.NUMBER or right != ty.NUMBER:
                 problem = f"`{e.op}` compares numbers, not a {ty.show(left)} and a {ty.show(right)}"
+                help = 'make both sides numbers: a number literal (`30`, not `"30"`), a step `-> number`, `as number`'
         elif e.op == "contains":
             if isinstance(left, tuple) and left[0] == "list":
                 if not ty.comparable(left[1], right):
                     problem = f"a {ty.show(left)} cannot contain a {ty.show(right)}"
+                    help = f"look for a {ty.show(left[1])}: the items of the list are of that type"
             elif not (ty.is_textual(left) and ty.is_textual(right)):
                 problem = f"`contains` needs text or a list on the left and a matching value, not {ty.show(left)} and {ty.show(right)}"
+                help = '`contains` asks whether text holds text (`page.title contains "Cart"`) or a list holds an item'
         elif e.op == "matches":
             if not (ty.is_textual(left) and ty.is_textual(right)):
                 problem = f"`matches` needs text and a pattern, not {ty.show(left)} and {ty.show(right)}"
+                help = '`matches` tests text against a regular expression: `page.url matches "/item/[0-9]+"`'
             elif isinstance(e.right, ast.StringLit) and not e.right.refs:
                 try:
                     re.compile(e.right.text)
                 except re.error as err:
                     problem = f"invalid regular expression: {err}"
+                    help = (
+                        "the pattern is a Python regular expression: check its brackets and escapes (`\\\\.` for a dot)"
+                    )
         if problem:
-            self.add("PA301", e.span, problem)
+            self.add("PA301", e.span, problem, help)
         return ty.BOOL
 
     def check_string(self, s: ast.StringLit, scope: dict[str, Symbol]) -> None:
@@ -217,10 +262,18 @@ class Analysis:
                     "pass a secret only as a `fill` value or a call argument",
                 )
 
-    def expect(self, e: object, scope: dict[str, Symbol], want: ty.T, what: str, code: str = "PA305") -> ty.T:
+    def expect(
+        self,
+        e: object,
+        scope: dict[str, Symbol],
+        want: ty.T,
+        what: str,
+        code: str = "PA305",
+        help: str | None = None,
+    ) -> ty.T:
         t = self.infer(e, scope)
         if not ty.assignable(t, want):
-            self.add(code, getattr(e, "span", ast.NO_SPAN), f"{what} must be {ty.show(want)}, not {ty.show(t)}")
+            self.add(code, getattr(e, "span", ast.NO_SPAN), f"{what} must be {ty.show(want)}, not {ty.show(t)}", help)
         return t
 
     # --------------------------------------------------------------- the pass
@@ -248,6 +301,18 @@ class Analysis:
             if module.error:
                 self.add("PA206", use.span, module.error, module.help)
                 continue
+            if use.is_path and self.path:
+                chain = import_cycle(Path(self.path), use.module)
+                if chain:
+                    self.add(
+                        "PA210",
+                        use.span,
+                        "import cycle: " + " -> ".join(f"`{name}`" for name in chain),
+                        "a file cannot import itself, directly or through other files: "
+                        "move the procedures they share into a file that imports neither",
+                    )
+                    if (Path(self.path).parent / use.module).resolve() == Path(self.path).resolve():
+                        continue  # its own procedures: nothing to import
             self.modules.append(module)
             for define in module.plan.defines:
                 if define.name.name in self.procedures:
@@ -310,6 +375,7 @@ class Analysis:
                 self.add("PA202", step.loop.var.span, f"loop variable `{step.loop.var.name}` hides another name")
         self._check_intent(step.intent, step.id, scope, required=step.call is None)
         if step.condition is not None:
+            self._wanted[id(step.condition)] = ty.BOOL
             t = self.infer(step.condition, scope)
             if t not in (None, ty.BOOL):
                 self.add(
@@ -352,15 +418,25 @@ class Analysis:
             return
         self.used_procedures.add(call.name.name)
         params = proc.define.params
+        signature = f"`{call.name.name}(" + ", ".join(f"{p.name.name}: {ty.show(ty.from_node(p.type))}" for p in params)
+        signature += ")`" + (f" (from `{proc.module}`)" if proc.module else "")
         bound: dict[str, ast.Arg] = {}
         for i, arg in enumerate(call.args):
             if arg.name is None:
                 if bound and any(a.name is not None for a in call.args[:i]):
-                    self.add("PA302", arg.span, "positional argument after a keyword argument")
+                    self.add(
+                        "PA302",
+                        arg.span,
+                        "positional argument after a keyword argument",
+                        "give the positional arguments first, then the named ones: `proc(a, b, name=c)`",
+                    )
                     continue
                 if i >= len(params):
                     self.add(
-                        "PA302", arg.span, f"`{call.name.name}` takes {len(params)} argument(s), got {len(call.args)}"
+                        "PA302",
+                        arg.span,
+                        f"`{call.name.name}` takes {len(params)} argument(s), got {len(call.args)}",
+                        f"the procedure is {signature}",
                     )
                     continue
                 name = params[i].name.name
@@ -375,7 +451,12 @@ class Analysis:
                     )
                     continue
             if name in bound:
-                self.add("PA302", arg.span, f"parameter `{name}` given twice")
+                self.add(
+                    "PA302",
+                    arg.span,
+                    f"parameter `{name}` given twice",
+                    "give each parameter once, by position or by name",
+                )
                 continue
             bound[name] = arg
         for p in params:
@@ -385,10 +466,16 @@ class Analysis:
                     "PA302",
                     call.span,
                     f"missing argument `{p.name.name}: {ty.show(ty.from_node(p.type))}` for `{call.name.name}`",
+                    f"give every parameter a value: the procedure is {signature}",
                 )
             else:
                 self.expect(
-                    arg.value, scope, ty.from_node(p.type), f"argument `{p.name.name}` of `{call.name.name}`", "PA302"
+                    arg.value,
+                    scope,
+                    ty.from_node(p.type),
+                    f"argument `{p.name.name}` of `{call.name.name}`",
+                    "PA302",
+                    f"pass a {ty.show(ty.from_node(p.type))}: the procedure is {signature}",
                 )
         if step.output is not None and proc.define.output is None:
             self.add(
@@ -474,6 +561,17 @@ class Analysis:
         for d in self.dependencies:
             g.add_edge(d.on, d.step, span=d.span, kind=d.kind)
         return g
+
+
+def _literal_type(e: object) -> ty.T:
+    """The type of a literal (None for anything else)."""
+    if isinstance(e, ast.NumberLit):
+        return ty.NUMBER
+    if isinstance(e, ast.BoolLit):
+        return ty.BOOL
+    if isinstance(e, ast.StringLit):
+        return ty.TEXT
+    return None
 
 
 def diagnostics_of(findings: list[Finding], severity: str) -> list[Diagnostic]:

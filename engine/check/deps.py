@@ -105,11 +105,21 @@ def step_dependencies(
 
 
 def plan_dependencies(plan: ast.Plan) -> list[Dependency]:
-    """All dependencies of a plan, step by step in source order."""
+    """All dependencies of a plan, step by step in source order.
+
+    A repeated step id (PA202) is left out, as :class:`~planact.graph.build.PlanGraph`
+    leaves it out: the first step of that id is the step, and a later one neither
+    follows the step before it nor is followed by the next, so a duplicate never
+    reads as a dependency cycle.
+    """
     ids = {s.id.name for s in plan.steps} - {i.name.name for i in plan.inputs}  # an input wins a name clash (PA202)
     deps: list[Dependency] = []
     previous = None
+    seen: set[str] = set()
     for step in plan.steps:
+        if step.id.name in seen:
+            continue
+        seen.add(step.id.name)
         deps.extend(step_dependencies(step, previous, ids))
         previous = step.id.name
     return deps

@@ -54,3 +54,36 @@ def load_module(name: str, is_path: bool, base: Path | None) -> Module:
     except (OSError, UnicodeDecodeError) as err:
         return Module(name, error=f"cannot read `{name}`: {getattr(err, 'strerror', None) or err}")
     return _parse_text(name, text)
+
+
+def import_cycle(origin: Path, module: str) -> list[str] | None:
+    """The imports ``use "file.pa"`` that lead from the plan file ``origin``, through its
+    ``use "module"``, back to a file already on the way (``origin`` itself included).
+
+    Returns the chain as the files are written in their ``use`` lines, starting with
+    ``origin``'s name (``["a.pa", "b.pa", "a.pa"]``), or None when the imports end.
+    Files that cannot be read or parsed end a chain: that is PA206's business.
+    """
+    origin = origin.resolve()
+    first = (origin.parent / module).resolve()
+    chain: list[tuple[Path, str]] = [(origin, origin.name)]
+    done: set[Path] = set()
+    pending = [iter([(first, module)])]  # one iterator of (path, name as written) per file on the chain
+    while pending:
+        step = next(pending[-1], None)
+        if step is None:
+            pending.pop()
+            done.add(chain.pop()[0])
+            continue
+        path, name = step
+        if any(path == p for p, _ in chain):
+            return [n for _, n in chain] + [name]
+        if path in done:
+            continue
+        loaded = load_module(path.name, True, path.parent)
+        if loaded.plan is None:
+            done.add(path)
+            continue
+        chain.append((path, name))
+        pending.append(iter([((path.parent / u.module).resolve(), u.module) for u in loaded.plan.uses if u.is_path]))
+    return None

@@ -12,6 +12,7 @@ splits at commas.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -97,6 +98,8 @@ def _convert(text: str, t: ast.Type, where: str) -> Any:
             value = float(cleaned)
         except ValueError:
             raise ValueError(f"{where} is a number, not {text!r}") from None
+        if not math.isfinite(value):  # "inf", "nan", "1e999", or more digits than a float holds
+            raise ValueError(f"{where} is a finite number, not {text!r}")
         return int(value) if value.is_integer() and "." not in cleaned else value
     if t.name == "bool":
         if text.lower() not in ("true", "false", "yes", "no"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -769,6 +770,8 @@ def _parse_value(text: str, t: object, name: str) -> Any:
                 value = float(text)
             except ValueError:
                 raise ValueError(f"input {name} is a number, not {text!r}") from None
+            if not math.isfinite(value) or abs(value) >= 1e15:
+                raise ValueError(f"input {name} is a number below a million billion, not {text[:40]!r}")
             return int(value) if value.is_integer() and "." not in text else value
         if t.name == "bool":
             if text.lower() not in ("true", "false", "yes", "no", "1", "0"):

@@ -23,6 +23,8 @@ def _comment_text(raw: str) -> str:
 def comments_in(text: str) -> list[tuple[int, int, str]]:
     """(line, column, text) of every comment; ``#`` inside strings is not one."""
     found = []
+    if "\r" in text:  # line ends as the parser counts them: \r\n, \n or a lone \r
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     for lineno, line in enumerate(text.split("\n"), start=1):
         if "#" not in line:
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
@@ -41,15 +42,7 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, terminals: list) -> Diagn
     """A Lark parse error as a diagnostic: the token found and the tokens that could come there, in words."""
     line, column = err.line, err.column
     if isinstance(err, UnexpectedToken) and err.token.type == "_INDENT":
-        line += 1
-        column = 1
-        span = ast.Span(line=line, column=1, end_line=line, end_column=2)
-        return Diagnostic(
-            code="PA100",
-            message="unexpected indented line",
-            span=span,
-            help="only actions are indented: end the step line with `:` to open an action block",
-        )
+        return _unexpected_indent(err.token, text)
     if isinstance(err, UnexpectedToken) and err.token.type == "$END":
         lines = text.split("\n")
         line = len(lines)
@@ -74,7 +67,10 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, terminals: list) -> Diagn
             else ""
         )
         width = max(len(found_text), 1)
-        found = f"`{found_text}`" if found_text else "this"
+        if found_text and not found_text.isprintable():
+            found = f"character {_char_name(found_text)}"
+        else:
+            found = f"`{found_text}`" if found_text else "this"
     span = ast.Span(line=line, column=column, end_line=line, end_column=column + width)
     word = found_text if _WORD.fullmatch(found_text or "") else None
     if word and "GOTO" in expected:
@@ -93,6 +89,37 @@ def syntax_diagnostic(err: UnexpectedInput, text: str, terminals: list) -> Diagn
     if expected:
         message += f"; expected {_words(expected, terminals)}"
     return Diagnostic(code="PA100", message=message, span=span)
+
+
+def _char_name(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "")
+
+
+def _unexpected_indent(token, text: str) -> Diagnostic:
+    """An indented line where no block opens, with advice that fits the line before it.
+
+    The indent token borrows the position of the line break before it: it starts on the
+    last line of code and ends on the indented line (comments and blank lines between).
+    """
+    line = token.end_line or token.line + 1
+    span = ast.Span(line=line, column=1, end_line=line, end_column=2)
+    lines = text.split("\n")
+    before = lines[token.line - 1][: token.column - 1] if 0 < token.line <= len(lines) else ""
+    code = before.strip()
+    if before[:1] in (" ", "\t"):  # the line before is an action of a block
+        message = "unexpected indentation: this line is indented deeper than the action before it"
+        help = "indent every action of a block by the same amount (4 spaces under its step)"
+    elif code.startswith("step ") and code.endswith(")"):
+        message = "unexpected indented line: a step that calls a procedure has no action block"
+        help = 'write the actions in a block (`step id "...":` and then the indented actions) or keep the call'
+    elif code.startswith(("step ", "define ")):
+        message = "unexpected indented line"
+        help = "only actions are indented: end the step line with `:` to open an action block"
+    else:
+        message = "unexpected indented line"
+        help = "only actions are indented, in a block under a `step` line that ends with `:`; other lines start at column 1"
+    return Diagnostic(code="PA100", message=message, span=span, help=help)
 
 
 def dedent_line(source: str, message: str) -> int:

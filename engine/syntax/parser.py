@@ -23,7 +23,7 @@ from lark.indenter import DedentError, Indenter
 
 from . import ast
 from .comments import attach_comments, comments_in
-from .diagnostics import Diagnostic, PlanError
+from .diagnostics import Diagnostic, PlanError, newline_normalised
 from .errors import dedent_line, syntax_diagnostic
 
 MAX_SOURCE_BYTES = 16 * 1024 * 1024
@@ -128,8 +128,47 @@ def _fail(token: Token, offset: int, width: int, code: str, message: str, help: 
     raise _Abort(Diagnostic(code=code, message=message, span=span, help=help))
 
 
-def _number(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
+MAX_NUMBER_DIGITS = 15  # before the decimal point: every whole number below 10**15 is exact as a float too
+MAX_FRACTION_DIGITS = 30
+NUMBER_BOUND = (
+    f"a number has at most {MAX_NUMBER_DIGITS} digits before the decimal point (it is less than 10^{MAX_NUMBER_DIGITS}, "
+    f"a million billion) and at most {MAX_FRACTION_DIGITS} after it"
+)
+
+
+def _number(token: Token) -> int | float:
+    """A NUMBER or INT token's value, within :data:`NUMBER_BOUND` (PA106 otherwise).
+
+    The digits are counted before anything is converted: Python refuses to turn more
+    than 4300 digits into an int, and a long decimal would become ``inf``.
+    """
+    text = token.value
+    whole, _, fraction = text.lstrip("-").partition(".")
+    digits = len(whole.lstrip("0"))
+    value: int | float | None = None
+    if digits <= MAX_NUMBER_DIGITS and len(fraction) <= MAX_FRACTION_DIGITS:
+        value = float(text) if "." in text else int(text)
+        if abs(value) >= 10**MAX_NUMBER_DIGITS:  # 999999999999999.9999 rounds up to 10**15
+            value = None
+    if value is None:
+        shown = text if len(text) <= 24 else f"{text[:10]}…{text[-10:]}"
+        size = f"{digits} digits before the decimal point" if digits > MAX_NUMBER_DIGITS else None
+        if size is None and len(fraction) > MAX_FRACTION_DIGITS:
+            size = f"{len(fraction)} digits after the decimal point"
+        raise _Abort(
+            Diagnostic(
+                code="PA106",
+                message=f"number `{shown}` is out of range" + (f": it has {size}" if size else ""),
+                span=_span_of(token),
+                help=NUMBER_BOUND,
+            )
+        )
+    return value
+
+
+def _int(token: Token) -> int:
+    """An INT token's value (a whole number, within the same bound as every number)."""
+    return int(_number(token))
 
 
 class _Part:
@@ -302,7 +341,7 @@ class _ToAst:
 
     def loop(self, span, children):
         var, iterable, bound = children
-        return ast.Loop.new(var=self._ident(var), iterable=iterable, max=int(bound) if bound else None, span=span)
+        return ast.Loop.new(var=self._ident(var), iterable=iterable, max=_int(bound) if bound else None, span=span)
 
     def condition(self, span, children):
         return children[0]
@@ -357,13 +396,13 @@ class _ToAst:
 
     def scroll(self, span, children):
         direction, amount = children
-        return ast.Scroll.new(direction=direction.value, amount=int(amount) if amount else None, span=span)
+        return ast.Scroll.new(direction=direction.value, amount=_int(amount) if amount else None, span=span)
 
     def scroll_to(self, span, children):
         return ast.ScrollTo.new(target=children[0], span=span)
 
     def wait(self, span, children):
-        return ast.Wait.new(seconds=_number(children[0].value), span=span)
+        return ast.Wait.new(seconds=_number(children[0]), span=span)
 
     def wait_for(self, span, children):
         return ast.WaitFor.new(target=children[0], span=span)
@@ -378,7 +417,7 @@ class _ToAst:
         return ast.TabOpen.new(url=children[0], span=span)
 
     def tab_switch(self, span, children):
-        return ast.TabSwitch.new(index=int(children[0]), span=span)
+        return ast.TabSwitch.new(index=_int(children[0]), span=span)
 
     def tab_close(self, span, children):
         return ast.TabClose.new(span=span)
@@ -411,7 +450,7 @@ class _ToAst:
         return _Part(("last", None), span)
 
     def nth(self, span, children):
-        return _Part(("nth", int(children[0])), span)
+        return _Part(("nth", _int(children[0])), span)
 
     def within(self, span, children):
         return children[0]
@@ -455,7 +494,7 @@ class _ToAst:
         return _string(children[0])
 
     def number(self, span, children):
-        return ast.NumberLit.new(value=_number(children[0].value), span=span)
+        return ast.NumberLit.new(value=_number(children[0]), span=span)
 
     def true(self, span, children):
         return ast.BoolLit.new(value=True, span=span)
@@ -544,7 +583,7 @@ def parse_reply(text: str) -> ast.Reply:
 def _parse(text: str, start: str):
     if len(text) > MAX_SOURCE_BYTES:
         return parse_bytes(text.encode("utf-8", "surrogatepass"))
-    source = text.replace("\r\n", "\n")
+    source = newline_normalised(text)  # a lone \r ends a line too, as in old Mac files
     nul = source.find("\0")
     if nul >= 0:
         line = source.count("\n", 0, nul) + 1

@@ -5,13 +5,15 @@
   it stands (finished steps done, with their outputs), what just happened and the page
   -> the remaining plan, grounded in the true future actions;
 - executor: for every action, the step, the page before it and the step's earlier
-  actions -> that action (and ``done`` after a step's last one).
+  actions -> that action (and ``done`` after a step's last one);
+- react: the same with no plan, the goal as the one step (the plan-less agent's executor).
 
 So a model fine-tuned on them sees at run time exactly the prompts it was trained on.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +145,41 @@ def as_seen(action: TrajectoryAction, page: Page) -> str:
     return format_action(parsed.model_copy(update={"target": seen}))
 
 
+def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
+    """The actions ``first..index-1`` as the executor's prompt lists them at run time: as the model wrote them
+    (refs), a read's value after it."""
+    out = []
+    for i in range(first, index):
+        action = traj.actions[i]
+        text = as_seen(action, traj.page_before(i) or NOT_SEEN)
+        if action.value is not None:
+            text += f"    # → {json.dumps(action.value, ensure_ascii=False)[:80]}"
+        out.append(text)
+    return out
+
+
+def react_examples(traj: Trajectory) -> list[dict[str, Any]]:
+    """Executor examples with no plan (the react agent's form): the goal is the one step, and every action of
+    the trajectory is a turn of it, the episode's earlier actions taken; ``done`` after the last one."""
+    from ..bench.agents import goal_plan
+
+    plan = goal_plan(traj.task, dict(traj.sites))
+    (step,) = plan.steps
+    plan_text = LiveView(plan, {step.id.name: "running"}, {}, 0).annotated()
+    scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
+    out = []
+    for index, action in enumerate(traj.actions):
+        page = traj.page_before(index)
+        if page is None:
+            continue
+        last = index == len(traj.actions) - 1
+        prompt = executor_prompt(traj.task, plan_text, step, scope, traj.sites, page, _taken(traj, 0, index))
+        example = _chat(prompt, as_seen(action, page) + ("\ndone" if last else ""))
+        example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
+        out.append(example)
+    return out
+
+
 def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
     """One executor example per action whose page before it was recorded."""
     spans, out = Spans.of(plan), []
@@ -153,11 +190,7 @@ def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
             continue
         position, offset = spans.locate(index)
         step = plan.steps[position]
-        taken = [
-            as_seen(a, traj.page_before(i) or NOT_SEEN)
-            for i, a in enumerate(traj.actions)
-            if index - offset <= i < index
-        ]
+        taken = _taken(traj, index - offset, index)
         plan_text = _live(plan, traj, position, running=position).annotated()
         last = offset == len(step.actions or ()) - 1
         answer = as_seen(action, page) + ("\ndone" if last else "")

@@ -19,12 +19,20 @@ from ..run.planner import planner_prompt
 from ..run.records import read_jsonl, write_whole
 from ..syntax.format import format_plan
 from ..syntax.parser import parse
-from .examples import NOT_SEEN, executor_examples, intents_only, planner_example, replan_examples, with_goal
+from .examples import (
+    NOT_SEEN,
+    executor_examples,
+    intents_only,
+    planner_example,
+    react_examples,
+    replan_examples,
+    with_goal,
+)
 from .expand import PAIRS, Pair
 from .ground import kept
 
 REPLANS = "replans.jsonl"
-FILES = ("planner.jsonl", "replanner.jsonl", "executor.jsonl")
+FILES = ("planner.jsonl", "replanner.jsonl", "executor.jsonl", "react.jsonl")
 
 
 def build_replans(synth: Path, *, form: str = "remainder", grounded: bool = False) -> int:
@@ -72,6 +80,7 @@ def export(synth: Path, dest: Path, *, grounded_planner: bool = False, form: str
             "planner, from expanded pairs": len(expanded),
             "replanner": _write(work / "replanner.jsonl", replans),
             "executor": _write(work / "executor.jsonl", [e for _, p, t in plans for e in executor_examples(p, t)]),
+            "react": _write(work / "react.jsonl", [e for _, _, t in plans for e in react_examples(t)]),
         }
         (work / "README.md").write_text(card(synth, counts, grounded_planner, form), encoding="utf-8")
         if dest.exists():
@@ -105,6 +114,8 @@ Files (JSON lines, one `{{"messages": [system, user, assistant]}}` per line):
   remaining plan ({form} form).
 - `executor.jsonl`: a step, the page and the step's earlier actions -> the next action
   (`done` after a step's last one).
+- `react.jsonl`: the same with no plan (the react agent's executor): the goal is the one
+  step, the episode's earlier actions are taken.
 
 The prompts are the ones planact's planner, replanner and executor send at run time.
 Train with `planact train planner --data planner.jsonl`, or any SFT trainer that reads

@@ -1,5 +1,7 @@
 """PA501: navigation to an undeclared origin."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 
 from ...syntax import ast
@@ -29,25 +31,88 @@ class UndeclaredOrigin(Rule):
 
     def check(self, analysis) -> Iterator[Diagnostic]:
         allowed = {o for o in (origin_of(s.url.text) for s in analysis.plan.sites) if o}
-        blocks = [(s.actions or ()) for s in analysis.plan.steps] + [(d.actions or ()) for d in analysis.plan.defines]
-        for actions in blocks:
-            for action in actions:
-                if isinstance(action, ast.Goto) and action.site is None or isinstance(action, ast.TabOpen):
-                    url = action.url
-                    if not isinstance(url, ast.StringLit) or url.text.startswith("{"):
-                        continue  # a variable: checked at run time
-                    o = origin_of(url.text)
-                    if o is None:
-                        yield Diagnostic(
-                            code=self.code,
-                            message=f"`{url.text}` is not an absolute http(s) URL",
-                            span=url.span,
-                            help='navigate on a declared site: `goto shop "/path"`',
-                        )
-                    elif o not in allowed:
-                        yield Diagnostic(
-                            code=self.code,
-                            message=f"navigation to {o}, which no `site` declares",
-                            span=url.span,
-                            help=f'declare it: `site name = "{o}"`',
-                        )
+        plan = analysis.plan
+        inputs: _Env = {i.name.name: (i.default, {}, i.name.name) for i in plan.inputs if i.default is not None}
+        seen: set[tuple[int, int, str]] = set()
+        for define in plan.defines:  # its parameters are unknown here (a call's arguments are checked below)
+            yield from self._block(define.actions or (), {}, allowed, seen)
+        for step in plan.steps:
+            env = dict(inputs)
+            if step.loop is not None:  # the loop variable takes each item of the list
+                env[step.loop.var.name] = (step.loop.iterable, inputs, step.loop.var.name)
+            yield from self._block(step.actions or (), env, allowed, seen)
+            proc = analysis.procedures.get(step.call.name.name) if step.call is not None else None
+            if proc is not None:
+                # only what the arguments bring: the procedure's own URLs are checked where it is written
+                env = _arguments(step.call, proc.define, env)
+                yield from self._block(proc.define.actions or (), env, allowed, seen, call=step.call)
+
+    def _block(
+        self, actions, env: _Env, allowed: set[str], seen: set, call: ast.Call | None = None
+    ) -> Iterator[Diagnostic]:
+        for action in actions:
+            if not (isinstance(action, ast.Goto) and action.site is None or isinstance(action, ast.TabOpen)):
+                continue
+            if action.url is None:
+                continue
+            for text, span, via in _texts(action.url, env):
+                o = origin_of(text)
+                key = (span.line, span.column, o or text)
+                if o in allowed or key in seen or (call is not None and via is None):
+                    continue
+                seen.add(key)
+                if call is not None:
+                    where = f" (the value of `{via}`, opened by `{call.name.name}` on line {call.span.line})"
+                else:
+                    where = f" (the value of `{via}`, opened on line {action.span.line})" if via else ""
+                if o is None:
+                    yield Diagnostic(
+                        code=self.code,
+                        message=f"`{text}`{where} is not an absolute http(s) URL",
+                        span=span,
+                        help='navigate on a declared site: `goto shop "/path"`',
+                    )
+                else:
+                    yield Diagnostic(
+                        code=self.code,
+                        message=f"navigation to {o}{where}, which no `site` declares",
+                        span=span,
+                        help=f'declare it: `site name = "{o}"`',
+                    )
+
+
+# A name bound to a value written in the plan: (expression, the names it may read, the name shown).
+_Env = dict[str, tuple[object, dict, str]]
+
+
+def _texts(expr: object, env: _Env, via: str | None = None) -> Iterator[tuple[str, ast.Span, str | None]]:
+    """The URLs an expression can be that the plan writes out: a string, an input's default, a
+    loop variable over a list of them, an argument; with where each is written and the variable
+    it came through.  A string that starts with a variable takes that variable's values as its
+    start; anything known only at run time (an output, a parameter, a field) yields nothing.
+    """
+    if isinstance(expr, ast.StringLit):
+        head = expr.parts[0] if expr.parts else ""
+        if not isinstance(head, ast.Ref):
+            yield expr.text, expr.span, via
+            return
+        rest = expr.model_copy(update={"parts": expr.parts[1:]}).text
+        for text, span, name in _texts(head, env, via):
+            yield text + rest, span, name
+    elif isinstance(expr, ast.Ref) and not expr.fields and expr.name in env:
+        value, scope, name = env[expr.name]
+        yield from _texts(value, scope, via or name)
+    elif isinstance(expr, ast.ListLit):
+        for item in expr.items:
+            yield from _texts(item, env, via)
+
+
+def _arguments(call: ast.Call, define: ast.Define, env: _Env) -> _Env:
+    """A procedure's parameters bound to the arguments of one call (PA302 reports bad calls)."""
+    bound: _Env = {}
+    names = [p.name.name for p in define.params]
+    for i, arg in enumerate(call.args):
+        name = arg.name.name if arg.name is not None else (names[i] if i < len(names) else None)
+        if name in names and name not in bound:
+            bound[name] = (arg.value, env, name)
+    return bound
