@@ -23,3 +23,17 @@ def needs(name: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(
         bool(absent), reason=f"no {', '.join(absent)}: run `planact setup --only {name}` ({component.summary})"
     )
+
+
+def _have_browser() -> bool:
+    from planact.browser.launch import BrowserNotFound, find_browser
+
+    try:
+        find_browser()
+    except BrowserNotFound:
+        return False
+    return True
+
+
+HAVE_BROWSER = _have_browser()
+needs_browser = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup --only browser`")

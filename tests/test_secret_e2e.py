@@ -9,19 +9,13 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
+from setup_state import needs_browser
 
-from planact.browser.launch import BrowserNotFound, find_browser
 from planact.cli import main
 from planact.demo.server import serve_demo
 from planact.scrub import encodings
 
-try:
-    find_browser()
-    HAVE_BROWSER = True
-except BrowserNotFound:
-    HAVE_BROWSER = False
-
-pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+pytestmark = needs_browser
 
 # typed into the sign-in form and the search box, read back from both, and from the address bar
 PLAN = """plan "Read a secret back from the page"

@@ -4,19 +4,12 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
+from setup_state import needs_browser
 
 from planact import parse
-from planact.browser.launch import BrowserNotFound, find_browser
 from planact.cli import main
 from planact.demo.server import serve_demo
-
-try:
-    find_browser()
-    HAVE_BROWSER = True
-except BrowserNotFound:
-    HAVE_BROWSER = False
 
 ROOT = Path(__file__).parent.parent
 TOUR = """plan "Every procedure of the standard library, against the demo shop"
@@ -92,7 +85,7 @@ def test_the_tour_calls_every_procedure_of_the_library():
     assert called == defined  # a new procedure joins the tour, and so is run against the shop
 
 
-@pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+@needs_browser
 def test_every_library_procedure_runs_against_the_demo_shop(tmp_path):
     with serve_demo() as shop:
         plan = tmp_path / "tour.pa"

@@ -160,7 +160,8 @@ class Executor:
         self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
         self._page_of: dict[str, Any] = {}  # step -> the page it ran on (None: the main page); its branch goes on there
         self._lanes: list[Any] = []  # the pages opened for branches, beside the main page
-        self._last_on: dict[int, str] = {}  # id(page) -> the step that ran on it last (id(None): the main page)
+        self._changed_by: dict[int, str] = {}  # id(page) -> the step whose action changed it last (id(None): main)
+        self._left_at: dict[str, str | None] = {}  # step -> the page's _changed_by when the step ended
         self._url_after: dict[str, str] = {}  # step -> the address its page was at when it ended
         self._blocked_seen = 0  # how many of the session's blocked navigations have been reported
 
@@ -295,43 +296,59 @@ class Executor:
 
     async def _run_step_on(self, step_id: str, page: Any, result: RunResult, state_file: Any) -> Any:
         self._page_of[step_id] = page
-        self._last_on[id(page)] = step_id
         try:
             answer = await self._run_step(step_id, result)
         finally:
             self._url_after[step_id] = (page if page is not None else self.session.page).url
+            self._left_at[step_id] = self._changed_by.get(id(page))
         await self._checkpoint(step_id, state_file)
         return answer
 
     def _follows(self, step_id: str) -> str | None:
-        """The predecessor whose page a step goes on with: one it follows in its branch (by `after`, or by being
-        written after it) before one whose output it only reads; the last written of those.  None: no
-        predecessor ran in this process (a first step, or a resumed run's)."""
+        """The predecessor whose page a step goes on with: one that ran before one that was skipped, one it
+        follows in its branch (by `after`, or by being written after it) before one whose output it only
+        reads, and the last written of those.  None: no predecessor ran in this process (a first step, or a
+        resumed run's)."""
         nx_graph = self.graph.nx
         known = [p for p in nx_graph.predecessors(step_id) if p in self._page_of]
         if not known:
             return None
         return max(
-            known, key=lambda p: (nx_graph.edges[p, step_id].get("kind") != "data", self.graph.position.get(p, 0.0))
+            known,
+            key=lambda p: (
+                self.graph.status(p) == "done",
+                nx_graph.edges[p, step_id].get("kind") != "data",
+                self.graph.position.get(p, 0.0),
+            ),
         )
 
     async def _page_for(self, step_id: str, taken: list[Any]) -> Any:
         """The page a step runs on: its branch's, as the step it follows left it.  That is the page itself while
-        nothing else ran on it since (and no other step of this batch has it); otherwise a new page opened at the
-        address where that step left it, so a branch never sees another branch's page, whatever --parallel is.
-        None is the run's main page (its current tab)."""
+        no other step changed it since (and no other step of this batch has it); otherwise a new page opened at
+        the address where that step left it, so a branch never sees another branch's page, whatever
+        --parallel is.  A step whose condition is already false needs no page of its own.  None is the run's
+        main page (its current tab)."""
         before = self._follows(step_id)
-        if before is None:
-            page, fresh = None, self._last_on.get(id(None)) is None
-        else:
-            page = self._page_of[before]
-            fresh = self._last_on.get(id(page)) == before and not (page is not None and page.is_closed())
-        if fresh and not any(page is other for other in taken):
+        page = None if before is None else self._page_of[before]
+        unchanged = before is None or self._changed_by.get(id(page)) == self._left_at.get(before)
+        if unchanged and not (page is not None and page.is_closed()) and not any(page is other for other in taken):
+            return page
+        if self._skips(step_id):
             return page
         at = self._url_after.get(before) if before is not None else None
         lane = await self.session.open_lane(url=at, at=page)
         self._lanes.append(lane)
         return lane
+
+    def _skips(self, step_id: str) -> bool:
+        """Whether a step's condition is false already, before any page is read (a branch not taken)."""
+        step = self.graph.step(step_id)
+        if step.condition is None or step.loop is not None or any(r.name == "page" for r in expr_refs(step.condition)):
+            return False
+        try:
+            return evaluate(step.condition, self.variables) is not True
+        except EvaluationError:
+            return False
 
     async def _close_idle_lanes(self, drained: bool = True) -> None:
         """Close the branch pages no pending step continues on (after their screenshots are taken)."""
@@ -560,6 +577,7 @@ class Executor:
         self._actions_seen += 1
         if not isinstance(action, READS_ONLY):
             self._settled.discard(self.session.page)
+            self._changed_by[id(LANE.get())] = step_id
         if self.pages:
             await self._record_page(step_id)
 
