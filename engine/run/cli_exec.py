@@ -248,8 +248,9 @@ def run_plan(
     except ValueError as err:
         click.echo(f"error: {err}", err=True)
         return 2
+    finished = finished_steps(record) if resume else {}  # the log is read once
     if agent is None or agent.executor is None:
-        steps = [s for s in plan.steps if not resume or s.id.name not in finished_steps(record)]
+        steps = [s for s in plan.steps if s.id.name not in finished]
         missing = ungroundable_steps(steps, procedures_of(plan, str(Path(path).parent)))
         if missing:
             click.echo(f"error: {refusal(missing)}", err=True)
@@ -264,10 +265,9 @@ def run_plan(
         revision = record.revisions()
         file = record.save_plan(format_plan(plan), revision)
         added, changed, removed = chosen.diff.summary
-        finished = list(finished_steps(record))
         record.write(
             "plan_revised", revision=revision, file=file.name, added=added, changed=changed, removed=removed,
-            after=finished[-1] if finished else None, source="resume",
+            after=list(finished)[-1] if finished else None, source="resume",
         )  # fmt: skip
         if not as_json:
             click.echo(f"  ↻ {path} is plan revision {revision}: +{added} ~{changed} -{removed}", err=True)

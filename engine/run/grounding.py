@@ -122,14 +122,7 @@ class Grounder:
                     feedback = f"The action `{text}` failed: {err}\n"
                     break
                 out.actions.append(stable)
-                taken.append(
-                    text
-                    + (
-                        f"    # → {json.dumps(scrub.value(done.value), ensure_ascii=False)[:80]}"
-                        if done.value is not None
-                        else ""
-                    )
-                )
+                taken.append(taken_line(text, scrub.value(done.value)))
                 if isinstance(action, ast.Extract):
                     out.value = done.value
                 elif isinstance(action, ast.Answer):
@@ -216,6 +209,11 @@ def executor_prompt(
             "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
         },
     )  # fmt: skip
+
+
+def taken_line(action: str, value: Any) -> str:
+    """An action as the executor's prompt lists it among those taken: a read's value after it."""
+    return action if value is None else f"{action}    # → {json.dumps(value, ensure_ascii=False)[:80]}"
 
 
 def plan_steps(plan_text: str) -> str:

@@ -13,13 +13,12 @@ So a model fine-tuned on them sees at run time exactly the prompts it was traine
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from ..models.base import Message
 from ..run.evaluate import Secret
-from ..run.grounding import executor_prompt
+from ..run.grounding import executor_prompt, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan, format_step
@@ -148,14 +147,10 @@ def as_seen(action: TrajectoryAction, page: Page) -> str:
 def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
     """The actions ``first..index-1`` as the executor's prompt lists them at run time: as the model wrote them
     (refs), a read's value after it."""
-    out = []
-    for i in range(first, index):
-        action = traj.actions[i]
-        text = as_seen(action, traj.page_before(i) or NOT_SEEN)
-        if action.value is not None:
-            text += f"    # → {json.dumps(action.value, ensure_ascii=False)[:80]}"
-        out.append(text)
-    return out
+    return [
+        taken_line(as_seen(traj.actions[i], traj.page_before(i) or NOT_SEEN), traj.actions[i].value)
+        for i in range(first, index)
+    ]
 
 
 def react_examples(traj: Trajectory) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ The folder it fills::
     OUT/episodes/      the recording benchmark run (results.jsonl + run records; rerunning resumes)
     OUT/trajectories.jsonl
     OUT/data/          the synth folder: ground.jsonl ledger, grounded/, replans.jsonl
-    OUT/export/        planner.jsonl, replanner.jsonl, executor.jsonl and the dataset card
+    OUT/export/        planner.jsonl, replanner.jsonl, executor.jsonl, react.jsonl and the dataset card
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def generate_miniwob(
     from ..bench.runner import BenchOptions, Runner, read_results
     from ..bench.suites import MiniWoB
     from .export import build_replans, export
-    from .ground import RecordedSteps, ground_all
+    from .ground import RecordedSteps, ground_all, ledger
     from .trajectory import TrajectoryError, from_run, write_trajectories
 
     if first_seed + seeds > HELD_OUT_SEED:
@@ -115,8 +115,6 @@ def generate_miniwob(
     write_trajectories(trajectories, out / "trajectories.jsonl")
     progress(f"{len(trajectories)} successful episodes of {len(rows)} -> {out / 'trajectories.jsonl'}")
     ground_all(trajectories, RecordedSteps(), out / "data", replay_mode="never")
-    from .ground import ledger
-
     entries = ledger(out / "data")
     result.kept = sum(1 for e in entries if e.get("kept"))
     result.dropped = len(entries) - result.kept
