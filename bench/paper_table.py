@@ -4,21 +4,27 @@ planact's own synthetic data, on held-out seeds.  Every phase resumes from what 
 1. generate: `planact synth generate miniwob` over the training tasks' training seeds (< 1000): the
    grounded plans of plans/miniwob replayed with page recording, only episodes the page's reward judged
    successful kept, exported as planner, replanner, executor and react (plan-less executor) examples.
-2. train: `planact train executor` on those examples (LoRA on the top layers: see bench/train_speed.py).
-3. evaluate: `planact bench miniwob` on seeds from 1000 on (never generated), for the training tasks and
-   for tasks that were never in the training data (UNSEEN), the model base or trained.  The agent gets
-   the instruction and the page, nothing else: no plan file, no task name.
+2. mix: one training set for every role (OUT/mix.jsonl), at most N examples of each role per task
+   (``--mix``), drawn with a fixed seed.  One adapter serves planner, replanner and executor: their system
+   prompts tell the roles apart, one LoRA is loaded once, and the training time is spent on the roles'
+   examples in the proportions chosen rather than on two runs' warm-up and export.
+3. train: `planact train agent` on the mix (LoRA on the top layers: see bench/train_speed.py).
+4. evaluate: `planact bench miniwob` on seeds from 1000 on (never generated), for the training tasks and
+   for tasks that were never in the training data (UNSEEN), each agent with the base or the trained
+   model.  The agent gets the instruction and the page, nothing else: no plan file, no task name.
 
 Prints the table (success with its 95% Wilson interval, mean steps, actions, model calls, tokens and
 seconds per episode) per task group, and writes it to OUT/table.md.
 
-Run: ``python bench/paper_table.py [--out bench-runs/paper] [--seeds 20] [--eval-seeds 5] [--epochs 2]``
+Run: ``python bench/paper_table.py [--out bench-runs/paper] [--seeds 10] [--eval-seeds 1]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import time
 from pathlib import Path
 
@@ -28,12 +34,54 @@ from planact.bench.report import wilson
 from planact.run.records import read_jsonl
 from planact.synth.generate import HELD_OUT_SEED
 
-# short tasks of one or two actions whose instructions name what to act on
-TRAIN_TASKS = (
-    "click-button,click-link,click-tab,click-dialog,click-dialog-2,click-test,click-test-2,click-option,"
-    "click-checkboxes,enter-text,enter-password,focus-text,choose-list,click-widget"
-)
+PLANS = Path(__file__).resolve().parents[1] / "plans" / "miniwob"
+# tasks with a grounded plan that are kept out of training (their siblings, e.g. focus-text, are not)
 UNSEEN_TASKS = "click-button-sequence,focus-text-2,enter-text-dynamic,click-collapsible-nodelay,login-user"
+ROLES = ("react", "executor", "planner", "replanner")
+TASK_PAGE = re.compile(r"/miniwob/([\w-]+)\.html")
+
+
+def plan_tasks() -> list[str]:
+    return sorted(p.stem for p in PLANS.glob("*.pa"))
+
+
+def task_of(example: dict) -> str | None:
+    """The MiniWoB++ task an example was made on: the task page's file name in its prompt."""
+    found = TASK_PAGE.search(example["messages"][1]["content"])
+    return found.group(1) if found else None
+
+
+def mix(export: Path, caps: dict[str, int], allowed: set[str], out: Path, seed: int = 0) -> dict[str, int]:
+    """OUT/mix.jsonl: the examples of ``caps[role]`` episodes of each task, per role, shuffled; counts per role.
+
+    Whole episodes are drawn, not single examples, so that every action of a task (the fill before the
+    click) is seen as often as the others.  An episode's examples share the goal, the prompt's first line;
+    where episodes share it too (a task whose instruction never changes) the task's examples are capped at
+    ``caps[role]`` times the median episode's.
+    """
+    rng = random.Random(seed)
+    chosen: list[dict] = []
+    counts: dict[str, int] = {}
+    for role in ROLES:
+        if not caps.get(role):
+            continue
+        episodes: dict[str, dict[str, list[dict]]] = {}  # task -> goal -> examples
+        for example in read_jsonl(export / f"{role}.jsonl"):
+            task = task_of(example)
+            if task is None or task not in allowed:
+                raise SystemExit(f"{role} example of task {task!r}, which is not a training task: refusing to train")
+            goal = example["messages"][1]["content"].split("\n", 1)[0]
+            episodes.setdefault(task, {}).setdefault(goal, []).append(example)
+        sizes = sorted(len(group) for groups in episodes.values() for group in groups.values())
+        median = sizes[len(sizes) // 2] if sizes else 1
+        for groups in episodes.values():
+            drawn = rng.sample(sorted(groups), min(caps[role], len(groups)))
+            picked = [e for goal in drawn for e in groups[goal]][: caps[role] * max(median, 1)]
+            chosen += picked
+            counts[role] = counts.get(role, 0) + len(picked)
+    rng.shuffle(chosen)
+    out.write_text("".join(json.dumps(e) + "\n" for e in chosen))
+    return counts
 
 
 def rows_of(folder: Path, tasks: set[str]) -> list[dict]:
@@ -66,57 +114,125 @@ def table(groups: dict[str, set[str]], models: dict[str, Path], agents: list[str
     return "\n".join(lines) + "\n"
 
 
+def per_task(folder: Path, agent: str) -> dict[str, str]:
+    """task -> "wins/episodes" of one agent in one evaluation folder."""
+    scores: dict[str, list[int]] = {}
+    for r in rows_of(folder, set(plan_tasks())):
+        if r["agent"] == agent:
+            s = scores.setdefault(r["task"], [0, 0])
+            s[0] += bool(r.get("success"))
+            s[1] += 1
+    return {task: f"{w}/{n}" for task, (w, n) in sorted(scores.items())}
+
+
+def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, train: list, unseen: list, text: str):
+    """The adapter into the package (``--model local:miniwob``) with a card saying how it was made."""
+    import shutil
+
+    args.ship.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(out / "agent" / manifest["lora_gguf"], args.ship / "miniwob.gguf")
+    card = {
+        "name": "miniwob",
+        "base": Path(manifest["base_gguf"]).name,
+        "roles": sorted(counts),
+        "command": "python bench/paper_table.py "
+        + " ".join(
+            f"--{k.replace('_', '-')} {v}"
+            for k, v in (
+                ("seeds", args.seeds),
+                ("mix", args.mix),
+                ("epochs", args.epochs),
+                ("lr", args.lr),
+                ("lora_layers", args.lora_layers),
+            )
+        ),  # fmt: skip
+        "held_out_seed": HELD_OUT_SEED,
+        "training_tasks": train,
+        "unseen_tasks": unseen,
+        "examples": counts,
+        "training": {
+            k: manifest.get(k) for k in ("steps", "examples", "too_long", "first_loss", "last_loss", "seconds")
+        },
+        "table": text,
+    }
+    (args.ship / "miniwob.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"shipped: {args.ship / 'miniwob.gguf'} and its card")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="bench-runs/paper")
-    parser.add_argument("--tasks", default=TRAIN_TASKS, help="Training tasks (comma-separated).")
+    parser.add_argument("--tasks", default="", help="Training tasks (comma-separated) [every planned one but UNSEEN].")
     parser.add_argument("--unseen", default=UNSEEN_TASKS, help="Tasks kept out of training, evaluated too.")
-    parser.add_argument("--seeds", type=int, default=20, help="Training seeds per task (0..N-1).")
-    parser.add_argument("--eval-seeds", type=int, default=5, help=f"Held-out seeds per task (from {HELD_OUT_SEED}).")
-    parser.add_argument("--data", default="react", choices=["react", "executor"], help="Which examples to train on.")
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--seeds", type=int, default=10, help="Training seeds per task (0..N-1).")
+    parser.add_argument("--mix", default="react=4,executor=4,planner=3,replanner=1",
+                        help="Episodes per task whose examples of each role are in the training set.")  # fmt: skip
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--max-steps", type=int, default=-1, help="Stop training after this many steps.")
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--lora-layers", type=int, default=8)
-    parser.add_argument("--agents", default="react")
-    parser.add_argument("--timeout", type=float, default=90.0, help="Seconds per evaluation episode.")
+    parser.add_argument("--agents", default="react,static,dynamic")
+    parser.add_argument("--eval-seeds", type=int, default=1, help=f"Held-out seeds per task (from {HELD_OUT_SEED}).")
+    parser.add_argument("--base-tasks", default="", help="Tasks the base model is evaluated on [all].")
+    parser.add_argument("--timeout", type=float, default=60.0, help="Seconds per evaluation episode.")
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--skip", default="", help="Phases to skip (comma-separated: base, trained).")
+    parser.add_argument("--ship", type=Path, help="Copy the adapter and its card here (engine/models/adapters).")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    unseen = [t for t in args.unseen.split(",") if t]
+    train_tasks = [t for t in (args.tasks.split(",") if args.tasks else plan_tasks()) if t and t not in unseen]
+    caps = {role: int(n) for role, n in (part.split("=") for part in args.mix.split(",") if part)}
+    skip = set(args.skip.split(","))
 
-    print("\n== 1. generate", flush=True)
-    planact("synth", "generate", "miniwob", "--tasks", args.tasks, "--seeds", str(args.seeds), "-o", str(out / "data"),
-            "--parallel", str(args.parallel), "--json")  # fmt: skip
+    print(f"\n== 1. generate ({len(train_tasks)} training tasks; unseen: {', '.join(unseen)})", flush=True)
+    planact("synth", "generate", "miniwob", "--tasks", ",".join(train_tasks), "--seeds", str(args.seeds),
+            "-o", str(out / "data"), "--parallel", str(args.parallel), "--json")  # fmt: skip
 
-    print("\n== 2. train", flush=True)
-    data = out / "data" / "export" / f"{args.data}.jsonl"
-    planact("train", "executor", "--data", str(data), "-o", str(out / "executor"), "--epochs", str(args.epochs),
+    print("\n== 2. mix", flush=True)
+    counts = mix(out / "data" / "export", caps, set(train_tasks), out / "mix.jsonl")
+    print(f"  {sum(counts.values())} examples -> {out / 'mix.jsonl'}: {counts}")
+
+    print("\n== 3. train", flush=True)
+    planact("train", "agent", "--data", str(out / "mix.jsonl"), "-o", str(out / "agent"), "--epochs", str(args.epochs),
             "--lr", str(args.lr), "--lora-layers", str(args.lora_layers), "--batch-size", "4",
-            "--max-length", "1536", "--json")  # fmt: skip
-    manifest = json.loads((out / "executor" / "planact-model.json").read_text())
-    log = read_jsonl(out / "executor" / "log.jsonl")
+            "--max-length", "1536", "--max-steps", str(args.max_steps), "--json")  # fmt: skip
+    manifest = json.loads((out / "agent" / "planact-model.json").read_text())
+    log = read_jsonl(out / "agent" / "log.jsonl")
     rate = log[-1].get("tokens_per_second") if log else None
     print(f"  {manifest['steps']} steps on {manifest['examples']} examples, loss {manifest['first_loss']} -> "
           f"{manifest['last_loss']}, {manifest['seconds'] / 60:.1f} min, {rate} tokens/s")  # fmt: skip
 
-    print("\n== 3. evaluate on held-out seeds", flush=True)
-    models = {"base": "local", "trained": f"local:{out / 'executor'}"}
+    print("\n== 4. evaluate on held-out seeds", flush=True)
+    every = ",".join(train_tasks + unseen)
+    models = {"trained": (f"local:{out / 'agent'}", every), "base": ("local", args.base_tasks or every)}
     folders = {}
-    for name, spec in models.items():
+    for name, (spec, tasks) in models.items():
         folders[name] = out / f"eval-{name}"
-        planact("bench", "miniwob", "--agent", args.agents, "--model", spec, "--tasks", f"{args.tasks},{args.unseen}",
+        if name in skip:
+            continue
+        planact("bench", "miniwob", "--agent", args.agents, "--model", spec, "--tasks", tasks,
                 "--seeds", str(args.eval_seeds), "--first-seed", str(HELD_OUT_SEED), "--timeout", str(args.timeout),
                 "--parallel", str(args.parallel), "-o", str(folders[name]), "--json")  # fmt: skip
 
     groups = {
-        "trained tasks, held-out seeds": set(args.tasks.split(",")),
-        "unseen tasks": set(args.unseen.split(",")),
+        f"trained tasks ({len(train_tasks)}), held-out seeds": set(train_tasks),
+        f"unseen tasks ({len(unseen)})": set(unseen),
+        f"all {len(train_tasks) + len(unseen)} planned tasks": set(train_tasks + unseen),
     }
-    text = table(groups, folders, args.agents.split(","))
-    (out / "table.md").write_text(text)
+    agents = args.agents.split(",")
+    text = table(groups, folders, agents)
+    for agent in agents:
+        text += f"\ntrained {agent}, per task: " + ", ".join(
+            f"{t} {s}" for t, s in per_task(folders["trained"], agent).items()
+        )
+    (out / "table.md").write_text(text + "\n")
     print("\n" + text)
-    print(f"total {(time.perf_counter() - started) / 60:.1f} min; the trained model: {out / 'executor'}")
+    if args.ship:
+        ship(args, out, manifest, counts, train_tasks, unseen, text)
+    print(f"total {(time.perf_counter() - started) / 60:.1f} min; the trained model: {out / 'agent'}")
 
 
 if __name__ == "__main__":

@@ -305,13 +305,16 @@ _screenshot_scale_option = click.option(
     help="Write the plan with the model-grounded actions written back (it runs again with no model).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of progress lines.")
+@click.option(
+    "--report", "with_report", is_flag=True, help="Write report.html and summary.gif in the run folder at the end."
+)
 @_trace_option
 @_screenshots_option
 @_screenshot_scale_option
 @_browser_options
 def exec_(
     plan_file: str, inputs, secrets, runs, resume, parallel, check_drift, model, planner_model, executor_model,
-    replan, turns, save_grounded, as_json, trace, screenshots, screenshot_scale, browser, headed, timeout,
+    replan, turns, save_grounded, as_json, with_report, trace, screenshots, screenshot_scale, browser, headed, timeout,
 ) -> None:  # fmt: skip
     """Run a plan in a real (headless) Chromium.
 
@@ -360,6 +363,7 @@ def exec_(
             agent=agent_from_options(model, planner_model, executor_model, replan, turns),
             save_grounded=save_grounded,
             source_text=source.text,
+            after=_report_after_run if with_report else None,
         )
     )
 
@@ -395,6 +399,37 @@ def plan_(goal, site_url, site_name, model, attempts, out, as_json, browser, hea
 
     options = _session_options(browser, headed, timeout)
     sys.exit(make_plan(goal, site_url, site_name, model, attempts, out, as_json, options))
+
+
+@main.command("mcp")
+@click.option(
+    "--site", "sites", multiple=True, metavar="NAME=URL", help="A site plans may visit (repeatable); no other."
+)
+@click.option("--port", type=int, help="Serve streamable HTTP on this port (default: stdio).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve HTTP on.")
+@click.option("--runs", default="runs", show_default=True, help="The run folder: the only place runs write.")
+@click.option("--max-seconds", default=300.0, show_default=True, help="The longest a run may take.")
+@click.option("--max-steps", default=50, show_default=True, help="The most steps a run may start.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds a browser wait may take.")
+@click.option("--model", metavar="SPEC", help="The planner model of the `plan` tool (none: the tool is off).")
+def mcp_(sites, port, host, runs, max_seconds, max_steps, timeout, model) -> None:
+    """Serve planact's tools (lint, format, diff, graph, language, observe, run_plan, plan) over MCP.
+
+    Secrets come from PLANACT_SECRET_<NAME> variables and are never returned.
+    """
+    from .mcpserver.server import ServerConfig, build_server
+    from .run.cli_exec import parse_pairs, secrets_given
+
+    config = ServerConfig(
+        sites=parse_pairs(sites, "--site"), runs=runs, max_seconds=max_seconds, max_steps=max_steps,
+        timeout=timeout, model=model, secrets=secrets_given({}),
+    )  # fmt: skip
+    server = build_server(config)
+    if port is None:
+        server.run("stdio")
+    else:
+        server.settings.host, server.settings.port = host, port
+        server.run("streamable-http")
 
 
 @main.command("grammar")
@@ -515,7 +550,8 @@ def demo(ctx, plan_name, runs, as_json, trace, screenshots, screenshot_scale, br
     """Run a demo plan against the bundled demo shop (served on 127.0.0.1).
 
     With no subcommand: start the shop on a free port, run a plan from
-    plans/demo/ in headless Chromium and print the result.
+    plans/demo/ in headless Chromium and print the result; the run's report
+    (report.html, summary.gif) is written in its run folder.
     `planact demo serve` only serves the shop.
     """
     if ctx.invoked_subcommand is not None:
@@ -531,8 +567,9 @@ def demo(ctx, plan_name, runs, as_json, trace, screenshots, screenshot_scale, br
             browser, headed, timeout, trace=trace, screenshots=screenshots, screenshot_scale=screenshot_scale
         )
         status = run_plan(
-            str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json
-        )
+            str(path), plan, inputs={}, secrets=DEMO_SECRETS, options=options, runs=runs, resume=None, as_json=as_json,
+            after=_report_after_run,
+        )  # fmt: skip
     sys.exit(status)
 
 
@@ -664,6 +701,63 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
         sys.exit(2)
     click.echo(shown, nl=False)
     sys.exit(0 if result.is_empty else 1)
+
+
+# --- run reports (engine/report) ---------------------------------------------
+
+
+def _echo_report(written) -> None:
+    click.echo(f"report: {written.html}", err=True)
+    if written.summary is not None:
+        click.echo(f"animated summary: {written.summary}", err=True)
+    elif written.no_summary:
+        click.echo(f"no animated summary: {written.no_summary}", err=True)
+    for gap in written.run.gaps:
+        click.echo(f"  gap: {gap.message}", err=True)
+
+
+def _report_after_run(run: Path) -> None:
+    """Write a finished run's report (``exec --report``, ``demo``); a report that cannot be written never
+    changes the run's exit status."""
+    from .report import write_report
+
+    try:
+        _echo_report(write_report(run, summary=True))
+    except Exception as err:  # the run is done and recorded: say why there is no report, and go on
+        click.echo(f"report not written: {type(err).__name__}: {err} (try `planact report {run}`)", err=True)
+
+
+@main.command("report")
+@click.argument("run", type=click.Path())
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="Write the page here [default: RUN/report.html].")
+@click.option("--gif", "summary", is_flag=True, help="Also write summary.gif beside the page (the step screenshots).")
+def report_(run: str, out: str | None, summary: bool) -> None:
+    """Write a self-contained HTML report of a run folder (or a benchmark episode's).
+
+    The page has the goal, answer, status, time, tokens and sites; the step
+    graph (click a step); a timeline of every step with its actions, what each
+    target resolved to, errors and the screenshot after it; every plan
+    revision with its diff; and every model call with its prompt and answer.
+    It loads nothing from the network. Secrets are masked as in the event log.
+    A damaged or unfinished record still gives a report, its gaps named.
+    Exit status: 0 written, 2 RUN is not a run folder.
+
+    \b
+    Examples:
+      planact report runs/20261125-101500-a1b2c3
+      planact report runs/20261125-101500-a1b2c3 -o mouse.html --gif
+    """
+    from .report import NotARun, write_report
+
+    try:
+        written = write_report(run, out, summary=summary)
+    except NotARun as err:
+        click.echo(f"planact report: error: {err}", err=True)
+        sys.exit(2)
+    except OSError as err:
+        click.echo(f"planact report: error: cannot write the report: {err}", err=True)
+        sys.exit(2)
+    _echo_report(written)
 
 
 def _register_groups() -> None:

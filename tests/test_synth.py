@@ -397,3 +397,22 @@ def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
     assert again.exit_code == 0 and json.loads(again.stdout)["kept"] == 6
     held_out = CliRunner().invoke(main, [*args, "--seeds", "2", "--first-seed", "999"])
     assert held_out.exit_code == 1 and "held-out seeds (>= 1000)" in held_out.output
+
+
+def test_stats_of_an_export_folder_give_token_lengths_per_role_and_examples_per_start_page(tmp_path):
+    page = 'Page http://127.0.0.1:9/miniwob/{}.html "Task":\n- button "Ok" [ref=e1]\n'
+    rows = [
+        {"messages": [{"role": "system", "content": "You are the EXECUTOR."},
+                      {"role": "user", "content": "Goal of the plan: Click Ok.\n\n" + page.format(task)},
+                      {"role": "assistant", "content": 'click ref "e1"\ndone'}]}
+        for task in ("click-button", "click-button", "click-link")
+    ]  # fmt: skip
+    (tmp_path / "react.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = CliRunner().invoke(main, ["synth", "stats", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    react = json.loads(result.stdout)["examples"]["react"]
+    assert react["examples"] == 3 and react["per_page"] == {"click-button.html": 2, "click-link.html": 1}
+    assert 20 < react["tokens"]["min"] <= react["tokens"]["median"] <= react["tokens"]["max"] < 200
+    assert 3 <= react["answer_tokens"]["mean"] < 20 and react["over_1536_tokens"] == 0
+    text = CliRunner().invoke(main, ["synth", "stats", str(tmp_path)]).stdout
+    assert "react" in text and "3 examples" in text and "2 start pages" in text

@@ -255,17 +255,74 @@ def _table(overall: list[Any], per_task: list[Any]) -> None:
 @click.option("-o", "--out", default=None, help="Write the HTML page here [default: next to the first results file].")
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the markdown table only.")
 @click.option("--no-tasks", is_flag=True, help="Overall rows only.")
-def bench_report(results: tuple[str, ...], out: str | None, as_markdown: bool, no_tasks: bool) -> None:
-    """Render results files as a markdown table and a self-contained HTML page (a bar chart per agent)."""
+@click.option(
+    "--episodes/--no-episodes",
+    default=True,
+    show_default=True,
+    help="Write each episode's run report (report.html in its record, as `planact report`) and link it, with a "
+    "thumbnail of its last page, from the page.",
+)
+def bench_report(results: tuple[str, ...], out: str | None, as_markdown: bool, no_tasks: bool, episodes: bool) -> None:
+    """Render results files as a markdown table and a self-contained HTML page (a bar chart per agent, and per
+    task its episodes, each linked to its run report)."""
     from .report import html, markdown
     from .runner import read_results
 
-    rows = [r for path in results for r in read_results(Path(path))]
+    found = [(Path(path), r) for path in results for r in read_results(Path(path))]
+    rows = [r for _, r in found]
     if not rows:
         raise click.ClickException("no results in " + ", ".join(results))
     click.echo(markdown(rows, per_task=not no_tasks), nl=False)
     if as_markdown:
         return
     target = Path(out) if out else Path(results[0]).with_name("report.html")
-    target.write_text(html(rows), encoding="utf-8")
+    links = _episode_links(found, target) if episodes else {}
+    target.write_text(html(rows, links=links), encoding="utf-8")
     click.echo(f"wrote {target}", err=True)
+
+
+def _record_of(row: dict[str, Any], results: Path) -> Path | None:
+    """An episode's record folder: as the row names it, or, moved with its results file, found beside it."""
+    if not row.get("record"):
+        return None
+    named = Path(str(row["record"]))
+    if named.is_dir():
+        return named
+    parts = named.parts
+    if "runs" in parts:  # OUT/runs/AGENT/TASK-sSEED/STAMP, OUT being where the results file now is
+        moved = results.parent.joinpath(*parts[len(parts) - 1 - parts[::-1].index("runs") :])
+        if moved.is_dir():
+            return moved
+    return None
+
+
+def _episode_links(found: list[tuple[Path, dict[str, Any]]], page: Path) -> dict[Any, Any]:
+    """Each episode's run report (written when missing or older than its event log) and thumbnail."""
+    import os
+
+    from ..report import NotARun, thumbnail_uri, write_report
+    from ..report.collect import collect_run
+    from .report import EpisodeLink, episode_key_of
+
+    links: dict[Any, Any] = {}
+    written = 0
+    for results, row in found:
+        folder = _record_of(row, results)
+        if folder is None:
+            continue
+        report, events = folder / "report.html", folder / "events.jsonl"
+        try:
+            if not report.exists() or (events.exists() and events.stat().st_mtime > report.stat().st_mtime):
+                view = write_report(folder).run
+                written += 1
+            else:
+                view = collect_run(folder)
+            thumb = thumbnail_uri(view)
+        except (NotARun, OSError) as err:
+            click.echo(f"no report for {folder}: {err}", err=True)
+            continue
+        href = Path(os.path.relpath(report, page.parent)).as_posix()
+        links[episode_key_of(row)] = EpisodeLink(href=href, thumbnail=thumb)
+    if written:
+        click.echo(f"wrote {written} episode reports (report.html in each record)", err=True)
+    return links

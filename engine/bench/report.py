@@ -117,8 +117,25 @@ def markdown(rows: list[dict[str, Any]], per_task: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
-def html(rows: list[dict[str, Any]], title: str = "planact bench") -> str:
-    """A self-contained page: one bar chart of success per agent (with its interval), then the tables."""
+@dataclass(frozen=True)
+class EpisodeLink:
+    """Where an episode's run report is (an address relative to the page) and its thumbnail (a data: URI)."""
+
+    href: str | None = None
+    thumbnail: str | None = None
+
+
+def episode_key_of(row: dict[str, Any]) -> tuple[str, str, Any]:
+    return (str(row.get("agent")), str(row.get("task")), row.get("seed"))
+
+
+def html(
+    rows: list[dict[str, Any]],
+    title: str = "planact bench",
+    links: dict[tuple[str, str, Any], EpisodeLink] | None = None,
+) -> str:
+    """A self-contained page: one bar chart of success per agent (with its interval), the tables, then per task
+    its episodes with their status (and, with ``links``, each one's thumbnail and a link to its run report)."""
     overall, tasks = summarize(rows)
     esc = _html.escape
     bench = ", ".join(sorted({str(r.get("benchmark")) for r in rows}))
@@ -126,11 +143,61 @@ def html(rows: list[dict[str, Any]], title: str = "planact bench") -> str:
         "<!doctype html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{esc(title)}</title>",
         "<style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,td:nth-child(2),th{text-align:left}"
-        "h2{margin-top:2em}</style></head><body>",
+        "h2{margin-top:2em}" + EPISODE_STYLE + "</style></head><body>",
         f"<h1>{esc(title)}</h1>", f"<p>{esc(bench)}: {len(rows)} episodes.</p>",
         "<h2>Success rate by agent</h2>", _chart(overall),
-        "<h2>Overall</h2>", _table(overall), "<h2>By task</h2>", _table(tasks), "</body></html>",
+        "<h2>Overall</h2>", _table(overall), "<h2>By task</h2>", _table(tasks),
+        "<h2>Episodes by task</h2>", _episodes(rows, links or {}), "</body></html>",
     ]) + "\n"  # fmt: skip
+
+
+EPISODE_STYLE = (
+    ".task{margin:0 0 14px}.task h3{font-size:14px;margin:0 0 6px}.eps{display:flex;flex-wrap:wrap;gap:8px;"
+    "align-items:flex-start}.ep .open{float:right;color:#1a73e8}.ep .none{color:#80868b;margin-top:4px}"
+    ".ep{display:block;width:172px;border:1px solid #ccc;border-left:5px solid #9aa0a6;border-radius:5px;padding:4px;"
+    "color:#222;text-decoration:none;font-size:12px;background:#fff}.ep img{display:block;width:160px;margin-top:4px}"
+    ".ep.success{border-left-color:#1e8e3e}.ep.fail{border-left-color:#d93025}.ep.error,.ep.timeout"
+    "{border-left-color:#e37400}a.ep:hover{box-shadow:0 0 0 2px #8ab4f8}"
+)
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    if row.get("status") in ("error", "timeout"):
+        return str(row["status"])
+    return "success" if row.get("success") else "fail"
+
+
+def _episodes(rows: list[dict[str, Any]], links: dict[tuple[str, str, Any], EpisodeLink]) -> str:
+    """Per (agent, task): one card per episode, its seed and outcome, a thumbnail and a link where known."""
+    esc = _html.escape
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(str(row.get("agent")), str(row.get("task")))].append(row)
+    agents = list(dict.fromkeys(str(r.get("agent")) for r in rows))
+    out = []
+    for (agent, task), episodes in sorted(groups.items(), key=lambda kv: (agents.index(kv[0][0]), kv[0][1])):
+        cards = []
+        for row in sorted(episodes, key=lambda r: str(r.get("seed"))):
+            link = links.get(episode_key_of(row), EpisodeLink())
+            outcome = _outcome(row)
+            body = f"seed {esc(str(row.get('seed')))} · <b>{esc(outcome)}</b>"
+            if row.get("seconds") is not None:
+                body += f" · {esc(str(row['seconds']))} s"
+            if link.href:
+                body = '<span class="open">report ›</span>' + body
+            if link.thumbnail:
+                body += f'<img alt="the last page of the episode" src="{esc(link.thumbnail)}">'
+            elif link.href:
+                body += '<div class="none">no screenshot</div>'
+            tip = esc(str(row.get("error") or row.get("answer") or ""), quote=True)
+            if link.href:
+                cards.append(f'<a class="ep {esc(outcome)}" href="{esc(link.href)}" title="{tip}">{body}</a>')
+            else:
+                cards.append(f'<div class="ep {esc(outcome)}" title="{tip}">{body}</div>')
+        out.append(
+            f'<div class="task"><h3>{esc(agent)} · {esc(task)}</h3><div class="eps">{"".join(cards)}</div></div>'
+        )
+    return "".join(out)
 
 
 def _table(groups: list[Group]) -> str:

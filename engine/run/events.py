@@ -109,6 +109,10 @@ class ModelCall(_Event):
     completion_tokens: int
     estimated: bool = Field(description="true when the backend reported no usage and the tokens were counted here")
     latency_ms: float
+    messages: list[dict[str, str]] | None = Field(
+        default=None, description="the prompt as sent (role and content of each message), secrets masked"
+    )
+    completion: str | None = Field(default=None, description="the model's answer as it came back, secrets masked")
 
 
 class ModelRejected(_Event):

@@ -336,14 +336,36 @@ def generate_command(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def stats_command(folder: str, as_json: bool) -> None:
-    """How many examples, steps per plan, actions per step, lint-reject and replay-success rates."""
-    from .stats import stats
+    """Honest numbers about a synth folder, an export folder, or a `synth generate` folder (both).
 
-    numbers = stats(Path(folder))
+    A synth folder: how many plans were kept and dropped (and why), steps per plan, actions per step,
+    lint-reject and replay-success rates.  An export folder: examples per role, their token lengths
+    (with the local model's own vocabulary when it is installed) and examples per start page.
+    """
+    from .stats import EXPORT_ROLES, export_stats, stats
+
+    root = Path(folder)
+    numbers: dict[str, Any] = {}
+    generated = (root / "data").is_dir() and (root / "export").is_dir()  # a `synth generate` folder
+    exported = not generated and any((root / f"{role}.jsonl").exists() for role in EXPORT_ROLES)
+    if not exported:
+        numbers.update(stats(root / "data" if generated else root))
+    if generated or exported:
+        numbers["examples"] = export_stats(root / "export" if generated else root)
     if as_json:
         click.echo(json.dumps(numbers, indent=2))
         return
+    examples = numbers.pop("examples", None)
     for key, value in numbers.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
         click.echo(f"{key.replace('_', ' '):24} {value}")
+    if examples:
+        click.echo(f"examples (tokens counted by {examples.pop('tokens_counted_by')}):")
+        for role, row in examples.items():
+            tokens, pages = row["tokens"], row["per_page"]
+            click.echo(
+                f"  {role:10} {row['examples']:6} examples, tokens mean {tokens['mean']} median {tokens['median']} "
+                f"max {tokens['max']} ({row['over_1536_tokens']} over 1536), answers mean "
+                f"{row['answer_tokens']['mean']}; {len(pages)} start pages"
+            )

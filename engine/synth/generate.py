@@ -77,16 +77,17 @@ def generate_miniwob(
             raise GenerateError(f"no MiniWoB++ task with a grounded plan matches {patterns!r}")
         options = BenchOptions(agents=("replay",), seeds=seeds, first_seed=first_seed, parallel=parallel, pages=True)
         total = len(suite.tasks) * seeds
+        runner = Runner(suite, Models(), options, out / "episodes")
+        todo = len(runner.pending())
         finished = [0]
 
         def on_event(kind: str, row: dict[str, Any]) -> None:
             if kind == "episode_finished":
                 finished[0] += 1
                 mark = "ok  " if row.get("success") else "fail"
-                progress(f"  [{finished[0]}/{total}] {mark} {row['task']} seed {row['seed']}")
+                progress(f"  [{finished[0]}/{todo}] {mark} {row['task']} seed {row['seed']}")
 
-        runner = Runner(suite, Models(), options, out / "episodes", on_event=on_event)
-        todo = len(runner.pending())
+        runner.on_event = on_event
         progress(f"recording {todo} of {total} episodes ({total - todo} recorded already) -> {out / 'episodes'}")
         asyncio.run(runner.run())
     finally:

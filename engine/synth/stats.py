@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -66,3 +69,52 @@ def stats(synth: Path) -> dict[str, Any]:
         "expansion_rejected": expand_rejected,
         "expansion_reject_rate": round(sum(expand_rejected.values()) / offered, 3) if offered else None,
     }
+
+
+EXPORT_ROLES = ("planner", "replanner", "executor", "react")  # the files `synth export` writes
+_PAGE = re.compile(r"(?:Page |Start page \()(?P<url>https?://\S+?)[ ,\n]")
+
+
+def _tokenizer() -> tuple[Callable[[str], int], bool]:
+    """A token counter for the default local model (its own vocabulary) and True; or an estimate and False."""
+    from ..models.local import _llama_cpp_messages, default_model_path
+
+    path = default_model_path()
+    try:
+        import llama_cpp
+
+        if path is None:
+            raise ImportError
+        with _llama_cpp_messages():
+            vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    except Exception:  # no llama.cpp or no model file: about 3.6 characters per token in these prompts
+        return (lambda text: round(len(text) / 3.6)), False
+    return (lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False, special=True))), True
+
+
+def export_stats(export: Path) -> dict[str, Any]:
+    """Per role of an export folder: examples, their token lengths (prompt and answer), and examples per
+    start page (for MiniWoB++ the task)."""
+    from urllib.parse import urlsplit
+
+    count, exact = _tokenizer()
+    roles: dict[str, Any] = {}
+    for path in sorted(export.glob("*.jsonl")):
+        lengths, answers, pages = [], [], Counter()
+        for example in read_jsonl(path):
+            messages = example.get("messages") or []
+            if not messages:
+                continue
+            lengths.append(sum(count(m.get("content", "")) for m in messages) + 5 * len(messages))
+            answers.append(count(messages[-1].get("content", "")))
+            found = _PAGE.search(messages[1].get("content", "")) if len(messages) > 1 else None
+            pages[urlsplit(found["url"]).path.rsplit("/", 1)[-1] if found else "?"] += 1
+        ordered = sorted(lengths)
+        roles[path.stem] = {
+            "examples": len(lengths),
+            "tokens": {**_spread(lengths), "median": ordered[len(ordered) // 2] if ordered else None},
+            "answer_tokens": _spread(answers),
+            "over_1536_tokens": sum(n > 1536 for n in lengths),
+            "per_page": dict(pages.most_common()),
+        }
+    return {"tokens_counted_by": "the local model's vocabulary" if exact else "estimate (characters / 3.6)", **roles}

@@ -1,4 +1,4 @@
-"""`planact train`: fine-tune a planner, replanner or executor model on chat data."""
+"""`planact train`: fine-tune a planner, replanner or executor model (or one for every role) on chat data."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 
 
 @click.command()
-@click.argument("role", type=click.Choice(["planner", "replanner", "executor"]))
+@click.argument("role", type=click.Choice(["planner", "replanner", "executor", "agent"]))
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Chat JSONL (planact synth export writes planner.jsonl, replanner.jsonl, executor.jsonl).")  # fmt: skip
 @click.option("--base", default="local", show_default=True,
@@ -39,6 +39,10 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def train(role: str, data: str, base: str, out: str, as_json: bool, **options: Any) -> None:
     """Fine-tune a model on chat data: LoRA by default, full fine-tuning as an option.
+
+    ROLE names the model: planner, replanner or executor, or agent for one adapter
+    trained on a mix of every role's examples (the system prompts tell the roles
+    apart), served with --model for planner and executor alike.
 
     Trains on the assistant turns only, prints loss and time per step, checkpoints
     as it goes (running the same command again resumes), then exports the model

@@ -38,7 +38,7 @@ class TrainError(Exception):
 
 @dataclass
 class TrainSettings:
-    role: str  # planner | replanner | executor: recorded, and names the run
+    role: str  # planner | replanner | executor | agent (every role): recorded, and names the run
     data: str
     base: str  # local | path/to/model.gguf | path/to/hf-folder
     method: str = "lora"  # lora | full

@@ -1,0 +1,1 @@
+"""`planact mcp`: planact's tools over the Model Context Protocol (see :mod:`planact.mcpserver.server`)."""
