@@ -117,6 +117,7 @@ def _demo_plan(tmp_path: Path, url: str) -> Path:
 @needs_browser
 def test_observe_and_run_a_demo_plan_with_a_secret_never_returned(tmp_path):
     results = []
+    reports = []
     progress = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -131,6 +132,8 @@ def test_observe_and_run_a_demo_plan_with_a_secret_never_returned(tmp_path):
             run = await session.call_tool("run_plan", {"path": str(plan)}, progress_callback=on_progress)
             results.append(run)
             runs = await session.read_resource("planact://runs")
+            name = Path(run.structuredContent["record"]).name
+            reports.append(await session.read_resource(f"planact://runs/{name}/report"))
             return run, runs
 
     with serve_demo() as server:
@@ -148,6 +151,9 @@ def test_observe_and_run_a_demo_plan_with_a_secret_never_returned(tmp_path):
     assert record.parent == tmp_path / "runs" and (record / "events.jsonl").exists()
     assert len(progress) == 10 and progress[-1][:2] == (10, 10)
     assert str(record) in runs.contents[0].text
+    assert f"planact://runs/{record.name}/report" in runs.contents[0].text
+    report = reports[0].contents[0].text  # the run's report, as `planact report` writes it
+    assert report.startswith("<!doctype html>") and "Acme Wireless Mouse" in report and SECRET not in report
     for result in results:
         assert SECRET not in every_text(result)
     assert SECRET not in (record / "events.jsonl").read_text()

@@ -434,14 +434,33 @@ def _add_resources(server: FastMCP, config: ServerConfig, scrubber: Scrubber) ->
 
     @server.resource("planact://runs", name="recent runs", mime_type="application/json")
     def runs() -> str:
-        """The 20 latest runs of this server: folder, plan, how they ended."""
+        """The 20 latest runs of this server: folder, how they ended, and the URI of each one's report."""
         out = []
         folders = sorted((p for p in Path(config.runs).glob("*") if (p / "events.jsonl").exists()), reverse=True)
         for folder in folders[:20]:
             last = {}
-            for line in (folder / "events.jsonl").read_text(encoding="utf-8").splitlines():
-                event = json.loads(line)
-                if event.get("event") in ("run_finished", "run_failed", "run_cancelled", "run_started"):
+            for line in (folder / "events.jsonl").read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    event = json.loads(line)
+                except ValueError:  # a line cut short by a killed run
+                    continue
+                if isinstance(event, dict) and event.get("event") in (
+                    "run_finished", "run_failed", "run_cancelled", "run_started"
+                ):  # fmt: skip
                     last = event
-            out.append({"record": str(folder), "last": last})
+            out.append({"record": str(folder), "last": last, "report": f"planact://runs/{folder.name}/report"})
         return scrubber.text(json.dumps(out, ensure_ascii=False))
+
+    @server.resource("planact://runs/{name}/report", name="run report", mime_type="text/html")
+    def run_report(name: str) -> str:
+        """The self-contained HTML report of one of this server's runs (as `planact report`)."""
+        from ..report import NotARun, write_report
+
+        folder = Path(config.runs) / name
+        if "/" in name or name.startswith(".") or not (folder / "events.jsonl").exists():
+            raise ToolError(f"no run {name!r} in this server's runs (see planact://runs)")
+        try:
+            written = write_report(folder)
+        except NotARun as err:
+            raise ToolError(str(err)) from None
+        return scrubber.text(Path(written.html).read_text(encoding="utf-8"))
