@@ -137,6 +137,10 @@ def test_a_tiny_lora_run_trains_checkpoints_resumes_exports_and_serves_a_plan(ti
 
     again = CliRunner().invoke(main, args)  # the same run again: resumes from checkpoint-4, nothing to redo
     assert again.exit_code == 0 and json.loads(again.stdout)["steps"] == 4
+    rerun = json.loads(again.stdout)  # and its manifest keeps the training's figures, not the rerun's
+    assert [rerun[k] for k in ("first_loss", "last_loss", "seconds")] == [
+        manifest[k] for k in ("first_loss", "last_loss", "seconds")
+    ]
     assert len((out / "log.jsonl").read_text().splitlines()) == 4
     other = CliRunner().invoke(main, [*args[:-1], "--lr", "5e-4"])
     assert other.exit_code == 1 and "other settings (learning_rate)" in other.output

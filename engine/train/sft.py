@@ -214,12 +214,17 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
     trainer.remove_callback(transformers.PrinterCallback)  # progress goes through Report, not raw dicts on stdout
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
     trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    # a resumed run's figures cover its earlier parts too: the log holds every part's steps, the earlier
+    # manifest (a run that had finished) its time
+    earlier = json.loads((out / MANIFEST).read_text(encoding="utf-8")) if (out / MANIFEST).is_file() else {}
+    logged = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()] if log.exists() else []
+    seconds = round(time.perf_counter() - started, 1)
     manifest = export(model, tokenizer, base_gguf, out, settings)
     manifest.update(
         {
             "examples": len(data.examples), "too_long": data.too_long, "steps": trainer.state.global_step,
-            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
-            "seconds": round(time.perf_counter() - started, 1),
+            "first_loss": logged[0]["loss"] if logged else None, "last_loss": logged[-1]["loss"] if logged else None,
+            "seconds": seconds if losses or not earlier.get("seconds") else earlier["seconds"],
         }
     )  # fmt: skip
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))
