@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from setup_state import needs_browser
+from test_agent_e2e import PATCH  # the same replanning: the out-of-stock mouse swapped for another
 
 from planact.browser.launch import find_browser
 from planact.browser.session import SessionOptions
@@ -157,16 +158,6 @@ step total "Read the cart total" -> number:
 step report "Report the total":
     answer "cart total {{total}}"
 '''
-
-
-PATCH = """# The Globex Ergonomic Mouse is out of stock, so its button is disabled.
-# Take the Acme Wireless Mouse instead.
-remove step add
-step alt "Open the Acme Wireless Mouse instead":
-    goto shop "/product/1"
-step add_alt "Add it to the cart":
-    click button "Add to cart"
-"""
 
 
 def test_a_replanned_run_shows_its_revision_diff_its_model_call_and_no_secret(tmp_path, shop):
