@@ -33,11 +33,11 @@ from train_planner import planact  # each phase in a process of its own (trainin
 from planact.bench.report import wilson
 from planact.run.records import read_jsonl
 from planact.synth.generate import HELD_OUT_SEED
+from planact.synth.stats import EXPORT_ROLES
 
 PLANS = Path(__file__).resolve().parents[1] / "plans" / "miniwob"
 # tasks with a grounded plan that are kept out of training (their siblings, e.g. focus-text, are not)
 UNSEEN_TASKS = "click-button-sequence,focus-text-2,enter-text-dynamic,click-collapsible-nodelay,login-user"
-ROLES = ("react", "executor", "planner", "replanner")
 TASK_PAGE = re.compile(r"/miniwob/([\w-]+)\.html")
 
 
@@ -62,7 +62,7 @@ def mix(export: Path, caps: dict[str, int], allowed: set[str], out: Path, seed: 
     rng = random.Random(seed)
     chosen: list[dict] = []
     counts: dict[str, int] = {}
-    for role in ROLES:
+    for role in EXPORT_ROLES:
         if not caps.get(role):
             continue
         episodes: dict[str, dict[str, list[dict]]] = {}  # task -> goal -> examples

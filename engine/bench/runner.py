@@ -216,9 +216,9 @@ class Runner:
                 row.update(error=str(err))
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))
                 return
-            record.hide(values)  # a saved plan's secret defaults: masked in the record and the results
-            record.save_plan(format_plan(prepared.plan), 0)
-            record.save_inputs(values)  # a trajectory made of the run writes them into its intents
+            # a saved plan's secret defaults are masked in the record and the results; the inputs are kept
+            # because a trajectory made of the run writes them into its intents
+            record.start(format_plan(prepared.plan), values)
             executor = Executor(
                 prepared.plan, values, record, SessionOptions(), agent=prepared.agent, session=session,
                 pages=self.options.pages,

@@ -269,20 +269,14 @@ def build_server(config: ServerConfig) -> FastMCP:
     async def observe(url: str) -> dict[str, Any]:
         """Open `url` (of an allowed site) in headless Chromium; the page as the executor model sees it:
         accessibility text whose `[ref=eN]` elements a plan can target with `ref "eN"` (on that page)."""
-        from ..browser.observe import observe as observe_page
-        from ..browser.session import BrowserSession, SessionOptions
+        from ..browser.session import SessionOptions
+        from ..run.cli_plan import observe_url
 
         if origin_of(url) not in allowed:
             raise ToolError(f"{url!r} is not on a site this server may visit: {', '.join(sorted(allowed)) or 'none'}")
-        session = BrowserSession(SessionOptions(
+        seen = await observe_url(url, SessionOptions(
             allowed_origins=allowed, timeout_ms=config.timeout * 1000, secrets=tuple(config.secrets.values()),
         ))  # fmt: skip
-        await session.start()
-        try:
-            await session.page.goto(url)
-            seen = await observe_page(session.page)
-        finally:
-            await session.close()
         return {"url": seen.url, "text": seen.masked(scrubber).text()}
 
     @server.tool(annotations=RUNNING)
@@ -353,9 +347,7 @@ async def _run(
     except ValueError as err:
         raise ToolError(str(err)) from None
     record = RunRecord.create(config.runs)
-    record.hide(values)
-    record.save_plan(format_plan(plan), 0)
-    record.save_inputs(values)
+    record.start(format_plan(plan), values)
     options = SessionOptions(timeout_ms=config.timeout * 1000, trace="actions")
     options.trace_path = str(record.path / "trace.zip")
     events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()

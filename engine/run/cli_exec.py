@@ -263,9 +263,7 @@ def run_plan(
             return 2
     if not resume:
         record = RunRecord.create(runs)
-        record.hide(values)  # the plan's secret defaults too: the record's texts are scrubbed of them
-        record.save_plan(format_plan(plan), 0)
-        record.save_inputs(values)
+        record.start(format_plan(plan), values)
     elif chosen.changed:  # the user's fix: the next revision, on record like the planner's
         record.hide(values)
         revision = record.revisions()

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..browser.launch import BrowserNotFound
-from ..browser.observe import observe
+from ..browser.observe import Observation, observe
 from ..browser.session import BrowserSession, SessionOptions
 from ..check.origins import origin_of
 from ..models.base import Model, ModelError
@@ -18,19 +18,24 @@ from .asking import Asker
 from .planner import Draft, Planner
 
 
+async def observe_url(url: str, options: SessionOptions) -> Observation:
+    """The page at ``url`` as the executor model sees it, opened in a browser session of its own."""
+    session = BrowserSession(options)
+    await session.start()
+    try:
+        await session.page.goto(url)
+        return await observe(session.page)
+    finally:
+        await session.close()
+
+
 async def draft_plan(
     goal: str, site_url: str, site_name: str, model: Model, options: SessionOptions, attempts: int = 3, emit=None
 ) -> tuple[Draft, Asker]:
     """Observe the start page in Chromium, then ask ``model`` for a plan (re-asking on problems)."""
     origin = origin_of(site_url)
     options.allowed_origins = frozenset({origin} if origin else ())
-    session = BrowserSession(options)
-    await session.start()
-    try:
-        await session.page.goto(site_url)
-        seen = await observe(session.page)
-    finally:
-        await session.close()
+    seen = await observe_url(site_url, options)
     asker = Asker(emit or (lambda kind, **fields: None))
     planner = Planner(model, asker, attempts=attempts)
     return await planner.draft(goal, site_name, site_url, seen), asker

@@ -151,6 +151,13 @@ class RunRecord:
         path.write_text(self.scrub(text), encoding="utf-8")
         return path
 
+    def start(self, plan_text: str, values: dict[str, Any]) -> None:
+        """A new run's plan (revision 0) and inputs; every secret among the inputs (a plan's secret defaults
+        too) is masked in what the record writes from now on."""
+        self.hide(values)
+        self.save_plan(plan_text, 0)
+        self.save_inputs(values)
+
     def save_inputs(self, inputs: dict[str, Any]) -> None:
         public = {k: v for k, v in inputs.items() if not isinstance(v, Secret)}
         self.hide(inputs)

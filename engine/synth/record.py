@@ -47,8 +47,6 @@ def record_plan(
     except ValueError as err:
         raise RecordError(f"{path}: {err}") from None
     record = RunRecord.create(runs)
-    record.hide(values)
-    record.save_plan(format_plan(plan), 0)
-    record.save_inputs(values)
+    record.start(format_plan(plan), values)
     asyncio.run(Executor(plan, values, record, SessionOptions(), base=str(path.parent), pages=True).run())
     return record.path

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..run.records import read_jsonl
 from .expand import CALLS, PAIRS
-from .export import REPLANS
+from .export import FILES, REPLANS
 from .ground import LEDGER, kept
 
 
@@ -71,7 +71,7 @@ def stats(synth: Path) -> dict[str, Any]:
     }
 
 
-EXPORT_ROLES = ("planner", "replanner", "executor", "react")  # the files `synth export` writes
+EXPORT_ROLES = tuple(name.removesuffix(".jsonl") for name in FILES)  # the files `synth export` writes
 _PAGE = re.compile(r"(?:Page |Start page \()(?P<url>https?://\S+?)[ ,\n]")
 
 
