@@ -3,7 +3,9 @@ planact's own synthetic data, on held-out seeds.  Every phase resumes from what 
 
 1. generate: `planact synth generate miniwob` over the training tasks' training seeds (< 1000): the
    grounded plans of plans/miniwob replayed with page recording, only episodes the page's reward judged
-   successful kept, exported as planner, replanner, executor and react (plan-less executor) examples.
+   successful kept, exported as planner, replanner, executor and react (plan-less executor) examples, in
+   the prompt form of ``--prompts`` (compact: short planner and replanner prompts, a planner answer of
+   step lines; the trained model's card records the form, and it is served with it).
 2. mix: one training set for every role (OUT/mix.jsonl), at most N examples of each role per task
    (``--mix``), drawn with a fixed seed.  One adapter serves planner, replanner and executor: their system
    prompts tell the roles apart, one LoRA is loaded once, and the training time is spent on the roles'
@@ -135,11 +137,13 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
         "name": "miniwob",
         "base": Path(manifest["base_gguf"]).name,
         "roles": sorted(counts),
+        "prompts": manifest.get("prompts", "full"),
         "command": "python bench/paper_table.py "
         + " ".join(
             f"--{k.replace('_', '-')} {v}"
             for k, v in (
                 ("seeds", args.seeds),
+                ("prompts", args.prompts),
                 ("mix", args.mix),
                 ("epochs", args.epochs),
                 ("lr", args.lr),
@@ -165,7 +169,9 @@ def main() -> None:
     parser.add_argument("--tasks", default="", help="Training tasks (comma-separated) [every planned one but UNSEEN].")
     parser.add_argument("--unseen", default=UNSEEN_TASKS, help="Tasks kept out of training, evaluated too.")
     parser.add_argument("--seeds", type=int, default=10, help="Training seeds per task (0..N-1).")
-    parser.add_argument("--mix", default="react=5,executor=5,planner=3,replanner=1",
+    parser.add_argument("--prompts", choices=("full", "compact"), default="compact",
+                        help="Prompt form of the training data (and so of the trained model).")  # fmt: skip
+    parser.add_argument("--mix", default="react=3,executor=3,planner=10,replanner=2",
                         help="Episodes per task whose examples of each role are in the training set.")  # fmt: skip
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=-1, help="Stop training after this many steps.")
@@ -173,12 +179,15 @@ def main() -> None:
     parser.add_argument("--lora-layers", type=int, default=8)
     parser.add_argument("--agents", default="react,static,dynamic")
     parser.add_argument("--eval-seeds", type=int, default=1, help=f"Held-out seeds per task (from {HELD_OUT_SEED}).")
-    parser.add_argument("--every", default="static=2,dynamic=4",
+    parser.add_argument("--every", default="static=2,dynamic=1",
                         help="Evaluate an agent on every Nth task only (the planning agents take ~50 s an episode).")  # fmt: skip
     parser.add_argument("--base-tasks", default="click-test-2,focus-text,click-button",
                         help="Tasks the base model is evaluated on (comma-separated; empty: as the trained).")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=60.0, help="Seconds per evaluation episode.")
     parser.add_argument("--base-timeout", type=float, default=30.0, help="Seconds per episode of the base model.")
+    parser.add_argument("--executor", default="",
+                        help="Executor model of the trained rows (a model spec, e.g. local:miniwob) [the model "
+                        "trained here]; the planner is always the model trained here.")  # fmt: skip
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--skip", default="", help="Phases to skip (comma-separated: base, trained).")
     parser.add_argument("--ship", type=Path, help="Copy the adapter and its card here (engine/models/adapters).")
@@ -195,8 +204,13 @@ def main() -> None:
     planact("synth", "generate", "miniwob", "--tasks", ",".join(train_tasks), "--seeds", str(args.seeds),
             "-o", str(out / "data"), "--parallel", str(args.parallel), "--json")  # fmt: skip
 
+    export = out / "data" / "export"
+    if args.prompts != "full":
+        export = out / "data" / f"export-{args.prompts}"
+        planact("synth", "export", str(out / "data" / "data"), "-o", str(export), "--prompts", args.prompts)
+
     print("\n== 2. mix", flush=True)
-    counts = mix(out / "data" / "export", caps, set(train_tasks), out / "mix.jsonl")
+    counts = mix(export, caps, set(train_tasks), out / "mix.jsonl")
     print(f"  {sum(counts.values())} examples -> {out / 'mix.jsonl'}: {counts}")
 
     print("\n== 3. train", flush=True)
@@ -223,7 +237,10 @@ def main() -> None:
             continue
         for agent in args.agents.split(","):  # the slow agents on every Nth task (alphabetically) if asked
             tasks = chosen or everything[:: strides.get(agent, 1)]
-            planact("bench", "miniwob", "--agent", agent, "--model", spec, "--tasks", ",".join(tasks),
+            models_of = ["--model", spec]
+            if name == "trained" and args.executor:
+                models_of = ["--planner-model", spec, "--executor-model", args.executor]
+            planact("bench", "miniwob", "--agent", agent, *models_of, "--tasks", ",".join(tasks),
                     "--seeds", str(args.eval_seeds), "--first-seed", str(HELD_OUT_SEED), "--timeout", str(timeout),
                     "--parallel", str(args.parallel), "-o", str(folders[name]), "--json")  # fmt: skip
 

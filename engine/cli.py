@@ -92,7 +92,12 @@ def _lint_sources(paths: tuple[str, ...]) -> list[str | SourceFile]:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Output format; sarif: a SARIF 2.1.0 log (for GitHub code scanning and other review tools).",
 )
 @click.option("--explain", metavar="CODE", help="Print the documentation of a diagnostic code (e.g. PA201) and exit.")
 @click.option("--list-codes", is_flag=True, help="List every diagnostic code with its name and severity.")
@@ -111,6 +116,7 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
       planact lint plans/examples/*.pa
       planact lint plans/
       planact lint --format json plan.pa
+      planact lint --format sarif plans/ > planact.sarif
       planact lint --explain PA201
     """
     from .check import all_rules, check_plan
@@ -139,12 +145,42 @@ def lint(files: tuple[str, ...], fmt: str, explain: str | None, list_codes: bool
         everything.extend(source.diagnostics)
     if fmt == "json":
         click.echo(json.dumps([d.model_dump(mode="json") for d in everything], indent=2))
+    elif fmt == "sarif":
+        from . import __version__
+        from .check.sarif import sarif_log
+
+        log = sarif_log(everything, version=__version__, files=[s.path for s in sources])
+        click.echo(json.dumps(log, indent=2, ensure_ascii=False))
     else:
         use_color = _color(color)
         for source in sources:
             _print_diagnostics(source, use_color)
         click.echo(summary_line(everything, len(sources)))
     sys.exit(1 if any(d.severity == "error" for d in everything) else 0)
+
+
+@main.command("lsp")
+def lsp_() -> None:
+    """Run the plan language server (LSP over standard input and output).
+
+    Editors start it themselves: diagnostics as you type (every lint code, with
+    its --explain text on hover), hover, go to definition, find references,
+    completion, formatting, document symbols and quick fixes for `.pa` files.
+    It needs the `lsp` extra: pip install 'planact[lsp]'. The VS Code extension
+    is in editors/vscode/. Options go in the client's initializationOptions:
+    `debounceMs` (default 150) delays linting after a change.
+
+    \b
+    Example (what an editor runs):
+      planact lsp
+    """
+    try:
+        from .lsp.server import serve
+    except ImportError as err:
+        raise click.ClickException(
+            f"the language server needs pygls and lsprotocol ({err.name or err} is missing): pip install 'planact[lsp]'"
+        ) from None
+    serve()
 
 
 @main.command()
@@ -442,10 +478,11 @@ def mcp_(sites, port, host, runs, max_seconds, max_steps, timeout, model) -> Non
 )
 @click.option(
     "--start",
-    type=click.Choice(["plan", "revision", "reply"]),
+    type=click.Choice(["plan", "revision", "reply", "steps"]),
     default="plan",
     show_default=True,
-    help="plan: a whole plan; revision: a plan or a patch (replanning); reply: executor actions.",
+    help="plan: a whole plan; revision: a plan or a patch (replanning); reply: executor actions; "
+    "steps: step lines only (a compact planner's answer).",
 )
 def grammar_(form: str, start: str) -> None:
     """Print the plan grammar, or one of its constrained-decoding forms (generated from it)."""
@@ -455,7 +492,10 @@ def grammar_(form: str, start: str) -> None:
     if form == "lark":
         click.echo(grammar_text(), nl=False)
         return
-    forms = {"plan": decoding.plan_grammar, "revision": decoding.revision_grammar, "reply": decoding.reply_grammar}
+    forms = {
+        "plan": decoding.plan_grammar, "revision": decoding.revision_grammar, "reply": decoding.reply_grammar,
+        "steps": decoding.steps_grammar,
+    }  # fmt: skip
     g = forms[start]()
     click.echo({"gbnf": g.gbnf, "llguidance": g.lark, "xgrammar": g.ebnf}[form], nl=False)
 

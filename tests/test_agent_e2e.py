@@ -341,3 +341,14 @@ def test_a_re_ask_after_a_degenerate_answer_stays_as_long_as_one_answer_and_a_do
     # the same answer twice: the third ask says so, so it is not the second ask again
     assert "same answer as before" in last[-1]["content"]
     assert "same answer" not in planner_model.requests[1].messages[-1]["content"]
+
+
+def test_every_step_replanning_stops_asking_once_no_step_is_left(tmp_path, shop):
+    """After the last step there is nothing to revise: the planner is asked after `home` only."""
+    planner = ScriptedModel(lambda messages: "", name="scripted-planner")
+    text = f'plan "Two pages"\n\nsite shop = "{shop.url}"\n\nstep home "Open the shop":\n    goto shop "/"\n\n'
+    text += 'step cart "Open the cart":\n    goto shop "/cart"\n'
+    result, _, events = run_text(text, tmp_path, Agent(planner=planner, replan="every-step"))
+    assert result.status == "succeeded", result.error
+    assert len(planner.requests) == 1 and "Step home finished." in planner.requests[0].messages[-1]["content"]
+    assert [e["after"] for e in events if e["event"] == "plan_kept"] == ["home"]

@@ -42,6 +42,7 @@ from planact.syntax.decoding import (
     regex_node,
     reply_grammar,
     revision_grammar,
+    steps_grammar,
     to_regex,
 )
 from planact.syntax.diagnostics import PlanError
@@ -50,9 +51,12 @@ from planact.syntax.parser import lark_parser, parse, parse_patch, parse_reply
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN_FILES = sorted((ROOT / "plans").rglob("*.pa")) + [ROOT / "stdlib" / "web.pa"]
-FORMS = {"plan": plan_grammar, "revision": revision_grammar, "reply": reply_grammar}
-RULES = {"plan": (("start",), 2, 0), "revision": (("start", "patch"), 2, 3), "reply": (("reply",), 0, 0)}
-PARSERS = {"plan": (parse,), "revision": (parse, parse_patch), "reply": (parse_reply,)}
+FORMS = {"plan": plan_grammar, "revision": revision_grammar, "reply": reply_grammar, "steps": steps_grammar}
+RULES = {
+    "plan": (("start",), 2, 0), "revision": (("start", "patch"), 2, 3), "reply": (("reply",), 0, 0),
+    "steps": (("patch",), 2, 0),
+}  # fmt: skip
+PARSERS = {"plan": (parse,), "revision": (parse, parse_patch), "reply": (parse_reply,), "steps": (parse_patch,)}
 
 
 # ---------------------------------------------------------------- the engines

@@ -15,6 +15,7 @@ from test_exec_e2e import HAVE_BROWSER
 from planact.cli import DEMO_SECRETS, main
 from planact.demo.server import serve_demo
 from planact.models.base import ScriptedModel
+from planact.models.prompts import detect_form
 from planact.syntax.parser import parse, parse_patch, parse_reply
 from planact.synth.examples import executor_examples, replan_examples
 from planact.synth.expand import Expander, expand, seed_pairs
@@ -378,13 +379,15 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
 def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
     """`synth generate miniwob` records successful episodes of training seeds and exports examples whose
     intents have the episode's values written in (no `{task.label}`) and whose targets are the refs of the
-    page shown; held-out seeds are refused."""
+    page shown (a loop's intent names the items it ran over); held-out seeds are refused; the compact export
+    answers the planner's prompt with step lines."""
     out = tmp_path / "gen"
-    args = ["synth", "generate", "miniwob", "--tasks", "click-link,choose-date-easy,enter-text", "-o", str(out)]
+    tasks = "click-link,choose-date-easy,enter-text,click-checkboxes"
+    args = ["synth", "generate", "miniwob", "--tasks", tasks, "-o", str(out)]
     result = CliRunner().invoke(main, [*args, "--seeds", "2", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["episodes"] == 6 and summary["successful"] == summary["kept"] == 6 and summary["dropped"] == 0
+    assert summary["episodes"] == 8 and summary["successful"] == summary["kept"] == 8 and summary["dropped"] == 0
     examples = [json.loads(line) for line in (out / "export" / "executor.jsonl").read_text().splitlines()]
     planner = (out / "export" / "planner.jsonl").read_text()
     assert len(examples) == summary["examples"]["executor"] >= 6 and "{task." not in planner and "\\{" not in planner
@@ -393,8 +396,19 @@ def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
         assert "{task." not in prompt and 'ref "' in answer and "css " not in answer, answer
         for ref in re.findall(r'ref "(e\d+)"', answer):
             assert f"[ref={ref}]" in prompt  # the element acted on, as the page shown names it
+    compact = CliRunner().invoke(main, ["synth", "export", str(out / "data"), "-o", str(tmp_path / "c"), "--prompts",
+                                        "compact"])  # fmt: skip
+    assert compact.exit_code == 0, compact.output
+    for line in (tmp_path / "c" / "planner.jsonl").read_text().splitlines():
+        prompt, answer = (m["content"] for m in json.loads(line)["messages"][1:])
+        assert answer.startswith("step ") and "plan " not in answer and "site " not in answer
+        if "click-checkboxes" in prompt:  # "Select A, B and click Submit." -> `step tick "Tick A, B"`
+            ticked = re.search(r'step tick "Tick ([^"]*)"', answer).group(1).split(", ")
+            assert ticked and all(word in prompt for word in ticked), answer
+    replanner = (tmp_path / "c" / "replanner.jsonl").read_text().splitlines()
+    assert detect_form(json.loads(line) for line in replanner) == "compact"
     again = CliRunner().invoke(main, [*args, "--seeds", "2", "--json"])  # a rerun resumes: nothing new to record
-    assert again.exit_code == 0 and json.loads(again.stdout)["kept"] == 6
+    assert again.exit_code == 0 and json.loads(again.stdout)["kept"] == 8
     held_out = CliRunner().invoke(main, [*args, "--seeds", "2", "--first-seed", "999"])
     assert held_out.exit_code == 1 and "held-out seeds (>= 1000)" in held_out.output
 

@@ -56,7 +56,78 @@ def _common(f: Any) -> Any:
     ]
     for option in reversed(options):
         f = option(f)
+    return backend_options(f)
+
+
+def backend_options(f: Any) -> Any:
+    """``--backend local|ray`` and the Ray worker's settings (shared by `planact bench` and `planact synth generate`)."""
+    options = [
+        click.option(
+            "--backend",
+            type=click.Choice(["local", "ray"]),
+            default="local",
+            show_default=True,
+            help="Where episodes run: local (one Chromium in this process) or ray (workers of a Ray cluster, "
+            "each with a Chromium of its own; `pip install 'planact[ray]'`). --parallel is then the number of workers.",
+        ),
+        click.option(
+            "--ray-address",
+            metavar="ADDR",
+            help="The cluster to join (HOST:PORT that `ray start --head` printed, ray://HOST:PORT, or auto) "
+            "[default: a private Ray instance on this machine, 127.0.0.1 only, stopped at the end].",
+        ),
+        click.option(
+            "--ray-cpus-per-episode",
+            type=click.FloatRange(0, min_open=True),
+            help="CPUs each Ray worker asks for (it plays one episode at a time) [default: 1].",
+        ),
+        click.option(
+            "--ray-memory-per-episode",
+            metavar="MB",
+            type=click.IntRange(64),
+            help="Memory (MB) each Ray worker asks for: Python, Playwright and one Chromium (README: Ray) "
+            "[default: 1024].",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
     return f
+
+
+def backend_from_flags(
+    backend: str, ray_address: str | None, ray_cpus_per_episode: float | None, ray_memory_per_episode: int | None,
+    models: Any = None, command: str = "planact bench",
+) -> Any:  # fmt: skip
+    """The Ray backend the flags ask for (checked: Ray installed, the address well-formed and answering), or None
+    for local.  Bad flags print one line and exit with status 2."""
+    from .ray_backend import BackendError, ModelRecipes, RayBackend, RayOptions
+
+    ray_flags = {
+        "--ray-address": ray_address, "--ray-cpus-per-episode": ray_cpus_per_episode,
+        "--ray-memory-per-episode": ray_memory_per_episode,
+    }  # fmt: skip
+    if backend == "local":
+        given = [name for name, value in ray_flags.items() if value is not None]
+        if given:
+            fail(command, f"{', '.join(given)} goes with --backend ray (the backend is local)")
+        return None
+    options = RayOptions(address=ray_address, models=models or ModelRecipes())
+    if ray_cpus_per_episode is not None:
+        options.cpus_per_episode = ray_cpus_per_episode
+    if ray_memory_per_episode is not None:
+        options.memory_mb_per_episode = ray_memory_per_episode
+    chosen = RayBackend(options, say=lambda line: click.echo(line, err=True))
+    try:
+        chosen.check()
+    except BackendError as err:
+        fail(command, str(err))
+    return chosen
+
+
+def fail(command: str, message: str) -> None:
+    """One line on stderr and exit status 2: the command cannot run as asked."""
+    click.echo(f"{command}: error: {message}", err=True)
+    sys.exit(2)
 
 
 @click.group()
@@ -143,10 +214,13 @@ def bench_webarena(task_file: str, sites_file: str | None, plans: str | None, ch
 
 def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, executor_model: str | None,
          patterns: str | None, seeds: int, first_seed: int, parallel: int, timeout_s: float, out: str | None,
-         retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool) -> None:  # fmt: skip
+         retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool, backend: str,
+         ray_address: str | None, ray_cpus_per_episode: float | None,
+         ray_memory_per_episode: int | None) -> None:  # fmt: skip
     from ..models.base import ModelError
     from ..models.config import describe_model, load_model
     from .agents import AGENTS, Models
+    from .ray_backend import BackendError, ModelRecipes, model_recipe
     from .report import summarize
     from .runner import BenchOptions, Runner, bounded_parallel, read_results
     from .webarena import TaskFileError
@@ -156,17 +230,28 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
     if unknown or not chosen:
         raise click.UsageError(f"--agent takes {', '.join(AGENTS)} (comma-separated), not {agents!r}")
     needs_models = any(a != "replay" for a in chosen)
+    planner = executor = judge = None
     try:
-        planner = load_model(planner_model or model, role="planner", default="local") if needs_models else None
-        executor = load_model(executor_model or model, role="executor", default="local") if needs_models else None
-        judge = load_model(judge_model, role="judge") if judge_model else None
+        if backend == "ray":  # the workers build the models, each once: here they are only resolved
+            recipes = ModelRecipes(
+                model_recipe(planner_model or model, "planner", "local") if needs_models else None,
+                model_recipe(executor_model or model, "executor", "local") if needs_models else None,
+                model_recipe(judge_model, "judge") if judge_model else None,
+            )
+        else:
+            recipes = None
+            planner = load_model(planner_model or model, role="planner", default="local") if needs_models else None
+            executor = load_model(executor_model or model, role="executor", default="local") if needs_models else None
+            judge = load_model(judge_model, role="judge") if judge_model else None
     except ModelError as err:
         raise click.UsageError(str(err)) from None
+    runs_on = backend_from_flags(backend, ray_address, ray_cpus_per_episode, ray_memory_per_episode, recipes)
     if planner is not None and executor is not None and (planner_model or model) == (executor_model or model):
         executor = planner  # one model loaded once serves both roles
-    parallel, note = bounded_parallel(parallel)
-    if note:
-        click.echo(note, err=True)
+    if runs_on is None:
+        parallel, note = bounded_parallel(parallel)
+        if note:
+            click.echo(note, err=True)
     out_dir = Path(out or f"bench-runs/{suite.name}")
     try:
         suite.open(patterns)
@@ -175,23 +260,30 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
     try:
         if not suite.tasks:
             raise click.UsageError(f"no {suite.name} task matches {patterns!r}")
-        model_name = describe_model(executor) if executor is not None else None
+        model_name = describe_model(executor) if executor is not None else (recipes and recipes.describe())
         options = BenchOptions(
             agents=chosen, seeds=seeds, first_seed=first_seed, parallel=parallel, timeout_s=timeout_s,
             retry_errors=retry_errors, judge=judge, model_name=model_name, pages=record_pages,
         )  # fmt: skip
-        runner = Runner(suite, Models(planner, executor), options, out_dir)
+        runner = Runner(suite, Models(planner, executor), options, out_dir, backend=runs_on)
         todo = runner.pending()
         total = len(chosen) * len(suite.tasks) * seeds
         if not as_json:
+            where = "" if runs_on is None else " on Ray workers"
             click.echo(
                 f"{suite.name}: {len(suite.tasks)} tasks × {seeds} seeds × {len(chosen)} agents = {total} episodes"
-                f" ({total - len(todo)} already done), {parallel} at a time"
+                f" ({total - len(todo)} already done), {parallel} at a time{where}"
                 + (f"; model {model_name}" if model_name else ""),
                 err=True,
             )
         runner.on_event = _progress(len(todo), as_json)
-        asyncio.run(runner.run())
+        try:
+            asyncio.run(runner.run())
+        except BackendError as err:
+            fail("planact bench", f"{err} (the results written so far are kept: {out_dir / 'results.jsonl'})")
+        except KeyboardInterrupt:
+            click.echo(f"interrupted: the same command again resumes ({out_dir / 'results.jsonl'})", err=True)
+            sys.exit(130)
     finally:
         suite.close()
     rows = [r for r in read_results(out_dir / "results.jsonl") if r.get("benchmark") == suite.name]

@@ -7,6 +7,11 @@ record (``OUT/runs/AGENT/TASK-sSEED-*``) and, when it ends, one line to
 error`` (one that runs out of time: ``timeout``, a failure) and the rest go on; a browser that died is launched again.
 Running the same command again resumes: episodes that already have a line
 are not run again (``retry_errors`` runs the errored ones again).
+
+Where the episodes run is the backend's business: :class:`LocalBackend` plays
+them in this process (above); :class:`planact.bench.ray_backend.RayBackend`
+on the workers of a Ray cluster, each with a Chromium of its own.  Either way
+the rows come back to the :class:`Runner`, which alone writes the results file.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..browser.launch import find_browser
 from ..browser.session import BrowserSession, SessionOptions
@@ -32,6 +37,8 @@ from .suites import BenchTask, Suite
 
 PAGE_MB = 40  # memory of one more page with its context, measured on the demo shop (README)
 RESULTS = "results.jsonl"
+
+Episode = tuple[str, BenchTask, int]  # agent, task, seed
 
 
 def spent_in_record(record: RunRecord) -> dict[str, int]:
@@ -88,24 +95,55 @@ def bounded_parallel(wanted: int) -> tuple[int, str | None]:
     return max(1, wanted), None
 
 
+class Backend(Protocol):
+    """Where episodes run: ``play`` runs them and hands each finished row to ``deliver``, in the driver."""
+
+    async def play(self, runner: Runner, episodes: list[Episode], deliver: Callable[[dict[str, Any]], None]) -> None:
+        """Run ``episodes``; call ``deliver(row)`` as each one ends (the driver writes the row at once)."""
+        ...
+
+
+class LocalBackend:
+    """Every episode in this process: one Chromium, ``parallel`` episodes at once, each in a context of its own."""
+
+    async def play(self, runner: Runner, episodes: list[Episode], deliver: Callable[[dict[str, Any]], None]) -> None:
+        """Run ``episodes`` here, at most ``runner.options.parallel`` at a time."""
+        player = EpisodePlayer(runner.suite, runner.models, runner.options, runner.out, runner.on_event)
+        gate = asyncio.Semaphore(max(1, runner.options.parallel))
+        await player.start()
+        try:
+
+            async def one(agent: str, task: BenchTask, seed: int) -> None:
+                async with gate:
+                    row = await player.episode(agent, task, seed)
+                deliver(row)
+
+            await asyncio.gather(*(one(*e) for e in episodes))
+        finally:
+            await player.close()
+
+
 class Runner:
-    """Runs a suite's episodes and appends their results; ``on_event`` sees each episode start and end."""
+    """Runs a suite's episodes and appends their results; ``on_event`` sees each episode start and end.
+
+    The runner is the driver: it decides what is pending and alone writes ``results.jsonl``, whichever
+    ``backend`` plays the episodes (:class:`LocalBackend`, the default, or
+    :class:`planact.bench.ray_backend.RayBackend`).
+    """
 
     def __init__(
         self, suite: Suite, models: Models, options: BenchOptions, out: Path,
-        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None, backend: Backend | None = None,
     ) -> None:  # fmt: skip
         for agent in options.agents:
             if agent not in AGENTS:
                 raise ValueError(f"unknown agent {agent!r}: choose from {', '.join(AGENTS)}")
         self.suite, self.models, self.options, self.out = suite, models, options, out
         self.on_event = on_event or (lambda kind, row: None)
+        self.backend: Backend = backend or LocalBackend()
         self.results = out / RESULTS
-        self._browser: Any = None
-        self._playwright: Any = None
-        self._relaunch = asyncio.Lock()
 
-    def pending(self) -> list[tuple[str, BenchTask, int]]:
+    def pending(self) -> list[Episode]:
         """The episodes still to run: those without a line in the results file (or with an error line, on retry)."""
         done = {
             episode_key(r["agent"], r["task"], r["seed"])
@@ -123,32 +161,63 @@ class Runner:
 
     async def run(self) -> list[dict[str, Any]]:
         """Run the pending episodes; the rows written by this call, in the order they finished."""
-        from playwright.async_api import async_playwright
-
         self.out.mkdir(parents=True, exist_ok=True)
         episodes = self.pending()
         rows: list[dict[str, Any]] = []
         if not episodes:
             return rows
-        gate = asyncio.Semaphore(max(1, self.options.parallel))
+
+        def deliver(row: dict[str, Any]) -> None:  # a row is on disk before anything else sees it
+            append_jsonl(self.results, row, sync=True)
+            rows.append(row)
+            self.on_event("episode_finished", row)
+
+        await self.backend.play(self, episodes, deliver)
+        return rows
+
+
+def blank_row(benchmark: str, agent: str, task: BenchTask, seed: int, model_name: str | None) -> dict[str, Any]:
+    """The result row of an episode before it ran: status ok, no success, nothing spent."""
+    return {
+        "benchmark": benchmark, "agent": agent, "task": task.id, "family": task.family, "seed": seed,
+        "model": model_name if agent != "replay" else None, "status": "ok", "success": False,
+        "reward": 0.0, "steps": 0, "actions": 0, "model_calls": 0, "prompt_tokens": 0,
+        "completion_tokens": 0, "seconds": 0.0, "answer": None, "error": None, "record": None,
+    }  # fmt: skip
+
+
+class EpisodePlayer:
+    """Plays episodes in one Chromium (launched again if it dies), each in a fresh context: the local
+    backend's one player, and each Ray worker's."""
+
+    def __init__(
+        self, suite: Suite, models: Models, options: BenchOptions, out: Path,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:  # fmt: skip
+        self.suite, self.models, self.options, self.out = suite, models, options, out
+        self.on_event = on_event or (lambda kind, row: None)
+        self._browser: Any = None
+        self._playwright: Any = None
+        self._relaunch = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Start Playwright and launch the browser."""
+        from playwright.async_api import async_playwright
+
         self._playwright = await async_playwright().start()
         await install_describer(self._playwright)
+        await self._launch()
+
+    async def close(self) -> None:
+        """Close the browser and stop Playwright (nothing happens when they were not started)."""
         try:
-            await self._launch()
-
-            async def one(agent: str, task: BenchTask, seed: int) -> None:
-                async with gate:
-                    row = await self.episode(agent, task, seed)
-                self._append(row)
-                rows.append(row)
-                self.on_event("episode_finished", row)
-
-            await asyncio.gather(*(one(*e) for e in episodes))
-        finally:
             if self._browser is not None:
                 await self._browser.close()
-            await self._playwright.stop()
-        return rows
+        finally:
+            self._browser = None
+            if self._playwright is not None:
+                await self._playwright.stop()
+                self._playwright = None
 
     async def _launch(self) -> Any:
         async with self._relaunch:
@@ -159,17 +228,9 @@ class Runner:
                 )
             return self._browser
 
-    def _append(self, row: dict[str, Any]) -> None:
-        append_jsonl(self.results, row, sync=True)
-
     async def episode(self, agent: str, task: BenchTask, seed: int) -> dict[str, Any]:
         """One episode, whatever happens: a result row (status ok, or error with its reason)."""
-        row: dict[str, Any] = {
-            "benchmark": self.suite.name, "agent": agent, "task": task.id, "family": task.family, "seed": seed,
-            "model": self.options.model_name if agent != "replay" else None, "status": "ok", "success": False,
-            "reward": 0.0, "steps": 0, "actions": 0, "model_calls": 0, "prompt_tokens": 0,
-            "completion_tokens": 0, "seconds": 0.0, "answer": None, "error": None, "record": None,
-        }  # fmt: skip
+        row = blank_row(self.suite.name, agent, task, seed, self.options.model_name)
         self.on_event("episode_started", row)
         started = time.perf_counter()
         try:

@@ -109,6 +109,7 @@ class ScriptedModel:
 
     answers: Sequence[str] | Callable[[list[Message]], str]
     name: str = "scripted"
+    prompts: str = "full"  # the prompt form it answers (compact: as a model trained on compact data)
     requests: list[Request] = field(default_factory=list)
 
     def complete(

@@ -15,6 +15,7 @@ import atexit
 import contextlib
 import importlib.util
 import io
+import json
 import logging
 import os
 import sys
@@ -94,6 +95,19 @@ def _is_name(text: str) -> bool:
     return bool(text) and text.replace("-", "").replace("_", "").isalnum() and text.isascii()
 
 
+def _prompt_form(card: Path | None) -> str:
+    """The prompt form a model's card or training manifest records (``full`` when none is recorded)."""
+    from .prompts import FORMS
+
+    if card is None or not card.is_file():
+        return "full"
+    try:
+        form = json.loads(card.read_text(encoding="utf-8")).get("prompts", "full")
+    except (OSError, ValueError, AttributeError):
+        return "full"
+    return form if form in FORMS else "full"
+
+
 class LocalLlama:
     """A GGUF model run in-process by llama.cpp; grammars are applied as GBNF.
 
@@ -116,8 +130,10 @@ class LocalLlama:
         lora_path: str | Path | None = None,
         prompt_cache_mb: int = PROMPT_CACHE_MB,
     ) -> None:
+        card: Path | None = None  # what the model was trained with: its card or manifest
         if isinstance(model_path, str) and _is_name(model_path) and not Path(model_path).exists():
             lora_path = lora_path or _named_adapter(model_path)  # a shipped adapter on the default model
+            card = Path(lora_path).with_suffix(".json")
             model_path = None
         if model_path is None:
             model_path = default_model_path()
@@ -130,6 +146,7 @@ class LocalLlama:
         if path.is_dir() and (path / "planact-model.json").is_file():  # a model `planact train` wrote
             from ..train.sft import TrainError, served_files
 
+            card = path / "planact-model.json"
             try:
                 path, lora = served_files(path)
             except TrainError as err:
@@ -144,6 +161,7 @@ class LocalLlama:
         self.n_threads = n_threads
         self.lora_path = None if lora_path is None else Path(lora_path)
         self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
+        self.prompts = _prompt_form(card)
         self._llama = _load(path, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb)
 
     def describe(self) -> str:

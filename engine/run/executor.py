@@ -239,7 +239,8 @@ class Executor:
                     result.answer = answer
                     self._skip_rest(result)
                     break
-                if self.agent.replan == "every-step":
+                left = any(self.graph.status(n) == "pending" for n in self.graph.ids())
+                if self.agent.replan == "every-step" and left:  # nothing left to revise once every step ran
                     await self._replan(batch[-1], f"Step {', '.join(batch)} finished.")
             pending = [n for n in self.graph.ids() if self.graph.status(n) == "pending"]
             if pending:

@@ -14,10 +14,10 @@ from typing import Any
 
 from ..check import check_plan
 from ..models.base import Message, Model
-from ..models.prompts import conversation
+from ..models.prompts import conversation, form_of
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic, PlanError
-from ..syntax.format import format_plan
+from ..syntax.format import format_plan, format_step, format_string
 from ..syntax.parser import parse, parse_patch
 from .asking import Asker, complete_prefix, split_reasoning
 
@@ -26,6 +26,9 @@ class Rejected(Exception):
     """A model answer that cannot be used; the message says why (it goes back to the model)."""
 
 
+# the compact planner's and replanner's answers are a few step lines (19 and 17 tokens on average in planact's
+# MiniWoB++ data): a budget for those, not for a runaway action block
+COMPACT_REVISION_TOKENS = 192
 SHOWN_PROBLEMS = 12  # a degenerate answer can have hundreds; the re-ask must still fit the model's context
 
 
@@ -66,19 +69,20 @@ def _examples() -> str:
     return "\n\n".join(texts)
 
 
-def planner_prompt(goal: str, site_name: str, site_url: str, observation: Any) -> list[Message]:
+def planner_prompt(goal: str, site_name: str, site_url: str, observation: Any, form: str = "full") -> list[Message]:
     """The planner's prompt for a goal on a site whose start page is ``observation`` (url, title, tree)."""
     return conversation(
         "planner",
-        {"examples": _examples()},
+        {"examples": _examples() if form == "full" else ""},
         {
             "goal": goal, "site_name": site_name, "site_url": site_url, "url": observation.url,
             "title": observation.title, "observation": observation.tree, "feedback": "",
         },
+        form,
     )  # fmt: skip
 
 
-def replanner_prompt(live: LiveView, event: str, observation: Any) -> list[Message]:
+def replanner_prompt(live: LiveView, event: str, observation: Any, form: str = "full") -> list[Message]:
     """The replanner's prompt: the live plan, what just happened, and the page now."""
     return conversation(
         "replanner",
@@ -87,7 +91,20 @@ def replanner_prompt(live: LiveView, event: str, observation: Any) -> list[Messa
             "goal": live.goal, "revision": live.revision, "plan": live.annotated(), "event": event,
             "url": observation.url, "title": observation.title, "observation": observation.tree, "feedback": "",
         },
+        form,
     )  # fmt: skip
+
+
+def steps_answer(steps: list[ast.Step] | tuple[ast.Step, ...]) -> str:
+    """Steps as the compact planner writes them: their lines, no header (the engine knows goal and site)."""
+    return "".join(line + "\n" for step in steps for line in format_step(step))
+
+
+def with_header(body: str, goal: str, site_name: str, site_url: str) -> str:
+    """A compact planner answer (step lines) as a whole plan: the goal as title and goal, the given site."""
+    quoted = format_string(ast.StringLit(parts=(goal,)))
+    site = format_string(ast.StringLit(parts=(site_url,)))
+    return f"plan {quoted}\ngoal {quoted}\n\nsite {site_name} = {site}\n\n{body.strip()}\n"
 
 
 @dataclass
@@ -111,35 +128,51 @@ class Planner:
 
     async def draft(self, goal: str, site_name: str, site_url: str, observation: Any) -> Draft:
         """A plan for ``goal`` on the site at ``site_url`` whose start page is ``observation``."""
-        from ..syntax.decoding import plan_grammar
+        from ..syntax.decoding import plan_grammar, steps_grammar
 
-        messages = prompt = planner_prompt(goal, site_name, site_url, observation)
+        form = form_of(self.model)
+        compact = form == "compact"
+        messages = prompt = planner_prompt(goal, site_name, site_url, observation, form)
+        grammar = steps_grammar() if compact else plan_grammar()
+        budget = min(self.max_tokens, COMPACT_REVISION_TOKENS) if compact else self.max_tokens
         draft = Draft(None, "", 0)
         for attempt in range(1, self.attempts + 1):
             draft.attempts = attempt
             completion = await self.asker.ask(
-                self.model, messages, role="planner", purpose="plan", grammar=plan_grammar(), max_tokens=self.max_tokens
+                self.model, messages, role="planner", purpose="plan", grammar=grammar, max_tokens=budget
             )
             reasoning, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":
-                body = complete_prefix(body, parse)
+                body = complete_prefix(body, parse_patch if compact else parse)
             if reasoning:
                 draft.reasoning.append(reasoning)
             draft.text = body
             try:
+                if compact:
+                    body = self._steps_only(body, goal, site_name, site_url)
+                    draft.text = body
                 draft.plan = self._accept_draft(body, site_name, site_url)
                 draft.problems = ""
                 return draft
             except Rejected as err:
                 draft.problems = str(err)
                 self.asker.emit("model_rejected", role="planner", purpose="plan", step=None, reason=str(err))
-                messages = ask_again(
-                    prompt,
-                    completion.text,
-                    f"That plan has problems:\n{err}\nWrite the whole plan again, fixed.",
-                    messages,
-                )
+                again = "Write the steps again, fixed." if compact else "Write the whole plan again, fixed."
+                messages = ask_again(prompt, completion.text, f"That plan has problems:\n{err}\n{again}", messages)
         return draft
+
+    @staticmethod
+    def _steps_only(body: str, goal: str, site_name: str, site_url: str) -> str:
+        """The whole plan of a compact answer (step lines only); raises :class:`Rejected`."""
+        try:
+            patch = parse_patch(body)
+        except PlanError as err:
+            raise Rejected(describe(err.diagnostics)) from None
+        if not patch.items:
+            raise Rejected('the answer holds no steps: write one `step ID "intent"` line per step')
+        if any(isinstance(item, ast.Remove) for item in patch.items):
+            raise Rejected("a new plan has no steps to remove: write only `step` lines")
+        return with_header(steps_answer(patch.items), goal, site_name, site_url)
 
     @staticmethod
     def _accept_draft(body: str, site_name: str, site_url: str) -> ast.Plan:
@@ -165,12 +198,14 @@ class Planner:
         """
         from ..syntax.decoding import revision_grammar
 
-        messages = prompt = replanner_prompt(live, event, observation)
+        form = form_of(self.model)
+        messages = prompt = replanner_prompt(live, event, observation, form)
+        budget = min(self.max_tokens, COMPACT_REVISION_TOKENS) if form == "compact" else self.max_tokens
         reasons = []
         for _ in range(self.attempts):
             completion = await self.asker.ask(
                 self.model, messages, role="planner", purpose="replan", grammar=revision_grammar(),
-                max_tokens=self.max_tokens,
+                max_tokens=budget,
             )  # fmt: skip
             reasoning, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":
@@ -274,6 +309,8 @@ class LiveView:
                 cursor = index if index < cursor else cursor
                 continue
             if name in ids:
+                if self.finished(name) and item.actions is None and item.call is None:
+                    continue  # a finished step named again without actions: a restatement, kept as it ran
                 if self.finished(name):
                     raise Rejected(f"step `{name}` is {self.status[name]} and cannot change: give new work a new id")
                 index = ids.index(name)

@@ -864,6 +864,13 @@ def plan_grammar() -> DecodingGrammar:
 
 
 @lru_cache(maxsize=1)
+def steps_grammar() -> DecodingGrammar:
+    """A compact planner answer: step lines (start rule ``patch``, as :func:`~planact.syntax.parser.parse_patch`
+    reads it); no leading comments, as for :func:`plan_grammar`."""
+    return decoding_grammar("steps", ("patch",), comment_lines=0)
+
+
+@lru_cache(maxsize=1)
 def revision_grammar() -> DecodingGrammar:
     """A replanning answer: a whole plan or a ``patch`` (``parse`` or ``parse_patch``)."""
     return decoding_grammar("revision", ("start", "patch"), comment_lines=REASONING_LINES)

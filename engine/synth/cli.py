@@ -9,6 +9,9 @@ from typing import Any
 
 import click
 
+from ..bench.cli import backend_options
+from ..models.prompts import FORMS
+
 MODEL_HELP = "Teacher model: local[:FILE.gguf], openai:NAME[@BASE_URL], vllm:NAME (default: PLANACT_MODEL, planact.toml, else local)."
 
 
@@ -278,15 +281,19 @@ def expand(
 )
 @click.option("--form", type=click.Choice(["remainder", "patch"]), default="remainder", show_default=True,
               help="Replanner answers, if replans were not built yet.")  # fmt: skip
-def export_command(folder: str, out: str, grounded_planner: bool, form: str) -> None:
+@click.option("--prompts", type=click.Choice(FORMS), default="full", show_default=True,
+              help="Prompt form: full (language summary and example plans, as an untrained model needs) or compact "
+              "(short prompts; the planner answers with step lines and the replanner with patches).")  # fmt: skip
+def export_command(folder: str, out: str, grounded_planner: bool, form: str, prompts: str) -> None:
     """Chat-format JSONL for planner, replanner and executor fine-tuning, with a dataset card.
 
     Writes planner.jsonl, replanner.jsonl, executor.jsonl and README.md to OUT,
-    all or nothing (built aside, then moved into place).
+    all or nothing (built aside, then moved into place). A model trained on
+    --prompts compact data is served with the compact prompts (its card says so).
     """
     from .export import export
 
-    counts = export(Path(folder), Path(out), grounded_planner=grounded_planner, form=form)
+    counts = export(Path(folder), Path(out), grounded_planner=grounded_planner, form=form, prompts=prompts)
     for name, n in counts.items():
         _say(f"  {n:6}  {name}")
     _say(f"-> {out}")
@@ -302,9 +309,10 @@ def export_command(folder: str, out: str, grounded_planner: bool, form: str) -> 
 @click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 64), help="Episodes at once.")
 @click.option("--plans", type=click.Path(file_okay=False), help="Grounded plans [default: plans/miniwob].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@backend_options
 def generate_command(
     benchmark: str, out: str, patterns: str | None, seeds: int, first_seed: int, parallel: int, plans: str | None,
-    as_json: bool,
+    as_json: bool, **backend: Any,
 ) -> None:  # fmt: skip
     """Training data from nothing, with no teacher model: the benchmark generates the tasks.
 
@@ -319,12 +327,14 @@ def generate_command(
     Example:
       planact synth generate miniwob --tasks 'click-*,enter-text' --seeds 50 -o data/miniwob
     """
+    from ..bench.cli import backend_from_flags
     from .generate import GenerateError, generate_miniwob
 
+    runs_on = backend_from_flags(**backend, command="planact synth generate")
     try:
         result = generate_miniwob(
             Path(out), patterns, seeds, first_seed, parallel, Path(plans) if plans else None,
-            progress=_say,
+            progress=_say, backend=runs_on,
         )  # fmt: skip
     except GenerateError as err:
         raise click.ClickException(str(err)) from None

@@ -19,7 +19,7 @@ from typing import Any
 from ..models.base import Message
 from ..run.evaluate import Secret
 from ..run.grounding import executor_prompt, taken_line
-from ..run.planner import LiveView, planner_prompt, replanner_prompt
+from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan, format_step
 from ..syntax.parser import parse_reply
@@ -84,10 +84,12 @@ def _chat(prompt: list[Message], answer: str) -> dict[str, Any]:
     return {"messages": [*prompt, {"role": "assistant", "content": answer}]}
 
 
-def planner_example(plan: ast.Plan, traj: Trajectory, grounded: bool = False) -> dict[str, Any]:
+def planner_example(plan: ast.Plan, traj: Trajectory, grounded: bool = False, form: str = "full") -> dict[str, Any]:
+    """Goal and start page -> the plan (``compact`` form: its step lines only, as that planner answers)."""
     site_name, site_url = next(iter(traj.sites.items()), ("site", traj.start_url))
     target = with_goal(plan if grounded else intents_only(plan))
-    return _chat(planner_prompt(traj.task, site_name, site_url, _page(traj, 0)), format_plan(target))
+    answer = steps_answer(target.steps) if form == "compact" else format_plan(target)
+    return _chat(planner_prompt(traj.task, site_name, site_url, _page(traj, 0), form), answer)
 
 
 def _live(plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None) -> LiveView:
@@ -104,9 +106,12 @@ def _live(plan: ast.Plan, traj: Trajectory, done: int, running: int | None = Non
 
 
 def replan_examples(
-    plan: ast.Plan, traj: Trajectory, *, form: str = "remainder", grounded: bool = False
+    plan: ast.Plan, traj: Trajectory, *, form: str = "remainder", grounded: bool = False, prompts: str = "full"
 ) -> list[dict[str, Any]]:
-    """One replanning example per action index (see the module note); ``form``: remainder | patch."""
+    """One replanning example per action index (see the module note); ``form``: remainder | patch;
+    ``prompts``: the prompt form (``compact`` prompts answer in patch form)."""
+    if prompts == "compact":
+        form = "patch"
     spans, out = Spans.of(plan), []
     for index in range(len(traj.actions)):
         position, offset = spans.locate(index)
@@ -124,7 +129,7 @@ def replan_examples(
         else:
             answer = format_plan(with_goal(plan).model_copy(update={"steps": tuple(rest)}))
         live = _live(plan, traj, position)
-        example = _chat(replanner_prompt(live, event, _page(traj, index)), answer)
+        example = _chat(replanner_prompt(live, event, _page(traj, index), prompts), answer)
         example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
         out.append(example)
     return out

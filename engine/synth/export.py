@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..run.planner import planner_prompt
+from ..run.planner import planner_prompt, steps_answer
 from ..run.records import read_jsonl, write_whole
 from ..syntax.format import format_plan
 from ..syntax.parser import parse
@@ -35,22 +35,23 @@ REPLANS = "replans.jsonl"
 FILES = ("planner.jsonl", "replanner.jsonl", "executor.jsonl", "react.jsonl")
 
 
-def build_replans(synth: Path, *, form: str = "remainder", grounded: bool = False) -> int:
+def build_replans(synth: Path, *, form: str = "remainder", grounded: bool = False, prompts: str = "full") -> int:
     """Write ``replans.jsonl`` in the synth folder (whole, replacing an earlier one); returns how many examples."""
     lines = [
         json.dumps(example, ensure_ascii=False)
         for _, plan, traj in kept(synth)
-        for example in replan_examples(plan, traj, form=form, grounded=grounded)
+        for example in replan_examples(plan, traj, form=form, grounded=grounded, prompts=prompts)
     ]
     write_whole(synth / REPLANS, "".join(line + "\n" for line in lines))
     return len(lines)
 
 
-def _planner_from_pair(pair: Pair, grounded: bool) -> dict[str, Any]:
+def _planner_from_pair(pair: Pair, grounded: bool, prompts: str = "full") -> dict[str, Any]:
     plan = parse(pair.plan)
     target = with_goal(plan if grounded else intents_only(plan))
-    prompt = planner_prompt(pair.goal, pair.site_name, pair.site_url, pair.start_page or NOT_SEEN)
-    return {"messages": [*prompt, {"role": "assistant", "content": format_plan(target)}]}
+    prompt = planner_prompt(pair.goal, pair.site_name, pair.site_url, pair.start_page or NOT_SEEN, prompts)
+    answer = steps_answer(target.steps) if prompts == "compact" else format_plan(target)
+    return {"messages": [*prompt, {"role": "assistant", "content": answer}]}
 
 
 def _write(path: Path, examples: Iterable[dict[str, Any]]) -> int:
@@ -62,18 +63,27 @@ def _write(path: Path, examples: Iterable[dict[str, Any]]) -> int:
     return n
 
 
-def export(synth: Path, dest: Path, *, grounded_planner: bool = False, form: str = "remainder") -> dict[str, int]:
-    """Write planner.jsonl, replanner.jsonl, executor.jsonl and README.md to ``dest`` (all or nothing)."""
+def export(
+    synth: Path, dest: Path, *, grounded_planner: bool = False, form: str = "remainder", prompts: str = "full"
+) -> dict[str, int]:
+    """Write planner.jsonl, replanner.jsonl, executor.jsonl and README.md to ``dest`` (all or nothing).
+
+    ``prompts``: the prompt form of the examples (:data:`~planact.models.prompts.FORMS`); the compact
+    form's replanning examples are built for it (patch answers), not read from ``replans.jsonl``.
+    """
     plans = kept(synth)
     pairs = [Pair.from_line(e) for e in read_jsonl(synth / PAIRS)]
-    if not (synth / REPLANS).exists():
-        build_replans(synth, form=form)
-    replans = read_jsonl(synth / REPLANS)
+    if prompts != "full":
+        replans = [e for _, p, t in plans for e in replan_examples(p, t, form=form, prompts=prompts)]
+    else:
+        if not (synth / REPLANS).exists():
+            build_replans(synth, form=form)
+        replans = read_jsonl(synth / REPLANS)
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
     try:
-        planner = [planner_example(p, t, grounded_planner) for _, p, t in plans]
-        expanded = [_planner_from_pair(pair, grounded_planner) for pair in pairs]
+        planner = [planner_example(p, t, grounded_planner, prompts) for _, p, t in plans]
+        expanded = [_planner_from_pair(pair, grounded_planner, prompts) for pair in pairs]
         counts = {
             "planner": _write(work / "planner.jsonl", planner + expanded),
             "planner, from grounded plans": len(planner),
@@ -82,7 +92,7 @@ def export(synth: Path, dest: Path, *, grounded_planner: bool = False, form: str
             "executor": _write(work / "executor.jsonl", [e for _, p, t in plans for e in executor_examples(p, t)]),
             "react": _write(work / "react.jsonl", [e for _, _, t in plans for e in react_examples(t)]),
         }
-        (work / "README.md").write_text(card(synth, counts, grounded_planner, form), encoding="utf-8")
+        (work / "README.md").write_text(card(synth, counts, grounded_planner, form, prompts), encoding="utf-8")
         if dest.exists():
             shutil.rmtree(dest)
         work.replace(dest)
@@ -92,7 +102,7 @@ def export(synth: Path, dest: Path, *, grounded_planner: bool = False, form: str
     return counts
 
 
-def card(synth: Path, counts: dict[str, int], grounded_planner: bool, form: str) -> str:
+def card(synth: Path, counts: dict[str, int], grounded_planner: bool, form: str, prompts: str = "full") -> str:
     """The dataset card: what is in each file, how it was made, how to use it."""
     rows = "\n".join(f"| {name} | {n} |" for name, n in counts.items())
     return f"""# planact synthetic training data
@@ -117,7 +127,9 @@ Files (JSON lines, one `{{"messages": [system, user, assistant]}}` per line):
 - `react.jsonl`: the same with no plan (the react agent's executor): the goal is the one
   step, the episode's earlier actions are taken.
 
-The prompts are the ones planact's planner, replanner and executor send at run time.
+The prompts are the ones planact's planner, replanner and executor send at run time, in the
+`{prompts}` form{" (no language summary or example plans; the planner answers with step lines only)" if prompts == "compact" else ""};
+`planact train` records the form, and a trained model is served with it.
 Train with `planact train planner --data planner.jsonl`, or any SFT trainer that reads
 chat messages (TRL's SFTTrainer reads these files as they are).
 """

@@ -53,9 +53,14 @@ def generate_miniwob(
     parallel: int = 1,
     plans: Path | None = None,
     progress: Callable[[str], None] = lambda line: None,
+    backend: Any = None,
 ) -> Generated:
-    """Record, gate, ground and export MiniWoB++ episodes of training seeds (see the module note)."""
+    """Record, gate, ground and export MiniWoB++ episodes of training seeds (see the module note).
+
+    ``backend`` plays the recording episodes (:class:`~planact.bench.runner.LocalBackend` when None, or a
+    :class:`~planact.bench.ray_backend.RayBackend`); the rest runs here, on what the runner wrote."""
     from ..bench.agents import Models
+    from ..bench.ray_backend import BackendError
     from ..bench.runner import BenchOptions, Runner, read_results
     from ..bench.suites import MiniWoB
     from .export import build_replans, export
@@ -77,7 +82,7 @@ def generate_miniwob(
             raise GenerateError(f"no MiniWoB++ task with a grounded plan matches {patterns!r}")
         options = BenchOptions(agents=("replay",), seeds=seeds, first_seed=first_seed, parallel=parallel, pages=True)
         total = len(suite.tasks) * seeds
-        runner = Runner(suite, Models(), options, out / "episodes")
+        runner = Runner(suite, Models(), options, out / "episodes", backend=backend)
         todo = len(runner.pending())
         finished = [0]
 
@@ -89,7 +94,10 @@ def generate_miniwob(
 
         runner.on_event = on_event
         progress(f"recording {todo} of {total} episodes ({total - todo} recorded already) -> {out / 'episodes'}")
-        asyncio.run(runner.run())
+        try:
+            asyncio.run(runner.run())
+        except BackendError as err:
+            raise GenerateError(f"{err} (the episodes recorded so far are kept)") from None
     finally:
         suite.close()
 

@@ -202,7 +202,7 @@ def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) ->
     out = {}
     for step in plan.steps:
         if step.intent is not None:
-            out[step.id.name] = fill_in(step.intent, scope).text
+            out[step.id.name] = fill_in(step.intent, {**scope, **_loop_value(step, scope)}).text
         elif step.call is not None and (proc := procedures.get(step.call.name.name)) and proc.intent is not None:
             # `step search: search(query)`: the procedure's intent, with the call's arguments
             try:
@@ -217,6 +217,25 @@ def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) ->
                 args = {}
             out[step.id.name] = fill_in(proc.intent, args).text
     return out
+
+
+def _loop_value(step: ast.Step, scope: dict[str, Any]) -> dict[str, Any]:
+    """A loop step's variable bound to the items it ran over, joined (``Tick {w}`` -> ``Tick a, b``): the
+    recorded step is the loop unrolled, so its intent names every item, not a placeholder."""
+    if step.loop is None:
+        return {}
+    name = step.loop.var.name
+    try:
+        items = evaluate(step.loop.iterable, scope)
+        if not isinstance(items, list):
+            return {}
+        if step.condition is not None:
+            items = [item for item in items if evaluate(step.condition, {**scope, name: item})]
+    except EvaluationError:
+        return {}
+    if step.loop.max is not None:
+        items = items[: step.loop.max]
+    return {name: ", ".join(str(item) for item in items) or "nothing"}
 
 
 def _procedures(plan: ast.Plan) -> dict[str, ast.Define]:

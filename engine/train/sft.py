@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..models.prompts import detect_form
 from .data import IGNORE, Tokenised, collate, read_chats, tokenise
 
 MANIFEST = "planact-model.json"
@@ -143,7 +144,9 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
 
     transformers.set_seed(settings.seed)
     model, tokenizer, base_gguf = load_base(settings.base)
-    data = tokenise(read_chats(Path(settings.data)), tokenizer, settings.max_length)
+    chats = read_chats(Path(settings.data))
+    prompts = detect_form(chats)  # the prompt form the model must be served with (recorded in the manifest)
+    data = tokenise(chats, tokenizer, settings.max_length)
     if not data.examples:
         raise TrainError(
             f"every example is longer than --max-length {settings.max_length} tokens (the longest: {data.longest})"
@@ -222,6 +225,7 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
     manifest = export(model, tokenizer, base_gguf, out, settings)
     manifest.update(
         {
+            "prompts": prompts,
             "examples": len(data.examples), "too_long": data.too_long, "steps": trainer.state.global_step,
             "first_loss": logged[0]["loss"] if logged else None, "last_loss": logged[-1]["loss"] if logged else None,
             "seconds": seconds if losses or not earlier.get("seconds") else earlier["seconds"],
