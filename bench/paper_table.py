@@ -132,9 +132,10 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
     import shutil
 
     args.ship.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(out / "agent" / manifest["lora_gguf"], args.ship / "miniwob.gguf")
+    name = args.ship_name
+    shutil.copyfile(out / "agent" / manifest["lora_gguf"], args.ship / f"{name}.gguf")
     card = {
-        "name": "miniwob",
+        "name": name,
         "base": Path(manifest["base_gguf"]).name,
         "roles": sorted(counts),
         "prompts": manifest.get("prompts", "full"),
@@ -148,7 +149,9 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
                 ("epochs", args.epochs),
                 ("lr", args.lr),
                 ("lora_layers", args.lora_layers),
+                ("executor", args.executor),
             )
+            if v != ""
         ),  # fmt: skip
         "held_out_seed": HELD_OUT_SEED,
         "training_tasks": train,
@@ -159,8 +162,8 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
         },
         "table": text,
     }
-    (args.ship / "miniwob.json").write_text(json.dumps(card, indent=2) + "\n")
-    print(f"shipped: {args.ship / 'miniwob.gguf'} and its card")
+    (args.ship / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"shipped: {args.ship / f'{name}.gguf'} and its card")
 
 
 def main() -> None:
@@ -191,6 +194,7 @@ def main() -> None:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--skip", default="", help="Phases to skip (comma-separated: base, trained).")
     parser.add_argument("--ship", type=Path, help="Copy the adapter and its card here (engine/models/adapters).")
+    parser.add_argument("--ship-name", default="miniwob", help="The shipped adapter's name (--model local:NAME).")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -430,6 +430,10 @@ def test_environment_precedence(clean_env, monkeypatch):
     assert load_model("openai:explicit@http://127.0.0.1:1/v1", role="executor").name == "explicit"
     with pytest.raises(ModelError, match="unknown model role"):
         load_model(role="critic")
+    # the benchmark's --judge-model is a role of its own (it was refused as an unknown role)
+    assert load_model("openai:judge@http://127.0.0.1:1/v1", role="judge").name == "judge"
+    monkeypatch.setenv("PLANACT_JUDGE_MODEL", "openai:from-env@http://127.0.0.1:1/v1")
+    assert load_model(role="judge").name == "from-env"
 
 
 TOML = """

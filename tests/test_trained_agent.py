@@ -23,18 +23,25 @@ pytestmark = needs("models")
 SOLVED = [("click-test-2", 1000), ("focus-text-2", 1000)]  # focus-text-2 was never trained on
 
 
-def test_the_trained_adapter_ships_with_its_card():
+def test_the_trained_adapters_ship_with_their_cards():
     adapters = shipped_adapters()
     assert "miniwob" in adapters and adapters["miniwob"].stat().st_size > 1_000_000
     card = json.loads((ADAPTERS / "miniwob.json").read_text())
     assert card["base"] == "SmolLM2-135M-Instruct.Q4_1.gguf" and "paper_table.py" in card["command"]
     assert card["held_out_seed"] == 1000 and set(card["roles"]) == {"react", "executor", "planner", "replanner"}
+    planner = json.loads((ADAPTERS / "miniwob-planner.json").read_text())
+    assert planner["prompts"] == "compact" and "--executor local:miniwob" in planner["command"]
+    assert not set(planner["training_tasks"]) & set(planner["unseen_tasks"])
 
 
 def test_a_shipped_adapter_loads_by_name_and_an_unknown_name_says_what_ships():
     model = LocalLlama("miniwob")
     assert model.lora_path == shipped_adapters()["miniwob"] and model.name.endswith("+miniwob.gguf")
-    with pytest.raises(ModelError, match=r"no adapter of that name ships with planact \(shipped: miniwob\)"):
+    assert model.prompts == "full"  # trained on the full prompts
+    planner = LocalLlama("miniwob-planner")
+    assert planner.prompts == "compact"  # its card says so: it is served with the compact prompts
+    shipped = r"\(shipped: miniwob, miniwob-planner\)"
+    with pytest.raises(ModelError, match=rf"no adapter of that name ships with planact {shipped}"):
         LocalLlama("nosuch")
 
 
@@ -66,3 +73,23 @@ def test_the_trained_agent_solves_a_held_out_episode(tmp_path: Path, task: str, 
     (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert (row["task"], row["seed"], row["agent"]) == (task, seed, "react")
     assert row["success"] is True and row["model_calls"] >= 1, row
+
+
+@needs("data")
+@needs_browser
+@pytest.mark.parametrize("agent", ["static", "dynamic"])
+def test_the_trained_planner_and_executor_solve_a_held_out_episode_together(tmp_path: Path, agent: str):
+    """The planner (compact prompts) drafts a plan from the instruction and the page, the executor grounds it."""
+    out = tmp_path / "bench"
+    done = subprocess.run(
+        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", agent, "--planner-model",
+         "local:miniwob-planner", "--executor-model", "local:miniwob", "--tasks", "click-test", "--seeds", "1",
+         "--first-seed", "1000", "--timeout", "120", "-o", str(out), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert row["success"] is True and row["steps"] >= 1, row
+    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
+    planned = [e for e in events if e["event"] == "model_call" and e.get("purpose") == "plan"]
+    assert planned and planned[0]["completion"].startswith("step ")  # step lines, the header is the engine's

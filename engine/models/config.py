@@ -41,7 +41,7 @@ from .openai import GRAMMAR_FORMATS, OpenAICompatible
 from .vllm import VLLMInProcess
 
 CONFIG_FILE = "planact.toml"
-ROLES = ("planner", "executor")
+ROLES = ("planner", "executor", "judge")  # judge: the model that judges fuzzy_match answers (bench)
 SPEC_FORMS = (
     "local",
     "local:/path/model.gguf",

@@ -60,7 +60,7 @@ atexit.register(_release)
 
 def shipped_adapters() -> dict[str, Path]:
     """name -> file of the LoRA adapters for the default model that ship in the package (``local:NAME``)."""
-    return {path.stem: path for path in sorted(ADAPTERS.glob("*.gguf"))}
+    return {path.stem: path for path in sorted(ADAPTERS.glob("*.gguf"), key=lambda path: path.stem)}
 
 
 def _named_adapter(name: str) -> Path:
