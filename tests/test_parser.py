@@ -114,3 +114,24 @@ def test_unknown_action_suggests_the_closest():
     with pytest.raises(PlanError) as info:
         parse('plan "x"\nstep a "y":\n    clik button "z"\n')
     assert info.value.diagnostics[0].help == "did you mean `click`?"
+
+
+def test_plans_parsed_in_several_threads_at_once_parse_as_they_do_alone():
+    # the indentation post-lexer keeps state while it parses: threads (the language server's workers) must
+    # not share one parser, or a parse reads another's indentation
+    from concurrent.futures import ThreadPoolExecutor
+
+    def plan(n: int) -> str:
+        steps = "".join(f'step s{i} "Step {i}":\n    goto "http://127.0.0.1:1/{i}"\n\n' for i in range(n))
+        return f'plan "p{n}"\n\n{steps}' + ('step broken "x" if\n' if n % 2 else "")
+
+    def outcome(text: str) -> object:
+        try:
+            return len(parse(text).steps)
+        except PlanError as err:
+            return [(d.code, d.span.line) for d in err.diagnostics]
+
+    texts = [plan(n) for n in range(200, 260)]
+    alone = [outcome(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(outcome, texts)) == alone

@@ -47,6 +47,24 @@ def grammar_text() -> str:
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The cached LALR parser for plans (a tree with positions, transformed afterwards)."""
+    return _new_parser()
+
+
+_parsers = threading.local()
+
+
+def _thread_parser() -> Lark:
+    """This thread's parser: the indentation post-lexer keeps state while it parses, so two threads
+    parsing at once (the language server lints in worker threads) must not share one (~65 ms to build)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = (
+            lark_parser() if threading.current_thread() is threading.main_thread() else _new_parser()
+        )
+    return parser
+
+
+def _new_parser() -> Lark:
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -613,7 +631,7 @@ def _parse(text: str, start: str):
     collecting = gc.isenabled()
     gc.disable()  # the tree holds no reference cycles: collections while building it are wasted work
     try:
-        plan = lark_parser().parse(source, start=start)
+        plan = _thread_parser().parse(source, start=start)
     except UnexpectedInput as err:
         raise PlanError([syntax_diagnostic(err, source, lark_parser().terminals)]) from None
     except DedentError as err:
