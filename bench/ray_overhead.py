@@ -30,6 +30,7 @@ from pathlib import Path
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # the private instance on 127.0.0.1 only
 
 from planact.bench.agents import Models  # noqa: E402
+from planact.bench.ray_backend import descendants  # noqa: E402
 from planact.bench.runner import BenchOptions, Runner  # noqa: E402
 from planact.bench.suites import MiniWoB  # noqa: E402
 
@@ -44,23 +45,6 @@ def pss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
 
 
 class Timeline:

@@ -27,7 +27,7 @@ from click.testing import CliRunner  # noqa: E402
 from setup_state import needs, needs_browser  # noqa: E402
 
 from planact.bench.agents import Models  # noqa: E402
-from planact.bench.ray_backend import RayBackend, RayOptions  # noqa: E402
+from planact.bench.ray_backend import RayBackend, RayOptions, descendants  # noqa: E402
 from planact.bench.runner import BenchOptions, Runner, read_results  # noqa: E402
 from planact.bench.suites import PLANS, Demo, MiniWoB  # noqa: E402
 from planact.cli import main  # noqa: E402
@@ -79,24 +79,6 @@ def _run(out: Path, backend=None, plans: Path | None = None, on_event=None, **op
 
 def _outcomes(rows: list[dict]) -> dict[tuple[str, int], tuple]:
     return {(r["task"], r["seed"]): (r["status"], r["success"], r["reward"], r["steps"], r["actions"]) for r in rows}
-
-
-def _descendants(pid: int) -> set[int]:
-    """The processes below ``pid`` (its Playwright driver and Chromium), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -158,7 +140,7 @@ def test_a_worker_killed_mid_episode_makes_an_error_line_and_the_rest_go_on(clus
 
     def kill_under(kind: str, row: dict) -> None:  # 1.5 s into the first click-button episode: mid-wait
         if kind == "episode_started" and row["task"] == "click-button" and not killed:
-            killed.update(pid=row["pid"], seed=row["seed"], below=_descendants(row["pid"]))
+            killed.update(pid=row["pid"], seed=row["seed"], below=set(descendants(row["pid"])))
             threading.Timer(1.5, os.kill, (row["pid"], signal.SIGKILL)).start()
 
     notes: list[str] = []

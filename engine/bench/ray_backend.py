@@ -496,3 +496,21 @@ class RayBackend:
             except Exception:  # already dead, or the cluster is gone
                 pass
             slot.handle = None
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (a worker's Playwright driver and Chromium), from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

@@ -15,7 +15,8 @@ from pathlib import Path
 from ..check import types as ty
 from ..check.modules import stdlib_modules
 from ..syntax import ast
-from .hover import ACTION_SYNTAX, KEYWORDS, LOCATOR_MEANING, define_header, in_text
+from ..syntax.format import define_header
+from .hover import ACTION_SYNTAX, KEYWORDS, LOCATOR_MEANING, in_text
 from .index import PlanIndex
 
 Kind = str  # keyword | action | target | type | variable | step | site | procedure | module | snippet

@@ -10,7 +10,16 @@ from ..check import types as ty
 from ..check.analysis import Analysis
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
-from ..syntax.format import format_call, format_expr, format_input, format_loop, format_string, format_type, step_header
+from ..syntax.format import (
+    define_header,
+    format_call,
+    format_expr,
+    format_input,
+    format_loop,
+    format_string,
+    format_type,
+    step_header,
+)
 from .index import Key, PlanIndex
 
 # How each action is written, by op (the summary comes from the action class).
@@ -90,16 +99,6 @@ def word_at(line: str, column: int) -> tuple[str, int, int] | None:
 
 def _type(t: ty.T) -> str:
     return ty.show(t)
-
-
-def define_header(d: ast.Define) -> str:
-    params = ", ".join(f"{p.name.name}: {format_type(p.type)}" for p in d.params)
-    header = f"define step {d.name.name}({params})"
-    if d.intent is not None:
-        header += " " + format_string(d.intent)
-    if d.output is not None:
-        header += " -> " + format_type(d.output)
-    return header
 
 
 def _code(text: str) -> str:

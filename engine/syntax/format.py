@@ -171,14 +171,19 @@ def format_step(s: ast.Step) -> list[str]:
     return _block(s, step_header(s))
 
 
-def format_define(d: ast.Define) -> list[str]:
+def define_header(d: ast.Define) -> str:
+    """A procedure's first line without its colon: ``define step NAME(PARAMS) "intent" -> TYPE``."""
     params = ", ".join(f"{p.name.name}: {format_type(p.type)}" for p in d.params)
     header = f"define step {d.name.name}({params})"
     if d.intent is not None:
         header += " " + format_string(d.intent)
     if d.output is not None:
         header += " -> " + format_type(d.output)
-    return _block(d, header)
+    return header
+
+
+def format_define(d: ast.Define) -> list[str]:
+    return _block(d, define_header(d))
 
 
 def format_use(u: ast.Use) -> str:
