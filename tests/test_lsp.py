@@ -124,13 +124,16 @@ def test_every_golden_finding_comes_back_with_its_code_range_and_help(client, na
     assert client.wait_published(uri, None, after=seen).diagnostics == []  # closing clears them
 
 
+LIB = 'plan "lib"\n\ndefine step greet(who: text) "Say hello to {who}":\n    answer "hi {who}"\n'
+MAIN = 'plan "main"\n\nuse "lib.pa"\n\ninput name: text = "bob"\n\nstep hello: greet(name)\n'
+
+
 def test_a_use_file_is_read_beside_the_document_and_saving_it_relints_its_importers(client, tmp_path):
     lib = tmp_path / "lib.pa"
-    lib.write_text('plan "lib"\n\ndefine step greet(who: text) "Say hello to {who}":\n    answer "hi {who}"\n')
+    lib.write_text(LIB)
     main = tmp_path / "main.pa"
-    main_text = 'plan "main"\n\nuse "lib.pa"\n\ninput name: text = "bob"\n\nstep hello: greet(name)\n'
-    main.write_text(main_text)
-    main_uri, _ = open_plan(client, main)
+    main.write_text(MAIN)
+    main_uri, main_text = open_plan(client, main)
     assert client.diagnostics(main_uri, 1) == []
     lib_uri, lib_text = open_plan(client, lib)
     # go to definition on the call lands in lib.pa; references from lib.pa find the call in main.pa
@@ -138,14 +141,94 @@ def test_a_use_file_is_read_beside_the_document_and_saving_it_relints_its_import
     assert loc.uri == lib_uri and loc.range.start == lsp.Position(*where(lib_text, "greet"))
     refs = client.references(lib_uri, *where(lib_text, "greet", offset=2))
     assert {(r.uri, r.range.start.line) for r in refs} == {(lib_uri, 2), (main_uri, 6)}
-    # the procedure renamed on disk and saved: main.pa is linted again, without an edit of its own
+    # the procedure renamed in lib.pa's buffer: main.pa is linted again, without an edit of its own
     seen = len(client.published[main_uri])
+    client.change(lib_uri, 2, lib_text.replace("greet", "greets"))
+    (d,) = client.wait_until(main_uri, lambda ds: bool(ds), after=seen).diagnostics
+    assert d.code == "PA205" and "did you mean `greets`?" in d.message
+    # saved (the editor writes the buffer), then closed: main.pa now reads the same text from disk
     lib.write_text(lib_text.replace("greet", "greets"))
     client.save(lib_uri)
+    seen = len(client.published[main_uri])
+    client.close(lib_uri)
     (d,) = client.wait_published(main_uri, after=seen).diagnostics
     assert d.code == "PA205" and "did you mean `greets`?" in d.message
     client.close(main_uri)
+
+
+def test_an_unsaved_edit_of_a_use_file_changes_the_diagnostics_of_its_importers(client, tmp_path):
+    (tmp_path / "lib.pa").write_text(LIB)
+    main_uri, _ = open_plan(client, tmp_path / "main.pa", MAIN)
+    lib_uri, lib_text = open_plan(client, tmp_path / "lib.pa")
+    assert client.diagnostics(main_uri) == []
+    # the procedure deleted from lib.pa's buffer (the disk still has it): main.pa's call is unknown
+    seen = len(client.published[main_uri])
+    client.change(lib_uri, 2, 'plan "lib"\n')
+    (d,) = client.wait_until(main_uri, lambda ds: bool(ds), after=seen).diagnostics
+    assert d.code == "PA205" and "`greet`" in d.message and d.range.start == lsp.Position(6, 12)
+    assert (tmp_path / "lib.pa").read_text() == lib_text
+    # main.pa opened again while lib.pa's buffer lacks the procedure: its first lint reads the buffer
+    client.close(main_uri)
+    client.open(main_uri, MAIN)
+    assert [d.code for d in client.diagnostics(main_uri, 1)] == ["PA205"]
+    # typed back: the call resolves again
+    seen = len(client.published[main_uri])
+    client.change(lib_uri, 3, lib_text)
+    assert client.wait_until(main_uri, lambda ds: ds == [], after=seen).diagnostics == []
+    # deleted again and closed without saving: main.pa reads lib.pa from disk, where greet still is
+    seen = len(client.published[main_uri])
+    client.change(lib_uri, 4, 'plan "lib"\n')
+    client.wait_until(main_uri, lambda ds: bool(ds), after=seen)
+    seen = len(client.published[main_uri])
     client.close(lib_uri)
+    assert client.wait_until(main_uri, lambda ds: ds == [], after=seen).diagnostics == []
+    client.close(main_uri)
+
+
+def test_references_of_a_procedure_include_the_workspace_files_that_are_not_open(tmp_path):
+    (tmp_path / "lib.pa").write_text(LIB)
+    (tmp_path / "main.pa").write_text(MAIN)
+    (tmp_path / "sub").mkdir()
+    other = 'plan "other"\n\nuse "../lib.pa"\n\nstep one: greet("ann")\n\nstep two: greet("bo")\n'
+    (tmp_path / "sub" / "other.pa").write_text(other)
+    # a greet of its own, not lib.pa's; a file too big to scan; one that is not UTF-8; a hidden folder
+    (tmp_path / "own.pa").write_text(LIB.replace('plan "lib"', 'plan "own"') + '\nstep s: greet("x")\n')
+    (tmp_path / "big.pa").write_text(MAIN + "".join(f'\nstep s{i}: greet("x")\n' for i in range(60_000)))
+    (tmp_path / "bad.pa").write_bytes(b'plan "bad"\n\nuse "lib.pa"\n\nstep s: greet("\xff")\n')
+    (tmp_path / ".cache").mkdir()
+    (tmp_path / ".cache" / "main.pa").write_text(MAIN.replace('"lib.pa"', '"../lib.pa"'))
+    assert (tmp_path / "big.pa").stat().st_size > 1_000_000
+    with PlanClient(debounce_ms=10, workspace=tmp_path) as c:
+        lib_uri, lib_text = open_plan(c, tmp_path / "lib.pa")
+        at = where(lib_text, "greet", offset=2)
+        main_uri, other_uri = (tmp_path / "main.pa").as_uri(), (tmp_path / "sub" / "other.pa").as_uri()
+        refs = c.references(lib_uri, *at)
+        assert sorted((r.uri, r.range.start.line, r.range.start.character) for r in refs) == sorted(
+            [(lib_uri, 2, 12), (main_uri, 6, 12), (other_uri, 4, 10), (other_uri, 6, 10)]
+        )
+        assert all(r.range.end.character == r.range.start.character + len("greet") for r in refs)
+        assert lib_uri not in {r.uri for r in c.references(lib_uri, *at, declaration=False)}
+        # main.pa opened with the call deleted from its buffer: its buffer counts, not its file
+        c.open(main_uri, MAIN.replace("step hello: greet(name)\n", 'step hello "Hi {name}"\n'))
+        c.diagnostics(main_uri, 1)
+        assert main_uri not in {r.uri for r in c.references(lib_uri, *at)}
+        assert c.alive
+
+
+def test_references_of_a_stdlib_procedure_include_the_stdlib_and_unopened_files(tmp_path):
+    text = (EXAMPLES / "02-login-with-stdlib.pa").read_text(encoding="utf-8")
+    (tmp_path / "a.pa").write_text(text)
+    (tmp_path / "b.pa").write_text(text)
+    with PlanClient(debounce_ms=10, workspace=tmp_path) as c:
+        uri, _ = open_plan(c, tmp_path / "a.pa")
+        refs = c.references(uri, *where(text, "login(", offset=1))
+        by_file = {path_of(r.uri).name: r for r in refs}
+        assert set(by_file) == {"web.pa", "a.pa", "b.pa"} and len(refs) == 3
+        web = path_of(by_file["web.pa"].uri)
+        assert web.parent.name == "stdlib"
+        line = web.read_text().split("\n")[by_file["web.pa"].range.start.line]
+        assert line.startswith("define step login(")
+        assert by_file["b.pa"].range == by_file["a.pa"].range  # the same call, in the same text
 
 
 def test_an_untitled_buffer_is_linted_too(client):
@@ -402,6 +485,34 @@ def test_a_use_cycle_gives_a_diagnostic(tough, tmp_path):
     assert "`a.pa` -> `b.pa` -> `a.pa`" in d.message
     assert tough.definition(uri, 2, 6).uri == (tmp_path / "b.pa").as_uri()
     tough.close(uri)
+    _still_answers(tough)
+
+
+def test_a_use_cycle_through_unsaved_buffers_gives_a_diagnostic(tough, tmp_path):
+    # on disk a.pa -> b.pa -> c.pa and no cycle; c.pa's unsaved buffer imports a.pa
+    (tmp_path / "a.pa").write_text('plan "a"\n\nuse "b.pa"\n\nstep s "Go"\n')
+    (tmp_path / "b.pa").write_text('plan "b"\n\nuse "c.pa"\n\ndefine step noop() "Nothing"\n')
+    c_disk = 'plan "c"\n\ndefine step other() "Nothing either"\n'
+    (tmp_path / "c.pa").write_text(c_disk)
+    a_uri, _ = open_plan(tough, tmp_path / "a.pa")
+    assert "PA210" not in {d.code for d in tough.diagnostics(a_uri, 1)}
+    seen = len(tough.published.get(a_uri, []))
+    c_uri = (tmp_path / "c.pa").as_uri()
+    tough.open(c_uri, c_disk.replace('plan "c"\n', 'plan "c"\n\nuse "a.pa"\n'))
+    (d,) = [d for d in tough.diagnostics(c_uri, 1) if d.code == "PA210"]
+    assert "`c.pa` -> `a.pa` -> `b.pa` -> `c.pa`" in d.message
+    # a.pa is linted again: it reaches c.pa only through b.pa, which is not open
+    cycle = tough.wait_until(a_uri, lambda ds: any(d.code == "PA210" for d in ds), after=seen).diagnostics
+    (d,) = [d for d in cycle if d.code == "PA210"]
+    assert "`a.pa` -> `b.pa` -> `c.pa` -> `a.pa`" in d.message and d.range.start.line == 2
+    assert (tmp_path / "c.pa").read_text() == c_disk
+    # the import deleted from c.pa's buffer: the cycle is gone from a.pa
+    seen = len(tough.published[a_uri])
+    tough.change(c_uri, 2, c_disk)
+    tough.wait_until(a_uri, lambda ds: "PA210" not in {d.code for d in ds}, after=seen)
+    assert "PA210" not in {d.code for d in tough.diagnostics(c_uri, 2)}
+    tough.close(c_uri)
+    tough.close(a_uri)
     _still_answers(tough)
 
 

@@ -13,6 +13,7 @@ from ..syntax.comments import comments_in
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.parser import parse
 from .analysis import Analysis
+from .modules import Reader, read_from_disk
 from .rule import Rule, all_rules
 
 __all__ = ["Analysis", "Rule", "all_rules", "check_plan", "lint_text"]
@@ -43,14 +44,20 @@ def _line_nodes(plan: ast.Plan):
 
 
 def check_plan(
-    plan: ast.Plan, *, source: str | None = None, path: str | None = None, select: set[str] | None = None
+    plan: ast.Plan,
+    *,
+    source: str | None = None,
+    path: str | None = None,
+    select: set[str] | None = None,
+    read: Reader = read_from_disk,
 ) -> list[Diagnostic]:
     """Every lint finding on a parsed plan, in source order, with ``# noqa`` applied.
 
     ``source`` (the text the plan was parsed from) locates ``noqa`` comments; ``path``
-    locates files imported with ``use "file.pa"``; ``select`` limits the codes run.
+    locates files imported with ``use "file.pa"`` and ``read`` gives their text (from
+    disk unless told otherwise); ``select`` limits the codes run.
     """
-    analysis = Analysis(plan, path=path).run()
+    analysis = Analysis(plan, path=path, read=read).run()
     found: list[Diagnostic] = []
     for code, rule in all_rules().items():
         if rule.origin == "lint" and (select is None or code in select):
@@ -65,10 +72,13 @@ def check_plan(
     return sorted(kept, key=lambda d: d.sort_key)
 
 
-def lint_text(text: str, path: str | None = None) -> tuple[ast.Plan | None, list[Diagnostic]]:
-    """Parse and check plan text: the plan (None if it does not parse) and its diagnostics."""
+def lint_text(
+    text: str, path: str | None = None, *, read: Reader = read_from_disk
+) -> tuple[ast.Plan | None, list[Diagnostic]]:
+    """Parse and check plan text: the plan (None if it does not parse) and its diagnostics
+    (``read`` gives the text of the files it imports)."""
     try:
         plan = parse(text)
     except PlanError as err:
         return None, [d.located(path) if path else d for d in err.diagnostics]
-    return plan, check_plan(plan, source=text, path=path)
+    return plan, check_plan(plan, source=text, path=path, read=read)

@@ -22,7 +22,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
 from . import types as ty
 from .deps import Dependency, plan_dependencies
-from .modules import Module, import_cycle, load_module
+from .modules import Module, Reader, import_cycle, load_module, read_from_disk
 from .patterns import pattern_problems
 
 
@@ -63,6 +63,7 @@ class Analysis:
     used_procedures: set[str] = field(default_factory=set)
     procedures: dict[str, Procedure] = field(default_factory=dict)
     modules: list[Module] = field(default_factory=list)
+    read: Reader = field(default=read_from_disk, repr=False)  # how an imported file's text is read
     _wanted: dict[int, ty.T] = field(default_factory=dict, repr=False)  # id(expression) -> the type its reader needs
 
     def add(self, code: str, span: ast.Span, message: str, help: str | None = None) -> None:
@@ -297,12 +298,12 @@ class Analysis:
         for define in self.plan.defines:
             self.procedures.setdefault(define.name.name, Procedure(define, None))
         for use in self.plan.uses:
-            module = load_module(use.module, use.is_path, Path(self.path).parent if self.path else None)
+            module = load_module(use.module, use.is_path, Path(self.path).parent if self.path else None, self.read)
             if module.error:
                 self.add("PA206", use.span, module.error, module.help)
                 continue
             if use.is_path and self.path:
-                chain = import_cycle(Path(self.path), use.module)
+                chain = import_cycle(Path(self.path), use.module, self.read)
                 if chain:
                     self.add(
                         "PA210",

@@ -8,6 +8,8 @@ Module map, in the order data flows:
   definitions and references of its names (steps, inputs, loop variables, parameters,
   sites, procedures across ``use`` files and the stdlib) and, on demand, their types;
 * ``hover.py``, ``completion.py``, ``fixes.py`` -- what the editor asks of an index;
+* ``workspace.py`` -- the workspace's plan files that are not open, searched (within
+  bounds) for the calls of a procedure;
 * ``server.py`` -- the pygls server: document sync, debounced diagnostics in a worker
   thread, and the request handlers.
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
@@ -29,9 +31,19 @@ class Published:
 
 
 class PlanClient:
-    """Drive a ``planact lsp`` subprocess: open and change documents, ask, and wait for diagnostics."""
+    """Drive a ``planact lsp`` subprocess: open and change documents, ask, and wait for diagnostics.
 
-    def __init__(self, *, debounce_ms: float = 0, command: list[str] | None = None, timeout: float = 60) -> None:
+    ``workspace`` is the folder the client names as its workspace at ``initialize`` (none by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        debounce_ms: float = 0,
+        command: list[str] | None = None,
+        timeout: float = 60,
+        workspace: Path | None = None,
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.client = LanguageClient("planact-client", "1")
         self.published: dict[str, list[Published]] = {}
@@ -40,6 +52,7 @@ class PlanClient:
         self.timeout = timeout
         self.command = command or [sys.executable, "-m", "planact", "lsp"]
         self.debounce_ms = debounce_ms
+        self.workspace = workspace
         self.capabilities: lsp.ServerCapabilities | None = None
 
         @self.client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -60,6 +73,8 @@ class PlanClient:
 
     def start(self) -> PlanClient:
         self.run(self.client.start_io(*self.command))
+        root = self.workspace.resolve().as_uri() if self.workspace is not None else None
+        folders = [lsp.WorkspaceFolder(uri=root, name=self.workspace.name)] if root and self.workspace else None
         result = self.run(
             self.client.initialize_async(
                 lsp.InitializeParams(
@@ -73,7 +88,8 @@ class PlanClient:
                     ),
                     initialization_options={"debounceMs": self.debounce_ms},
                     process_id=None,
-                    root_uri=None,
+                    root_uri=root,
+                    workspace_folders=folders,
                 )
             )
         )
@@ -145,15 +161,33 @@ class PlanClient:
         ``after`` notifications, by default those from before the document was last opened)."""
         return self.wait_published(uri, version, after=after, timeout=timeout).diagnostics
 
+    def wait_until(
+        self,
+        uri: str,
+        test: Callable[[list[lsp.Diagnostic]], bool],
+        *,
+        after: int | None = None,
+        timeout: float | None = None,
+    ) -> Published:
+        """The first notification for ``uri`` (past the first ``after``, as in :meth:`diagnostics`) whose
+        diagnostics pass ``test`` -- for a document linted again because a file it imports changed."""
+        return self._first(uri, lambda p: test(p.diagnostics), after, timeout)
+
     def wait_published(
         self, uri: str, version: int | None = None, *, after: int | None = None, timeout: float | None = None
+    ) -> Published:
+        """The first notification for ``uri`` (for ``version``, when given) past the first ``after``."""
+        return self._first(uri, lambda p: version is None or p.version == version, after, timeout)
+
+    def _first(
+        self, uri: str, wanted: Callable[[Published], bool], after: int | None, timeout: float | None
     ) -> Published:
         skip = self.opened_at.get(uri, 0) if after is None else after
 
         async def wait() -> Published:
             while True:
                 for p in self.published.get(uri, [])[skip:]:
-                    if version is None or p.version == version:
+                    if wanted(p):
                         return p
                 if not self.alive:
                     raise RuntimeError("the language server exited")

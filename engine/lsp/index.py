@@ -14,6 +14,10 @@ Names live in a few spaces, the ones the checker resolves:
 
 A name is keyed by ``(kind, name, owner)``; the owner of a procedure is the file that
 defines it, so calls in several open documents resolve to one definition.
+
+Imported files are read through the server's :data:`~planact.check.modules.Reader`
+(open documents first, the disk otherwise); a snapshot records every file its lint read
+(:class:`Sources`), so the server knows which documents to lint again when one changes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 from ..check import lint_text
 from ..check.analysis import Analysis
 from ..check.deps import action_refs, expr_refs, step_refs
-from ..check.modules import load_module
+from ..check.modules import Reader, load_module, read_from_disk
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
 
@@ -89,6 +93,7 @@ class PlanIndex:
     lines: list[str]
     path: str | None
     owner: str  # how this document names itself as a procedures' owner (its path, or its URI)
+    read: Reader = field(default=read_from_disk, repr=False)  # the text of an imported file
     symbols: dict[Key, Symbol] = field(default_factory=dict)
     occurrences: list[Occurrence] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
@@ -96,8 +101,10 @@ class PlanIndex:
     actions: list[tuple[ast.Span, ast.Action]] = field(default_factory=list)  # (span of the keyword, action)
 
     @classmethod
-    def build(cls, plan: ast.Plan, lines: list[str], path: str | None, owner: str) -> PlanIndex:
-        index = cls(plan, lines, path, owner)
+    def build(
+        cls, plan: ast.Plan, lines: list[str], path: str | None, owner: str, read: Reader = read_from_disk
+    ) -> PlanIndex:
+        index = cls(plan, lines, path, owner, read)
         index._collect()
         return index
 
@@ -135,7 +142,7 @@ class PlanIndex:
         base = Path(self.path).parent if self.path else None
         for use in plan.uses:
             path = module_path(use, base)
-            loaded = load_module(use.module, use.is_path, base) if path is not None else None
+            loaded = load_module(use.module, use.is_path, base, self.read) if path is not None else None
             module = Module(use, str(path) if path else None, loaded.plan if loaded else None)
             self.modules.append(module)
             key: Key = ("module", use.module, module.path or "")
@@ -248,6 +255,24 @@ class PlanIndex:
         return found
 
 
+class Sources:
+    """A reader that remembers what it read: each file's path and the text it first gave
+    (None: the file could not be read).  One lint reads through one of these."""
+
+    def __init__(self, read: Reader = read_from_disk) -> None:
+        self.read = read
+        self.texts: dict[str, str | None] = {}
+
+    def __call__(self, path: Path) -> str:
+        try:
+            text = self.read(path)
+        except (OSError, UnicodeDecodeError):
+            self.texts.setdefault(str(path), None)
+            raise
+        self.texts.setdefault(str(path), text)
+        return text
+
+
 @dataclass
 class Snapshot:
     """What the server knows about a document at one version."""
@@ -259,25 +284,33 @@ class Snapshot:
     lines: list[str]
     plan: ast.Plan | None
     diagnostics: list[Diagnostic]
+    sources: dict[str, str | None] = field(default_factory=dict)  # the imported files its lint read, and their text
+    read: Reader = field(default=read_from_disk, repr=False, compare=False)  # for the imports of index and analysis
 
     @cached_property
     def index(self) -> PlanIndex | None:
         if self.plan is None:
             return None
-        return PlanIndex.build(self.plan, self.lines, self.path, self.path or self.uri)
+        return PlanIndex.build(self.plan, self.lines, self.path, self.path or self.uri, self.read)
 
     @cached_property
     def analysis(self) -> Analysis | None:
         """The checker's model of the plan (names with their types), for hover."""
         if self.plan is None:
             return None
-        return Analysis(self.plan, path=self.path).run()
+        return Analysis(self.plan, path=self.path, read=self.read).run()
 
 
-def analyse(uri: str, version: int, text: str, lines: list[str], path: str | None) -> Snapshot:
-    """Lint one version of a document (what the worker thread runs); never raises for bad text."""
+def analyse(
+    uri: str, version: int, text: str, lines: list[str], path: str | None, read: Reader = read_from_disk
+) -> Snapshot:
+    """Lint one version of a document (what the worker thread runs); never raises for bad text.
+
+    Imported files are read with ``read``; the snapshot's ``sources`` says which, and what they held.
+    """
+    sources = Sources(read)
     try:
-        plan, diagnostics = lint_text(text, path)
+        plan, diagnostics = lint_text(text, path, read=sources)
     except RecursionError:
         plan, diagnostics = None, [Diagnostic(code="PA105", message="plan nested too deeply to check")]
-    return Snapshot(uri, version, text, path, lines, plan, diagnostics)
+    return Snapshot(uri, version, text, path, lines, plan, diagnostics, sources.texts, read)

@@ -9,8 +9,15 @@ afterwards.  Diagnostics are published with the version they are about.  Request
 the latest snapshot of their document; one that does not parse is answered from the
 latest version that did.
 
-A ``use "lib.pa"`` import is read from disk (as ``planact lint`` reads it); saving a
-file re-lints the open documents that import it.
+A ``use "lib.pa"`` import is read as the editor has it: the open document's buffer,
+unsaved edits included, or the file on disk when it is not open.  Each snapshot records
+the files its lint read (directly imported, or on the way of an import cycle check), so
+when a document is opened, changed, saved or closed, the open documents that read it are
+linted again; a lint whose text and sources are all unchanged is not run twice.
+
+Find-references of a procedure looks in the open documents, then in the workspace's
+plan files that are not open and, for a stdlib procedure, the stdlib (see
+:mod:`~planact.lsp.workspace`).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import asyncio
 import inspect
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +36,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__
 from ..check import all_rules
+from ..check.modules import read_from_disk
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.format import format_plan
@@ -37,6 +46,7 @@ from .documents import TextBuffer
 from .fixes import fixes_for
 from .hover import hover_markdown
 from .index import Key, Place, Snapshot, analyse
+from .workspace import MAX_SECONDS, FileUses, plan_files, procedure_uses, stdlib_folder
 
 log = logging.getLogger("planact.lsp")
 
@@ -74,6 +84,7 @@ class PlanServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("planact", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.buffers: dict[str, TextBuffer] = {}
+        self.files: dict[str, str] = {}  # the resolved path of each open document that is a file -> its URI
         self.snapshots: dict[str, Snapshot] = {}  # the latest linted version of each open document
         self.parsed: dict[str, Snapshot] = {}  # the latest version that parsed
         self.pending: dict[str, asyncio.Task] = {}
@@ -91,6 +102,34 @@ class PlanServer(LanguageServer):
             return to_fs_path(uri)
         except Exception:  # an odd URI is a document without a file, not an error
             return None
+
+    def resolved_path_of(self, uri: str) -> str | None:
+        """The document's file as an import names it (resolved), or None."""
+        path = self.path_of(uri)
+        try:
+            return str(Path(path).resolve()) if path else None
+        except (OSError, RuntimeError):
+            return None
+
+    def read_source(self, path: Path) -> str:
+        """The text of a plan file as the editor has it: its open buffer, else the file on disk.
+
+        The linter's reader of imports (``path`` is resolved); called from the worker threads.
+        """
+        uri = self.files.get(str(path))
+        buf = self.buffers.get(uri) if uri is not None else None
+        return buf.text if buf is not None else read_from_disk(path)
+
+    def sources_unchanged(self, snapshot: Snapshot) -> bool:
+        """Whether every file the snapshot's lint read still reads the same."""
+        for path, text in snapshot.sources.items():
+            try:
+                now: str | None = self.read_source(Path(path))
+            except (OSError, UnicodeDecodeError):
+                now = None
+            if now != text:
+                return False
+        return True
 
     def schedule(self, uri: str, delay: float) -> None:
         """Lint ``uri`` after ``delay`` seconds, replacing a lint scheduled earlier that has not started."""
@@ -113,21 +152,26 @@ class PlanServer(LanguageServer):
             if buf is None:
                 return
             current = self.snapshots.get(uri)
-            if current is not None and current.version == buf.version and current.text == buf.text:
-                self.publish(current)
-                return
             version, text, lines = buf.version, buf.text, buf.lines
             loop = asyncio.get_running_loop()
-            snapshot = await loop.run_in_executor(self.pool, self._analyse, uri, version, text, lines)
+            snapshot = await loop.run_in_executor(self.pool, self._relint, uri, version, text, lines, current)
             if uri not in self.buffers:
                 return  # closed meanwhile
-            self.keep(snapshot)
+            if snapshot is not current:
+                self.keep(snapshot)
             if self.buffers[uri].version == version:
                 self.publish(snapshot)
 
+    def _relint(self, uri: str, version: int, text: str, lines: list[str], current: Snapshot | None) -> Snapshot:
+        """``current`` when it is of this text and its imports read the same; a new lint otherwise."""
+        if current is not None and current.version == version and current.text == text:
+            if self.sources_unchanged(current):
+                return current
+        return self._analyse(uri, version, text, lines)
+
     def _analyse(self, uri: str, version: int, text: str, lines: list[str]) -> Snapshot:
         try:
-            return analyse(uri, version, text, lines, self.path_of(uri))
+            return analyse(uri, version, text, lines, self.path_of(uri), self.read_source)
         except Exception as err:  # a bug of ours: say so in the editor, keep serving
             log.exception("linting %s failed", uri)
             d = Diagnostic(code="PA000", message=f"planact could not check this text: {type(err).__name__}: {err}")
@@ -233,13 +277,25 @@ class PlanServer(LanguageServer):
         return lsp.Location(uri=target, range=self.lsp_range(target_lines, place.span))
 
     def dependents(self, path: str) -> list[str]:
-        """The open documents that import the file ``path`` (as their latest parsed version says)."""
-        found = []
-        for uri, snap in self.parsed.items():
-            index = snap.index
-            if uri in self.buffers and index is not None and any(m.path == path for m in index.modules):
-                found.append(uri)
-        return found
+        """The open documents whose latest lint read the file ``path`` (resolved): those that import
+        it, directly or through other files."""
+        return [uri for uri, snap in list(self.snapshots.items()) if uri in self.buffers and path in snap.sources]
+
+    def relint_dependents(self, uri: str, delay: float) -> None:
+        """Lint again, after ``delay``, the open documents that read the document ``uri``'s file."""
+        path = self.resolved_path_of(uri)
+        if path is not None:
+            for other in self.dependents(path):
+                if other != uri:
+                    self.schedule(other, delay)
+
+    def workspace_roots(self) -> list[Path]:
+        """The folders of the workspace the client named (its folders, else its root)."""
+        uris = [f.uri for f in self.workspace.folders.values()]
+        paths = [self.path_of(u) for u in uris]
+        if not uris and self.workspace.root_path:
+            paths = [self.workspace.root_path]
+        return [Path(p) for p in paths if p]
 
 
 server = PlanServer()
@@ -258,7 +314,11 @@ def initialize(ls: PlanServer, params: lsp.InitializeParams) -> None:
 async def did_open(ls: PlanServer, params: lsp.DidOpenTextDocumentParams) -> None:
     doc = params.text_document
     ls.buffers[doc.uri] = TextBuffer(doc.uri, doc.text, doc.version, ls.encoding)
+    path = ls.resolved_path_of(doc.uri)
+    if path is not None:
+        ls.files[path] = doc.uri
     ls.schedule(doc.uri, 0)
+    ls.relint_dependents(doc.uri, 0)  # its buffer now stands for the file (it may differ from the disk)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
@@ -275,27 +335,28 @@ async def did_change(ls: PlanServer, params: lsp.DidChangeTextDocumentParams) ->
             buf.replace(change.text, doc.version)
     buf.version = doc.version
     ls.schedule(doc.uri, ls.debounce)
+    ls.relint_dependents(doc.uri, ls.debounce)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
 async def did_save(ls: PlanServer, params: lsp.DidSaveTextDocumentParams) -> None:
-    path = ls.path_of(params.text_document.uri)
-    if path is not None:
-        for uri in ls.dependents(str(Path(path).resolve())):
-            ls.snapshots.pop(uri, None)  # its import changed on disk: lint it again even at the same version
-            ls.schedule(uri, 0)
+    ls.relint_dependents(params.text_document.uri, 0)  # linted again only where what they read changed
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
 async def did_close(ls: PlanServer, params: lsp.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     ls.buffers.pop(uri, None)
+    path = ls.resolved_path_of(uri)
+    if path is not None and ls.files.get(path) == uri:
+        del ls.files[path]
     ls.snapshots.pop(uri, None)
     ls.parsed.pop(uri, None)
     task = ls.pending.pop(uri, None)
     if task is not None and getattr(task, "waiting", False):
         task.cancel()
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+    ls.relint_dependents(uri, 0)  # the file on disk stands for it again
 
 
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
@@ -350,7 +411,7 @@ def definition(ls: PlanServer, params: lsp.DefinitionParams) -> lsp.Location | N
 
 
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
-def references(ls: PlanServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+async def references(ls: PlanServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
     found = _key_at(ls, params.text_document.uri, params.position)
     if found is None:
         return []
@@ -369,7 +430,30 @@ def references(ls: PlanServer, params: lsp.ReferenceParams) -> list[lsp.Location
     sym = snap.index.symbols.get(key) if snap.index else None
     if include and sym is not None and sym.place is not None and sym.place.path is not None:
         out.insert(0, ls.location(sym.place, snap.uri, snap.lines))  # defined in another file
-    return out
+    if key[0] == "procedure":
+        loop = asyncio.get_running_loop()
+        roots, skip = ls.workspace_roots(), set(ls.files)  # read here: the worker must not see them change
+        for uses in await loop.run_in_executor(ls.pool, _unopened_uses, ls, key, roots, skip):
+            target = from_fs_path(uses.path) or uses.path
+            for o in uses.occurrences:
+                if include or not o.definition:
+                    out.append(lsp.Location(uri=target, range=ls.lsp_range(uses.lines, o.span)))
+    unique: dict[tuple, lsp.Location] = {}
+    for loc in out:
+        start, end = loc.range.start, loc.range.end
+        unique.setdefault((loc.uri, start.line, start.character, end.line, end.character), loc)
+    return list(unique.values())
+
+
+def _unopened_uses(ls: PlanServer, key: Key, roots: list[Path], skip: set[str]) -> list[FileUses]:
+    """The uses of a procedure in the plan files under ``roots`` that are not open (``skip``), and in
+    the stdlib for one of its procedures; run in a worker thread, within the walk's bounds."""
+    stdlib = stdlib_folder()
+    if Path(key[2]).parent == stdlib:
+        roots = [*roots, stdlib]
+    deadline = time.monotonic() + MAX_SECONDS
+    files = plan_files(roots, deadline=deadline)
+    return procedure_uses(key, files, read=ls.read_source, skip=skip, deadline=deadline)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[" ", "{", ",", "(", ":"]))
