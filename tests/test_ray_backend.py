@@ -2,7 +2,9 @@
 
 The module starts one Ray instance of its own (2 CPUs, 127.0.0.1 only, no dashboard) and stops it at the
 end. The tests compare the Ray backend's rows with the local backend's, kill and stop workers under running
-episodes, and interrupt a driver (the `planact bench` command) and run it again.
+episodes, and interrupt a driver (the `planact bench` command) and run it again.  For `planact record` and
+`planact synth ground` (demo-shop plans, a fresh shop on one port for each command): the same trajectories
+and verdicts on both backends, a worker killed under a plan's run or a replay, and the rerun that resumes.
 """
 
 from __future__ import annotations
@@ -291,3 +293,212 @@ def test_backend_ray_without_ray_installed_says_how_to_install_it(tmp_path: Path
     assert done.stderr.strip() == (
         "planact bench: error: --backend ray needs Ray, which is not installed: pip install 'planact[ray]'"
     )
+
+
+# ------------------------------------------------------------------ planact record and planact synth ground
+
+DEMO_PLANS = ("01-cheapest-mouse", "05-filter-and-paginate", "07-compare-in-tabs")  # a cart, a filter, two tabs
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _demo_plans(folder: Path, port: int, slow: dict[str, float] | None = None) -> list[str]:
+    """The demo plans of DEMO_PLANS pointed at a shop on ``port``; those in ``slow`` wait before acting."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_PLANS:
+        text = (PLANS / "demo" / f"{name}.pa").read_text().replace("http://127.0.0.1:8765", f"http://127.0.0.1:{port}")
+        if slow and name in slow:
+            head, _, body = text.partition(":\n")  # the first step's header, then its actions
+            text = f"{head}:\n    wait {slow[name]}\n{body}"
+        (folder / f"{name}.pa").write_text(text)
+    return [str(folder / f"{name}.pa") for name in DEMO_PLANS]
+
+
+def _secret_flags() -> list[str]:
+    from planact.cli import DEMO_SECRETS
+
+    return [a for name, value in DEMO_SECRETS.items() for a in ("--secret", f"{name}={value}")]
+
+
+def _trajectories(path: Path) -> list[tuple]:
+    from planact.synth.trajectory import read_trajectories
+
+    return [(t.task, t.status, t.texts(), [a.url for a in t.actions], t.answer) for t in read_trajectories(path)]
+
+
+@pytest.fixture(scope="module")
+def demo_recorded(tmp_path_factory):
+    """DEMO_PLANS recorded by `planact record --backend local`, each run of a command against a fresh shop on
+    one port (the same pages and URLs every time): the folder, the port and the plans."""
+    from planact.demo.server import serve_demo
+
+    folder, port = tmp_path_factory.mktemp("demo-recorded"), _free_port()
+    plans = _demo_plans(folder / "plans", port)
+    with serve_demo(port):
+        args = ["record", *plans, "-o", str(folder / "local.traj.jsonl"), "--runs", str(folder / "runs"), "--json"]
+        result = CliRunner().invoke(main, [*args, *_secret_flags()], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return folder, port, plans
+
+
+def test_record_on_ray_workers_gives_the_local_backends_trajectories_and_resumes(cluster: str, demo_recorded, tmp_path):
+    from planact.demo.server import serve_demo
+
+    folder, port, plans = demo_recorded
+    out, runs = tmp_path / "ray.traj.jsonl", tmp_path / "runs"
+    args = ["record", *plans, "-o", str(out), "--runs", str(runs), "--backend", "ray", "--parallel", "2"]
+    with serve_demo(port):
+        result = CliRunner().invoke(main, [*args, *_secret_flags()], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert _trajectories(out) == _trajectories(folder / "local.traj.jsonl")  # in the order of the sources
+    assert all(status == "succeeded" for _, status, *_ in _trajectories(out))
+    ledger = [json.loads(line) for line in (tmp_path / "ray.traj.recorded.jsonl").read_text().splitlines()]
+    assert sorted(line["source"] for line in ledger) == sorted(plans)
+    assert all(Path(line["record"]).is_relative_to(runs) for line in ledger)  # written by the worker, shared disk
+    assert not (runs / ".planact-ray-probe").exists()
+
+    # the same command again: every plan has its recording; none runs, no shop needed
+    again = CliRunner().invoke(main, [*args, *_secret_flags(), "--json"], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert "(recorded before)" in again.stderr and len(list(runs.iterdir())) == len(plans)
+    assert _trajectories(out) == _trajectories(folder / "local.traj.jsonl")
+
+
+def test_a_worker_killed_while_recording_skips_that_plan_and_a_rerun_records_only_it(cluster: str, tmp_path):
+    from planact.cli import DEMO_SECRETS
+    from planact.demo.server import serve_demo
+    from planact.synth.record import record_all
+
+    port = _free_port()
+    plans = _demo_plans(tmp_path / "plans", port, slow={"05-filter-and-paginate": 8})
+    slow = plans[1]
+    out, runs = tmp_path / "demo.traj.jsonl", tmp_path / "runs"
+    killed: dict[str, object] = {}
+
+    def kill_under(row: dict) -> None:  # 4 s into the slow plan's run: its Chromium is up, the plan waits
+        if row["source"] == slow and not killed:
+            killed.update(pid=row["pid"])
+            threading.Timer(4.0, lambda: killed.update(below=set(descendants(row["pid"])))).start()
+            threading.Timer(4.1, os.kill, (row["pid"], signal.SIGKILL)).start()
+
+    notes: list[str] = []
+    with serve_demo(port):
+        first = record_all(
+            plans, {}, DEMO_SECRETS, {}, runs, out, backend=RayBackend(RayOptions(), say=notes.append), parallel=2,
+            on_start=kill_under,
+        )  # fmt: skip
+        assert [d.source for d in first] == plans  # in the order given
+        dead = first[1]
+        assert dead.trajectory is None and "died during the episode" in dead.error, dead
+        assert all(d.trajectory is not None and d.trajectory.status == "succeeded" for d in (first[0], first[2]))
+        assert killed.get("below"), "the worker had a browser"
+        assert _wait_gone({killed["pid"], *killed["below"]}) == set()  # its Chromium went with it
+        ledger = tmp_path / "demo.traj.recorded.jsonl"
+        assert sorted(json.loads(line)["source"] for line in ledger.read_text().splitlines()) == [plans[0], plans[2]]
+
+        # again, from a worker that sends its record back (as from another machine): only the killed plan runs
+        backend = RayBackend(RayOptions(ship_records=True), say=notes.append)
+        second = record_all(plans, {}, DEMO_SECRETS, {}, runs, out, backend=backend, parallel=2)
+    assert [(d.again, d.trajectory is not None) for d in second] == [(True, True), (False, True), (True, True)]
+    record = Path(second[1].trajectory.source)
+    assert record.is_relative_to(runs) and (record / "pages.jsonl").is_file()  # unpacked where local writes it
+    assert any("wait 8" in text for text in second[1].trajectory.texts())
+    assert len(ledger.read_text().splitlines()) == 3
+
+
+def _ground(folder: Path, traj_file: Path, port: int, *flags: str):
+    from planact.demo.server import serve_demo
+
+    args = ["synth", "ground", str(traj_file), "-o", str(folder), "--teacher", "recorded", "--json", *flags]
+    with serve_demo(port):  # a fresh shop: each replay of a command starts from the same state
+        return CliRunner().invoke(main, [*args, *_secret_flags()], catch_exceptions=False)
+
+
+def test_ground_on_ray_workers_replays_to_the_local_backends_verdicts(cluster: str, demo_recorded, tmp_path):
+    from planact.synth.trajectory import read_trajectories
+
+    folder, port, _ = demo_recorded
+    trajectories = list(read_trajectories(folder / "local.traj.jsonl"))
+    wrong = trajectories[0].model_copy(update={"id": "wrong-answer", "answer": "something else"})
+    traj_file = tmp_path / "with-wrong.traj.jsonl"
+    traj_file.write_text("".join(t.model_dump_json() + "\n" for t in [*trajectories, wrong]))
+    verdicts = {}
+    for name, flags in (("local", ()), ("ray", ("--backend", "ray", "--parallel", "2"))):
+        result = _ground(tmp_path / name, traj_file, port, *flags)
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)
+        assert (summary["kept"], summary["dropped"], summary["errors"]) == (len(trajectories), 1, 0), summary
+        verdicts[name] = {
+            r["id"]: (r["kept"], r["replayed"], r["reason"], r["steps"], r["plan"]) for r in summary["results"]
+        }
+    assert verdicts["ray"] == verdicts["local"]
+    assert "the replay answered" in verdicts["ray"]["wrong-answer"][2]
+    for entry in (tmp_path / "ray").glob("grounded/*"):  # the kept plans and their trajectories, pages and all
+        assert entry.read_text() == (tmp_path / "local" / "grounded" / entry.name).read_text()
+    again = _ground(tmp_path / "ray", traj_file, port, "--backend", "ray", "--parallel", "2")
+    assert json.loads(again.stdout)["already_done"] == len(trajectories) + 1  # resumed: nothing replayed again
+
+
+def test_a_worker_killed_during_a_replay_makes_that_trajectory_an_error_grounded_again_by_a_rerun(
+    cluster: str, demo_recorded, tmp_path
+):
+    from planact.cli import DEMO_SECRETS
+    from planact.demo.server import serve_demo
+    from planact.synth.ground import LEDGER, RecordedSteps, ground_all
+    from planact.synth.record import record_all
+    from planact.synth.trajectory import read_trajectories
+
+    folder, port, _ = demo_recorded
+    fast = list(read_trajectories(folder / "local.traj.jsonl"))[1:]
+    slow_plan = _demo_plans(tmp_path / "plans", port, slow={"05-filter-and-paginate": 8})[1]
+    with serve_demo(port):
+        [made] = record_all([slow_plan], {}, DEMO_SECRETS, {}, tmp_path / "runs", tmp_path / "slow.traj.jsonl")
+    slow = made.trajectory
+    assert slow is not None and any("wait 8" in text for text in slow.texts())
+    killed: dict[str, object] = {}
+
+    def kill_under(row: dict) -> None:
+        if row["id"] == slow.id and not killed:
+            killed.update(pid=row["pid"])
+            threading.Timer(4.0, os.kill, (row["pid"], signal.SIGKILL)).start()
+
+    out = tmp_path / "data"
+    with serve_demo(port):
+        backend = RayBackend(RayOptions(), say=lambda line: None)
+        first = ground_all(
+            [*fast, slow], RecordedSteps(), out, secrets=DEMO_SECRETS, backend=backend, parallel=2, on_start=kill_under
+        )
+        assert [r.id for r in first] == [t.id for t in (*fast, slow)]
+        assert all(r.kept and r.replayed for r in first[:-1]), first
+        assert not first[-1].kept and "died during the episode" in first[-1].error, first[-1]
+        ledger = sorted(json.loads(line)["id"] for line in (out / LEDGER).read_text().splitlines())
+        assert ledger == sorted(t.id for t in fast)  # the verdicts only: no line for the killed one
+        assert _wait_gone({killed["pid"]}) == set()
+
+        backend = RayBackend(RayOptions(), say=lambda line: None)
+        second = ground_all([*fast, slow], RecordedSteps(), out, secrets=DEMO_SECRETS, backend=backend)
+    assert [(r.id, r.kept, r.replayed, r.error) for r in second] == [(slow.id, True, True, None)]
+    assert (out / "grounded" / f"{slow.id}.pa").is_file()
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (["record", "plans/demo/01-cheapest-mouse.pa", "-o", "{out}/t.jsonl", "--parallel", "2"],
+         "planact record: error: --parallel 2 goes with --backend ray (the local backend records one plan at a time)"),
+        (["synth", "ground", "{out}/t.jsonl", "-o", "{out}", "--ray-address", "127.0.0.1:6379"],
+         "planact synth ground: error: --ray-address goes with --backend ray (the backend is local)"),
+    ],
+)  # fmt: skip
+def test_record_and_ground_take_the_backend_flags_of_bench(tmp_path: Path, command: list[str], message: str):
+    (tmp_path / "t.jsonl").write_text("")
+    root = Path(__file__).parent.parent
+    args = [str(root / a) if a.startswith("plans/") else a.format(out=tmp_path) for a in command]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and result.output.strip() == message, result.output

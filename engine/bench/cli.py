@@ -60,7 +60,8 @@ def _common(f: Any) -> Any:
 
 
 def backend_options(f: Any) -> Any:
-    """``--backend local|ray`` and the Ray worker's settings (shared by `planact bench` and `planact synth generate`)."""
+    """``--backend local|ray`` and the Ray worker's settings (shared by `planact bench`, `planact record`, `planact synth
+    ground` and `planact synth generate`)."""
     options = [
         click.option(
             "--backend",

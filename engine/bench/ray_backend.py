@@ -1,23 +1,26 @@
-"""The Ray backend of `planact bench` and `planact synth generate`: episodes on the workers of a Ray cluster.
+"""The Ray backend: episodes on the workers of a Ray cluster (`planact bench`, `planact record`, `planact synth`).
 
-Each worker is a Ray actor (:class:`EpisodeWorker`) holding what one process needs to play episodes:
-the suite (its own MiniWoB++ or demo-shop server on the worker's 127.0.0.1; WebArena's sites are the
-user's hosts), the models (loaded once, when the worker starts: the local llama.cpp model is read
-once per worker, a model server is shared by its URL) and one Chromium, launched again if it dies.
-A worker plays one episode at a time with the same code as the local backend
-(:class:`~planact.bench.runner.EpisodePlayer`), so a row means the same on both.
+Each worker is a Ray actor (:class:`Worker`): one process that runs a :class:`Job`'s items one at a time.
+The job is built on the driver and travels to the worker, which sets it up once.  `planact bench` and the
+recording phase of `planact synth generate` play benchmark episodes (:class:`EpisodeJob`): the suite (its own
+MiniWoB++ or demo-shop server on the worker's 127.0.0.1; WebArena's sites are the user's hosts), the models
+(loaded once, when the worker starts: the local llama.cpp model is read once per worker, a model server is
+shared by its URL) and one Chromium, launched again if it dies, with the same code as the local backend
+(:class:`~planact.bench.runner.EpisodePlayer`), so a row means the same on both.  `planact record` and
+`planact synth ground` run jobs of their own (:mod:`planact.synth.jobs`) through the same driver.
 
-The driver (:class:`RayBackend`, inside :class:`~planact.bench.runner.Runner`) keeps one queue of
-episodes and ``parallel`` workers, each asking for ``cpus_per_episode`` CPUs and
-``memory_mb_per_episode`` MB of Ray's resources.  Rows come back as each episode ends and the runner
-writes them at once: the results file, and so resume and ``--retry-errors``, work as on one machine.
+The driver (:meth:`RayBackend.run`; for a benchmark :meth:`RayBackend.play`, inside
+:class:`~planact.bench.runner.Runner`) keeps one queue of items and ``parallel`` workers, each asking for
+``cpus_per_episode`` CPUs and ``memory_mb_per_episode`` MB of Ray's resources.  Rows come back as each item
+ends and the caller writes them at once: the results file (a ledger, a trajectory file), and so resume,
+work as on one machine.
 
 Failures:
 
-* a worker that dies mid-episode (killed, out of memory, its node gone) makes that episode a row with
+* a worker that dies mid-item (killed, out of memory, its node gone) makes that item a row with
   ``status: error``; a new worker takes its place and the rest go on;
-* an episode runs out of time inside its worker, which cancels it (``status: timeout``); a worker that
-  does not answer ``grace_s`` seconds after the episode's time is up is killed, and the row says so;
+* an item runs out of time inside its worker, which cancels it (``status: timeout``); a worker that
+  does not answer ``grace_s`` seconds after the item's time is up is killed, and the row says so;
 * an interrupted driver kills its workers; the same command again runs what has no row yet.
 
 Run records: a worker that sees the driver's output folder (the same machine, or a shared file system:
@@ -47,7 +50,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .agents import Models
 from .runner import BenchOptions, BenchTask, Episode, EpisodePlayer, Runner, blank_row
@@ -172,46 +175,49 @@ class RayOptions:
 # ------------------------------------------------------------------ the worker
 
 
-class EpisodeWorker:
-    """A Ray actor: one process, one Chromium, the run's models; plays one episode at a time."""
+class Job(Protocol):
+    """What a worker does with its items; built on the driver, pickled to each worker and set up there once.
 
-    def __init__(
-        self, suite: SuiteRecipe, models: ModelRecipes, options: BenchOptions, out: str, probe: str | None
-    ) -> None:
-        self.recipe, self.models, self.options, self.driver_out, self.probe = suite, models, options, out, probe
-        self.loop = asyncio.new_event_loop()
-        self.player: EpisodePlayer | None = None
-        self.suite: Any = None
+    ``play`` answers one item with its row: a dict with ``status`` (``ok``, ``error``, ``timeout``), ``error``,
+    ``seconds`` and, when the item wrote a run record under the worker's output folder, ``record`` (that
+    folder).  It keeps an item's own failures in its row; what it raises is the row's error all the same.
+    """
+
+    def setup(self, out: Path) -> None:
+        """Get ready once (servers, models, a browser); run records go under ``out``."""
+        ...
+
+    def play(self, *args: Any) -> dict[str, Any]:
+        """One item: its row."""
+        ...
+
+    def close(self) -> None:
+        """Release what ``setup`` took."""
+        ...
+
+
+class Worker:
+    """A Ray actor: one process running a job's items, one at a time."""
+
+    def __init__(self, job: Job, out: str, probe: str | None) -> None:
+        self.job, self.driver_out, self.probe = job, out, probe
         self.shared = False
         self.out = Path(out)
 
     def setup(self) -> dict[str, Any]:
-        """Open the suite, load the models, launch the browser; who and where this worker is."""
+        """Set the job up; who and where this worker is."""
         try:
             self.shared = self.probe is not None and (Path(self.driver_out) / PROBE).read_text("ascii") == self.probe
         except OSError:
             self.shared = False
         if not self.shared:  # another machine: records go to a folder of this worker's, then back to the driver
             self.out = Path(tempfile.mkdtemp(prefix="planact-ray-worker-"))
-        self.suite = self.recipe.open()
-        models, judge = self.models.load()
-        from ..models.config import describe_model
-
-        model_name = describe_model(models.executor) if models.executor is not None else None
-        options = replace(self.options, judge=judge, model_name=model_name)
-        self.player = EpisodePlayer(self.suite, models, options, self.out)
-        self.loop.run_until_complete(self.player.start())
+        self.job.setup(self.out)
         return {"worker": f"{socket.gethostname()}:{os.getpid()}", "pid": os.getpid(), "shared": self.shared}
 
-    def play(self, agent: str, task: BenchTask, seed: int, plan_text: str | None) -> dict[str, Any]:
-        """One episode: its row, its record's path under the output folder, and (another machine) the record."""
-        assert self.player is not None, "setup() first"
-        own = next((t for t in self.suite.tasks if t.id == task.id), None)
-        if own is not None:  # a suite serving its own sites: the task as this worker's server has it
-            task = replace(own, saved=task.saved)
-        if task.saved is not None and not task.saved.is_file() and plan_text is not None:
-            task = replace(task, saved=self._plan_file(task, plan_text))
-        row = self.loop.run_until_complete(self.player.episode(agent, task, seed))
+    def play(self, *args: Any) -> dict[str, Any]:
+        """One item: its row, its record's path under the output folder, and (another machine) the record."""
+        row = self.job.play(*args)
         answer: dict[str, Any] = {"row": row, "record": None, "archive": None}
         if row.get("record"):
             folder = Path(row["record"])
@@ -221,15 +227,55 @@ class EpisodeWorker:
         return answer
 
     def close(self) -> None:
-        """Close the browser and the suite's servers; remove this worker's own folders (their records went back)."""
+        """Close the job; remove this worker's own folder (its records went back)."""
+        try:
+            self.job.close()
+        finally:
+            if not self.shared:
+                shutil.rmtree(self.out, ignore_errors=True)
+
+
+@dataclass
+class EpisodeJob:
+    """Benchmark episodes: the suite, the run's models and one Chromium (an :class:`EpisodePlayer`)."""
+
+    suite: SuiteRecipe
+    models: ModelRecipes
+    options: BenchOptions
+    loop: Any = field(default=None, init=False, repr=False)
+    player: EpisodePlayer | None = field(default=None, init=False, repr=False)
+    opened: Any = field(default=None, init=False, repr=False)  # the suite, open on this worker
+
+    def setup(self, out: Path) -> None:
+        """Open the suite, load the models, launch the browser."""
+        self.loop = asyncio.new_event_loop()
+        self.opened = self.suite.open()
+        models, judge = self.models.load()
+        from ..models.config import describe_model
+
+        model_name = describe_model(models.executor) if models.executor is not None else None
+        options = replace(self.options, judge=judge, model_name=model_name)
+        self.player = EpisodePlayer(self.opened, models, options, out)
+        self.loop.run_until_complete(self.player.start())
+
+    def play(self, agent: str, task: BenchTask, seed: int, plan_text: str | None) -> dict[str, Any]:
+        """One episode's row."""
+        assert self.player is not None, "setup() first"
+        own = next((t for t in self.opened.tasks if t.id == task.id), None)
+        if own is not None:  # a suite serving its own sites: the task as this worker's server has it
+            task = replace(own, saved=task.saved)
+        if task.saved is not None and not task.saved.is_file() and plan_text is not None:
+            task = replace(task, saved=self._plan_file(task, plan_text))
+        return self.loop.run_until_complete(self.player.episode(agent, task, seed))
+
+    def close(self) -> None:
+        """Close the browser and the suite's servers; remove the plans written here."""
         try:
             if self.player is not None:
                 self.loop.run_until_complete(self.player.close())
         finally:
-            if self.suite is not None:
-                self.suite.close()
-            if not self.shared:
-                shutil.rmtree(self.out, ignore_errors=True)
+            if self.opened is not None:
+                self.opened.close()
             shutil.rmtree(self._plans_folder(), ignore_errors=True)
 
     @staticmethod
@@ -255,6 +301,22 @@ def _pack(folder: Path, name: str) -> bytes:
 def _unpack(archive: bytes, out: Path) -> None:
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         tar.extractall(out, filter="data")
+
+
+@dataclass
+class Batch:
+    """Items for the workers: the job they run them with, and what the driver needs to know of them."""
+
+    job: Job
+    items: list[Any]
+    out: Path  # the driver's output folder: where the rows' records belong
+    parallel: int  # workers wanted
+    timeout_s: float  # an item's own limit (its job cancels it); the driver waits grace_s longer
+    blank: Callable[[Any], dict[str, Any]]  # an item's row before it ran (a dead worker's error row starts there)
+    arguments: Callable[[Any], tuple[Any, ...]] = lambda item: (item,)  # what travels with an item to its worker
+    on_start: Callable[[dict[str, Any]], None] = lambda row: None  # an item's blank row, with the worker's pid
+    label: Callable[[dict[str, Any]], str] = lambda row: "an item"  # for the driver's notes
+    noun: str = "items"
 
 
 # ------------------------------------------------------------------ the driver
@@ -345,26 +407,44 @@ class RayBackend:
             check_address(self.options.address)
 
     async def play(self, runner: Runner, episodes: list[Episode], deliver: Callable[[dict[str, Any]], None]) -> None:
-        """Run ``episodes`` on up to ``runner.options.parallel`` workers; rows reach ``deliver`` as they end."""
-        ray = import_ray(self.options.address)
+        """Run a benchmark's ``episodes`` on up to ``runner.options.parallel`` workers; rows reach ``deliver``
+        as they end."""
         recipe = SuiteRecipe.of(runner.suite)
+        job = EpisodeJob(recipe, self.options.models, replace(runner.options, judge=None))  # the judge: a recipe
+
+        def arguments(episode: Episode) -> tuple[Any, ...]:
+            agent, task, seed = episode
+            plan_text = task.saved.read_text(encoding="utf-8") if task.saved and task.saved.is_file() else None
+            return agent, task, seed, plan_text
+
+        batch = Batch(
+            job, episodes, runner.out, runner.options.parallel, runner.options.timeout_s,
+            blank=lambda e: blank_row(runner.suite.name, e[0], e[1], e[2], self.options.models.describe()),
+            arguments=arguments, on_start=lambda row: runner.on_event("episode_started", row),
+            label=lambda row: f"{row['task']} seed {row['seed']}", noun="episodes",
+        )  # fmt: skip
+        await self.run(batch, deliver)
+
+    async def run(self, batch: Batch, deliver: Callable[[dict[str, Any]], None]) -> None:
+        """Run ``batch``'s items on up to ``batch.parallel`` workers; rows reach ``deliver`` as they end."""
+        ray = import_ray(self.options.address)
         owned = self._connect(ray)
-        out = runner.out.resolve()
+        out = batch.out.resolve()
+        out.mkdir(parents=True, exist_ok=True)
         probe = secrets.token_hex(8)
         (out / PROBE).write_text(probe, encoding="ascii")
         try:
-            count = self._workers_that_fit(ray, min(runner.options.parallel, len(episodes)))
-            worker_class = ray.remote(EpisodeWorker).options(
+            count = self._workers_that_fit(ray, min(batch.parallel, len(batch.items)))
+            worker_class = ray.remote(Worker).options(
                 num_cpus=self.options.cpus_per_episode,
                 memory=self.options.memory_mb_per_episode * 2**20,
                 max_restarts=0,
                 max_task_retries=0,
             )
-            options = replace(runner.options, judge=None)  # the judge is a recipe, built on the worker
 
             async def start(slot: _Slot) -> None:
                 shown = None if self.options.ship_records else probe
-                slot.handle = worker_class.remote(recipe, self.options.models, options, str(out), shown)
+                slot.handle = worker_class.remote(batch.job, str(out), shown)
                 ref = slot.handle.setup.remote()
                 try:
                     who = await asyncio.wait_for(asyncio.wrap_future(ref.future()), SETUP_TIMEOUT_S)
@@ -382,10 +462,10 @@ class RayBackend:
             slots = [_Slot() for _ in range(count)]
             self.workers = slots
             await asyncio.gather(*(start(s) for s in slots))
-            queue: deque[Episode] = deque(episodes)
-            await asyncio.gather(*(self._drive(ray, runner, slot, queue, start, deliver) for slot in slots))
+            queue: deque[Any] = deque(batch.items)
+            await asyncio.gather(*(self._drive(ray, batch, slot, queue, start, deliver) for slot in slots))
             if queue:
-                raise BackendError(f"{len(queue)} episodes were not run: no worker could be started again")
+                raise BackendError(f"{len(queue)} {batch.noun} were not run: no worker could be started again")
         finally:
             await asyncio.gather(*(self._close(ray, slot) for slot in self.workers))
             self.workers = []
@@ -432,47 +512,46 @@ class RayBackend:
         return max(1, min(wanted, fits))
 
     async def _drive(
-        self, ray: Any, runner: Runner, slot: _Slot, queue: deque[Episode], start: Callable[[_Slot], Any],
+        self, ray: Any, batch: Batch, slot: _Slot, queue: deque[Any], start: Callable[[_Slot], Any],
         deliver: Callable[[dict[str, Any]], None],
     ) -> None:  # fmt: skip
         """Keep one worker busy until the queue is empty, replacing it when it dies or hangs."""
-        deadline = runner.options.timeout_s + self.options.grace_s
+        deadline = batch.timeout_s + self.options.grace_s
         while queue:
-            agent, task, seed = queue.popleft()
-            plan_text = task.saved.read_text(encoding="utf-8") if task.saved and task.saved.is_file() else None
-            row = blank_row(runner.suite.name, agent, task, seed, self.options.models.describe())
+            item = queue.popleft()
+            row = batch.blank(item)
             row["worker"] = slot.worker
-            runner.on_event("episode_started", dict(row, pid=slot.pid))
+            batch.on_start(dict(row, pid=slot.pid))
             began = time.perf_counter()
-            ref = slot.handle.play.remote(agent, task, seed, plan_text)
+            ref = slot.handle.play.remote(*batch.arguments(item))
             replace_worker = False
             try:
                 answer = await asyncio.wait_for(asyncio.wrap_future(ref.future()), deadline)
             except TimeoutError:
                 row.update(
-                    status="timeout", error=f"timed out after {runner.options.timeout_s:g} s; the worker "
+                    status="timeout", error=f"timed out after {batch.timeout_s:g} s; the worker "
                     f"{slot.worker} did not answer {self.options.grace_s:g} s later and was stopped",
                 )  # fmt: skip
                 replace_worker = True
             except ray.exceptions.RayActorError as err:  # the worker died under the episode
                 row.update(status="error", error=f"the worker {slot.worker} died during the episode: {_reason(err)}")
                 replace_worker = True
-            except Exception as err:  # the episode code raised past its own handler: a bug, kept as the row's error
+            except Exception as err:  # the item's code raised past its own handler: a bug, kept as the row's error
                 row.update(status="error", error=f"the worker {slot.worker} failed: {_reason(err)}")
             else:
                 row = dict(answer["row"], worker=slot.worker)
                 if answer["archive"] is not None:
-                    _unpack(answer["archive"], runner.out)
+                    _unpack(answer["archive"], batch.out)
                 if answer["record"]:
-                    row["record"] = str(runner.out / answer["record"])
-            if row["seconds"] == 0.0:
+                    row["record"] = str(batch.out / answer["record"])
+            if not row.get("seconds"):
                 row["seconds"] = round(time.perf_counter() - began, 2)
             deliver(row)
             if replace_worker:
                 self._kill(ray, slot)
                 if not queue:
                     return
-                self.say(f"worker {slot.worker} replaced ({row['status']}: {row['task']} seed {row['seed']})")
+                self.say(f"worker {slot.worker} replaced ({row['status']}: {batch.label(row)})")
                 try:
                     await start(slot)
                 except BackendError as err:

@@ -31,6 +31,9 @@ def _teacher_model(spec: str | None) -> Any:
         raise click.ClickException(str(err)) from None
 
 
+PARALLEL_HELP = "Ray workers at once (--backend ray); the local backend runs one at a time."
+
+
 def _say(line: str) -> None:
     click.echo(line, err=True)
 
@@ -49,10 +52,14 @@ def _say(line: str) -> None:
     "--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="A secret input (or PLANACT_SECRET_NAME)."
 )
 @click.option("--site", "sites", multiple=True, metavar="NAME=URL", help="Point a declared site at another URL.")
+@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds a plan may run; then it is cancelled and skipped.")  # fmt: skip
+@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1, 64), help=PARALLEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@backend_options
 def record(
     sources: tuple[str, ...], out: str, runs: str, inputs: tuple[str, ...], secrets: tuple[str, ...],
-    sites: tuple[str, ...], as_json: bool,
+    sites: tuple[str, ...], timeout_s: float, parallel: int, as_json: bool, **backend: Any,
 ) -> None:  # fmt: skip
     """Turn runs into trajectories for `planact synth ground`.
 
@@ -62,8 +69,14 @@ def record(
     that replanning and executor training examples show). Actions come out with
     their values written in, secrets by name. The file is written whole at the end.
     A source that cannot be turned into a trajectory (a plan that does not lint or
-    lacks an input, a folder that is no run) is named and skipped, and the exit
-    status is then 1; the others are still written.
+    lacks an input, a folder that is no run, a plan whose run crashed or timed out)
+    is named and skipped, and the exit status is then 1; the others are still written.
+
+    Each plan recorded is a line of OUT's ledger (demo.traj.jsonl: demo.traj.recorded.jsonl):
+    the same command again runs only the plans it has no recording of (delete the
+    ledger to record afresh). With --backend ray the plans run on the workers of a Ray
+    cluster, --parallel at once, each worker one plan at a time with a Chromium of its
+    own; their sites must answer there. This process alone writes OUT and the ledger.
 
     \b
     Examples:
@@ -71,22 +84,31 @@ def record(
           --secret admin_password=admin123 -o demo.traj.jsonl
       planact record runs/20261129-101500-a1b2c3 -o one.traj.jsonl
     """
+    from ..bench.ray_backend import BackendError
     from ..run.cli_exec import parse_pairs
     from ..scrub import Scrubber
-    from .trajectory import TrajectoryError, from_run, write_trajectories
+    from .record import Recorded, record_all
+    from .trajectory import write_trajectories
 
+    runs_on = _backend(backend, parallel, "planact record", "records one plan at a time")
     given, hidden, moved = parse_pairs(inputs, "--input"), _secrets(secrets), parse_pairs(sites, "--site")
-    found, failures = [], []
-    for source in sources:
-        try:
-            folder = Path(source) if Path(source).is_dir() else _record(source, given, hidden, moved, runs)
-            traj = from_run(folder)
-        except (TrajectoryError, click.ClickException) as err:
-            failures.append({"source": source, "error": str(err)})
-            _say(f"  skipped {source}: {err}")
-            continue
-        found.append(traj)
-        _say(f"  {traj.status:9} {source}: {len(traj.actions)} actions")
+
+    def progress(done: Recorded) -> None:
+        if done.trajectory is None:
+            _say(f"  skipped {done.source}: {done.error}")
+        else:
+            again = " (recorded before)" if done.again else ""
+            _say(f"  {done.trajectory.status:9} {done.source}: {len(done.trajectory.actions)} actions{again}")
+
+    try:
+        outcomes = record_all(
+            sources, given, hidden, moved, Path(runs), Path(out), backend=runs_on, parallel=parallel,
+            timeout_s=timeout_s, progress=progress,
+        )  # fmt: skip
+    except BackendError as err:
+        raise click.ClickException(f"{err} (the plans recorded so far are in the ledger: run again to go on)") from None
+    found = [o.trajectory for o in outcomes if o.trajectory is not None]
+    failures = [{"source": o.source, "error": o.error} for o in outcomes if o.trajectory is None]
     if found:
         write_trajectories(found, out, scrub=Scrubber(hidden.values()))
     summary = {"trajectories": len(found), "out": out, "skipped": failures}
@@ -99,14 +121,14 @@ def record(
     sys.exit(0 if found and not failures else 1)  # a source left out is a failure, even when others were kept
 
 
-def _record(path: str, inputs: dict[str, str], secrets: dict[str, str], sites: dict[str, str], runs: str) -> Path:
-    from ..browser.launch import BrowserNotFound
-    from .record import RecordError, record_plan
+def _backend(flags: dict[str, Any], parallel: int, command: str, local: str) -> Any:
+    """The Ray backend the flags ask for, or None (local); ``--parallel`` above 1 needs Ray (``local``: what the
+    local backend does instead).  Bad flags print one line and exit with status 2."""
+    from ..bench.cli import backend_from_flags, fail
 
-    try:
-        return record_plan(Path(path), inputs, secrets, sites, Path(runs))
-    except (RecordError, BrowserNotFound) as err:
-        raise click.ClickException(str(err)) from None
+    if flags["backend"] == "local" and parallel > 1:
+        fail(command, f"--parallel {parallel} goes with --backend ray (the local backend {local})")
+    return backend_from_flags(**flags, command=command)
 
 
 # ---------------------------------------------------------------- planact synth
@@ -128,6 +150,11 @@ def synth() -> None:
 
     Every plan is parsed and linted before it is kept; every output file is written
     whole, and a killed command rerun continues without redoing or duplicating work.
+
+    The steps that run browser episodes take --backend ray (workers of a Ray cluster):
+    `planact record` (the plans' runs), `synth ground` (the replays) and `synth generate`
+    (the recording episodes). replans, expand, export and stats run no browser (expand
+    calls a model, the others compute) and run here.
     """
 
 
@@ -155,10 +182,15 @@ def synth() -> None:
 @click.option(
     "--secret", "secrets", multiple=True, metavar="NAME=VALUE", help="Secrets for replays (or PLANACT_SECRET_NAME)."
 )
+@click.option("--timeout", "timeout_s", default=600.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Seconds per trajectory (the teacher's answers and the replay); then the replay is "
+              "cancelled and the trajectory is an error, grounded again by the next run.")  # fmt: skip
+@click.option("--parallel", default=1, show_default=True, type=click.IntRange(1, 64), help=PARALLEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+@backend_options
 def ground(
-    trajectories: tuple[str, ...], out: str, model: str | None, teacher_kind: str, attempts: int, replay_mode: str, answers: str,
-    secrets: tuple[str, ...], as_json: bool,
+    trajectories: tuple[str, ...], out: str, model: str | None, teacher_kind: str, attempts: int, replay_mode: str,
+    answers: str, secrets: tuple[str, ...], timeout_s: float, parallel: int, as_json: bool, **backend: Any,
 ) -> None:  # fmt: skip
     """Reverse-engineer a grounded plan from each trajectory with a teacher model.
 
@@ -168,41 +200,59 @@ def ground(
     answers) its replay reproduces the trajectory's outcome; each rejected answer
     goes back to the teacher with its reason. The ledger ground.jsonl says what
     became of each trajectory; trajectories already in it are skipped.
+
+    With --backend ray the teacher and the replays run on the workers of a Ray
+    cluster, --parallel at once, each worker one trajectory at a time (the teacher's
+    model loads once per worker; a model server is shared by its URL; the sites must
+    answer there). This process alone writes the plans and the ledger. A trajectory
+    whose worker died or whose time ran out is an error with no ledger line: the
+    same command again grounds it again (the exit status is 1 until none is left).
     """
+    from ..bench.ray_backend import BackendError, ModelRecipe, model_recipe
     from .ground import Grounding, RecordedSteps, Teacher, ground_all
+    from .jobs import TeacherRecipe
     from .trajectory import TrajectoryError, read_trajectories
 
+    runs_on = _backend(backend, parallel, "planact synth ground", "grounds one trajectory at a time")
     try:
         loaded = [t for path in trajectories for t in read_trajectories(path)]
     except TrajectoryError as err:
         raise click.ClickException(str(err)) from None
-    teacher = RecordedSteps() if teacher_kind == "recorded" else Teacher(_teacher_model(model), attempts=attempts)
+    teacher: Any = RecordedSteps()
+    if teacher_kind == "model" and runs_on is not None:  # built on each worker, once
+        recipe = model_recipe(model, "planner", default="local") or ModelRecipe("local")
+        teacher = TeacherRecipe(recipe, attempts=attempts)
+    elif teacher_kind == "model":
+        teacher = Teacher(_teacher_model(model), attempts=attempts)
 
     def progress(g: Grounding) -> None:
         if not as_json:
-            status = "kept   " if g.kept else "dropped"
-            _say(f"  {status} {g.id}: {g.task}" + ("" if g.kept else f"\n          {g.reason}"))
+            status = "error  " if g.error else "kept   " if g.kept else "dropped"
+            _say(f"  {status} {g.id}: {g.task}" + ("" if g.kept else f"\n          {g.error or g.reason}"))
 
-    results = ground_all(
-        loaded,
-        teacher,
-        Path(out),
-        secrets=_secrets(secrets),
-        replay_mode=replay_mode,
-        answers=answers,
-        progress=progress,
-    )
+    try:
+        results = ground_all(
+            loaded, teacher, Path(out), secrets=_secrets(secrets), replay_mode=replay_mode, answers=answers,
+            progress=progress, backend=runs_on, parallel=parallel, timeout_s=timeout_s,
+        )  # fmt: skip
+    except BackendError as err:
+        raise click.ClickException(f"{err} (what was grounded so far is in the ledger: run again to go on)") from None
     kept = sum(r.kept for r in results)
+    errors = sum(r.error is not None for r in results)
+    dropped = len(results) - kept - errors
     skipped = len(loaded) - len(results)
     if as_json:
-        click.echo(json.dumps({"kept": kept, "dropped": len(results) - kept, "already_done": skipped,
+        click.echo(json.dumps({"kept": kept, "dropped": dropped, "errors": errors, "already_done": skipped,
                                "results": [r.line() for r in results]}, indent=2, default=str))  # fmt: skip
     else:
         _say(
-            f"{kept} kept, {len(results) - kept} dropped"
+            f"{kept} kept, {dropped} dropped"
+            + (f", {errors} errors (run again to retry them)" if errors else "")
             + (f", {skipped} already done" if skipped else "")
             + f" -> {out}"
         )
+    if errors:
+        sys.exit(1)
 
 
 @synth.command()
@@ -322,6 +372,10 @@ def generate_command(
     episode's values in their intents, and exported as planner, replanner and
     executor examples (OUT/export). Seeds from 1000 on are held out for
     evaluation and refused here. Rerunning the command resumes.
+
+    With --backend ray the recording episodes run on the workers of a Ray cluster
+    (--parallel workers). Grounding and export stay in this process: they run no
+    browser (no replay: the page's reward stands for it) and take seconds.
 
     \b
     Example:

@@ -19,7 +19,9 @@ Output folder::
     grounded/ID.trajectory.json  its trajectory (pages included: replanning and executor data)
 
 Files are written whole (temporary file, then rename) and the ledger line last,
-so a killed run leaves nothing half-written and a rerun skips what is done.
+so a killed run leaves nothing half-written and a rerun skips what is done.  The
+teacher and the replays run in this process or on the workers of a Ray cluster
+(:mod:`planact.synth.jobs`); the files are written here either way.
 """
 
 from __future__ import annotations
@@ -27,13 +29,14 @@ from __future__ import annotations
 import asyncio
 import re
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..check import check_plan
 from ..graph import build_graph
@@ -48,6 +51,9 @@ from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action, format_plan, format_string
 from ..syntax.parser import parse
 from .trajectory import Trajectory
+
+if TYPE_CHECKING:
+    from .jobs import TeacherRecipe
 
 LEDGER = "ground.jsonl"
 
@@ -65,9 +71,11 @@ class Grounding:
     task: str = ""
     steps: int = 0
     actions: int = 0
+    error: str | None = None  # the run broke down (a worker died, time ran out): no verdict, no ledger line
 
     def line(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        """As the ledger has it (``error`` only when set: such a result is never in the ledger)."""
+        return {k: v for k, v in self.__dict__.items() if k != "error" or v is not None}
 
 
 def header(traj: Trajectory) -> str:
@@ -300,75 +308,120 @@ class RecordedSteps:
 
 def ground_all(
     trajectories: Iterable[Trajectory],
-    teacher: Teacher | RecordedSteps,
+    teacher: Teacher | RecordedSteps | TeacherRecipe,
     out: Path,
     *,
     secrets: Mapping[str, str] | None = None,
     replay_mode: str = "auto",  # auto: replay where the site answers; always: unreachable is a drop; never
     answers: str = "loose",  # how a replay's answer must match the recorded one (see same_answer)
     progress: Callable[[Grounding], None] | None = None,
+    backend: Any = None,
+    parallel: int = 1,
+    timeout_s: float = 600.0,
+    on_start: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[Grounding]:
-    """Ground every trajectory not yet in the ledger of ``out``; returns what became of each one this time."""
+    """Ground every trajectory not yet in the ledger of ``out``; returns what became of each one this time,
+    in the order given.
+
+    The teacher and the replays run here, or on ``backend``'s workers (a model teacher goes there as a
+    :class:`~planact.synth.jobs.TeacherRecipe`); the kept plans and the ledger are written here.  A
+    trajectory whose run broke down (its worker died, or ``timeout_s`` ran out) comes back with ``error``
+    set and no ledger line: the same call again grounds it again.
+    """
+    from .jobs import GroundJob, run_items
+
     out.mkdir(parents=True, exist_ok=True)
     done = {entry["id"] for entry in ledger(out)}
-    results = []
+    pending: dict[str, Trajectory] = {}
     for traj in trajectories:
-        if traj.id in done:
-            continue
-        done.add(traj.id)
-        result = ground_one(traj, teacher, out, secrets or {}, replay_mode, answers)
-        append_jsonl(out / LEDGER, result.line(), sync=True, default=str)
-        results.append(result)
+        if traj.id not in done and traj.id not in pending:
+            pending[traj.id] = traj
+    results: dict[str, Grounding] = {}
+
+    def deliver(row: dict[str, Any]) -> None:
+        traj = pending[row["id"]]
+        if row["status"] != "ok":  # no verdict: nothing is written
+            result = Grounding(traj.id, kept=False, task=traj.task, actions=len(traj.actions), error=row["error"])
+        else:
+            result = Grounding(**row["grounding"])
+            if row["plan"] is not None:
+                keep_plan(out, traj, result, row["plan"])
+            append_jsonl(out / LEDGER, result.line(), sync=True, default=str)
+        results[traj.id] = result
         if progress is not None:
             progress(result)
-    return results
+
+    job = GroundJob(teacher, dict(secrets or {}), replay_mode, answers, timeout_s)
+    run_items(
+        job, pending.values(), out, deliver, backend=backend, parallel=parallel, timeout_s=timeout_s,
+        blank=GroundJob.blank, arguments=lambda traj: (without_pages(traj),), on_start=on_start or (lambda row: None),
+        label=lambda row: f"trajectory {row['id']}", noun="trajectories",
+    )  # fmt: skip
+    return [results[key] for key in pending if key in results]
 
 
-def ground_one(
+def without_pages(traj: Trajectory) -> Trajectory:
+    """The trajectory as grounding and replay read it: its pages left out (they stay on the driver)."""
+    actions = [a.model_copy(update={"page_before": None, "page_after": None}) for a in traj.actions]
+    return traj.model_copy(update={"start_page": None, "actions": actions})
+
+
+def grounded_plan(
     traj: Trajectory,
     teacher: Teacher | RecordedSteps,
-    out: Path,
     secrets: Mapping[str, str],
     replay_mode: str,
     answers: str = "loose",
-) -> Grounding:
+    deadline: float | None = None,
+) -> tuple[Grounding, str | None]:
+    """What becomes of ``traj``, and the text of its plan when that passed every gate (for :func:`keep_plan`).
+
+    The replay is cancelled at ``deadline`` (``time.monotonic()``), and TimeoutError raised: no verdict.
+    """
     result = Grounding(traj.id, kept=False, task=traj.task, actions=len(traj.actions))
     if traj.status != "succeeded":
         result.reason = "the trajectory did not succeed (only successful trajectories are grounded)"
-        return result
+        return result, None
     if not traj.actions:
         result.reason = "the trajectory has no actions"
-        return result
+        return result, None
     try:
         expected = traj.texts()
     except ValueError as err:
         result.reason = f"the trajectory is not readable: {err}"
-        return result
+        return result, None
     try:
         plan = teacher.ground(traj, expected, result.rejections)
     except ModelError as err:
         result.reason = f"the teacher model failed: {err}"
-        return result
+        return result, None
     if plan is None:
         result.reason = f"no usable answer in {len(result.rejections)} tries: {result.rejections[-1]}"
-        return result
+        return result, None
     result.steps = len(plan.steps)
     if replay_mode != "never":
         if reachable(traj.sites.values() or [traj.start_url]):
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutError("no time left for the replay")
             with tempfile.TemporaryDirectory(prefix="planact-synth-") as runs:
-                problem = asyncio.run(replay(plan, traj, secrets, Path(runs), answers))
+                problem = asyncio.run(asyncio.wait_for(replay(plan, traj, secrets, Path(runs), answers), left))
             result.replayed = problem is None
             if problem is not None:
                 result.reason = problem
-                return result
+                return result, None
         elif replay_mode == "always":
             result.reason = "the site does not answer, so the plan could not be replayed"
-            return result
+            return result, None
+    return result, format_plan(plan)
+
+
+def keep_plan(out: Path, traj: Trajectory, result: Grounding, text: str) -> None:
+    """Write a plan that passed every gate and its trajectory (pages and all) under ``out``; mark it kept."""
     name = f"grounded/{traj.id}.pa"
     write_whole(out / f"grounded/{traj.id}.trajectory.json", traj.model_dump_json(exclude_none=True, indent=1))
-    write_whole(out / name, format_plan(plan))
+    write_whole(out / name, text)
     result.kept, result.plan = True, name
-    return result
 
 
 def kept(out: Path) -> list[tuple[dict[str, Any], ast.Plan, Trajectory]]:
