@@ -244,7 +244,7 @@ step report "Report the name":
     seen = []
     draft, asker = asyncio.run(
         draft_plan("Find the cheapest mouse", shop.url, "app", planner, SessionOptions(), attempts=3,
-                   emit=lambda kind, **f: seen.append((kind, f)))
+                   emit=lambda event: seen.append((event.event, event.fields())))
     )  # fmt: skip
     assert draft.plan is not None and draft.attempts == 3
     assert [s.id.name for s in draft.plan.steps] == ["home", "search", "sort", "name", "report"]
@@ -329,7 +329,7 @@ def test_a_re_ask_after_a_degenerate_answer_stays_as_long_as_one_answer_and_a_do
 
     degenerate = 'plan "x"\n\n' + "".join(f'step s:\n    goto app "/{i}"\n\n' for i in range(60))
     planner_model = ScriptedModel([degenerate, degenerate, degenerate])
-    planner = Planner(planner_model, Asker(lambda kind, **f: None), attempts=3)
+    planner = Planner(planner_model, Asker(lambda event: None), attempts=3)
     seen = Observation("http://127.0.0.1:1/", "Shop", '- heading "Shop" [ref=e1]')
     draft = asyncio.run(planner.draft("Open the shop", "app", "http://127.0.0.1:1", seen))
     assert draft.plan is None and draft.attempts == 3

@@ -26,7 +26,9 @@ def _draft(answers: list[str], form: str = "compact"):
     model = ScriptedModel(answers, prompts=form)
     seen: list[tuple[str, dict]] = []
     draft = asyncio.run(
-        Planner(model, Asker(lambda kind, **f: seen.append((kind, f))), attempts=3).draft(GOAL, *SITE, PAGE)
+        Planner(model, Asker(lambda event: seen.append((event.event, event.fields()))), attempts=3).draft(
+            GOAL, *SITE, PAGE
+        )
     )
     return draft, model, seen
 

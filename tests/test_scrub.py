@@ -13,6 +13,7 @@ from planact.browser.session import scrub_trace
 from planact.models.base import ScriptedModel
 from planact.run.asking import Asker
 from planact.run.evaluate import Secret
+from planact.run.events import ActionDone
 from planact.run.records import RunRecord
 from planact.scrub import MASK, Scrubber, encodings
 
@@ -149,8 +150,15 @@ def test_the_trace_archive_is_scrubbed_in_every_member(tmp_path):
 def test_a_run_records_texts_are_scrubbed(tmp_path):
     record = RunRecord.create(tmp_path)
     record.hide({"password": Secret(SECRET), "user": "alice"})
-    event = record.write("action", value=SECRET, url="http://shop/?q=" + quote_plus(SECRET), target={"text": SECRET})
-    assert event["value"] == MASK and event["url"] == "http://shop/?q=***" and event["target"] == {"text": MASK}
+    target = {"role": "link", "name": "x", "tag": "a", "text": SECRET, "fingerprint": "f"}
+    event = record.write(
+        ActionDone(
+            step="s", action="click", value=SECRET, url="http://shop/?q=" + quote_plus(SECRET), target=target, ms=1
+        )
+    )
+    assert (
+        event["value"] == MASK and event["url"] == "http://shop/?q=***" and event["target"] == {**target, "text": MASK}
+    )
     record.write_page({"url": "u", "tree": f'- textbox "{SECRET}"'})
     record.save_plan(f'plan "x"\n\ninput password: secret = {json.dumps(SECRET)}\n', 0)
     record.save_inputs({"password": Secret(SECRET), "query": html.escape(SECRET)})
@@ -165,7 +173,7 @@ def test_a_run_records_texts_are_scrubbed(tmp_path):
 def test_a_model_is_never_asked_with_a_secret_in_its_prompt():
     model = ScriptedModel(["done"])
     logged = []
-    asker = Asker(lambda kind, **fields: logged.append(kind), scrub=Scrubber([SECRET]))
+    asker = Asker(lambda event: logged.append(event.event), scrub=Scrubber([SECRET]))
     messages = [{"role": "user", "content": f"URL: http://shop/search?q={quote_plus(SECRET)}\n- textbox {SECRET!r}"}]
     asyncio.run(asker.ask(model, messages, role="executor", purpose="ground"))
     sent = model.requests[0].messages[0]["content"]

@@ -29,6 +29,7 @@ from ..browser.launch import find_browser
 from ..browser.session import BrowserSession, SessionOptions
 from ..browser.targets import install_describer
 from ..models.base import Model
+from ..run import events
 from ..run.executor import Executor, bind_inputs
 from ..run.records import RunRecord, append_jsonl, read_jsonl
 from ..syntax.format import format_plan
@@ -243,7 +244,8 @@ class EpisodePlayer:
         row["seconds"] = round(time.perf_counter() - started, 2)
         if row["record"]:
             row.update(spent_in_record(RunRecord(Path(row["record"]))))
-            RunRecord(Path(row["record"])).write("episode_finished", **{k: v for k, v in row.items() if k != "record"})
+            fields = {k: v for k, v in row.items() if k != "record"}
+            RunRecord(Path(row["record"])).write(events.Episode(**{**fields, "event": "episode_finished"}))
         return row
 
     async def _episode(self, agent: str, task: BenchTask, seed: int, row: dict[str, Any]) -> None:
@@ -251,7 +253,9 @@ class EpisodePlayer:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task.id}-s{seed}")
         record = RunRecord.create(self.out / "runs" / agent / name)
         row["record"] = str(record.path)
-        record.write("episode_started", benchmark=self.suite.name, agent=agent, task=task.id, seed=seed)
+        record.write(
+            events.Episode(event="episode_started", benchmark=self.suite.name, agent=agent, task=task.id, seed=seed)
+        )
         sites = self.suite.task_sites(task)
         session = BrowserSession(
             SessionOptions(allowed_origins=self.suite.origins(), timeout_ms=self.options.step_timeout_ms),
@@ -262,11 +266,8 @@ class EpisodePlayer:
             start = await self.suite.begin(session, task, seed)
             row["goal"] = start.goal
 
-            def emit(kind: str, **fields: Any) -> None:
-                record.write(kind, **fields)
-
             try:
-                prepared = await prepare(agent, start.goal, sites, session.page, self.models, emit, task.saved)
+                prepared = await prepare(agent, start.goal, sites, session.page, self.models, record.write, task.saved)
             except NoPlan as err:  # the drafts' calls and tokens are in the record all the same
                 row.update(error=str(err), planning="no plan")
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))

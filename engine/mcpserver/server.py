@@ -326,6 +326,7 @@ async def _run(
 ) -> dict[str, Any]:
     from ..browser.session import SessionOptions
     from ..check import check_plan
+    from ..run.events import RunCancelled
     from ..run.executor import Executor, bind_inputs, procedures_of, refusal, ungroundable_steps
     from ..run.records import RunRecord
 
@@ -384,13 +385,13 @@ async def _run(
         with anyio.CancelScope(shield=True):
             while run.running:
                 await anyio.sleep(0.05)
-        record.write("run_cancelled", reason="the MCP request was cancelled")
+        record.write(RunCancelled(reason="the MCP request was cancelled"))
         raise
     result = run.result
     resume = f"planact exec PLAN --resume {record.path}"
     if result is None:
         reason = stopped or f"the run ended with {type(run.error).__name__}: {run.error}"
-        record.write("run_cancelled", reason=reason)
+        record.write(RunCancelled(reason=reason))
         return {"status": "stopped", "error": reason, "record": str(record.path), "resume": resume}
     summary = {
         "status": result.status, "answer": result.answer, "error": result.error, "failed_step": result.failed_step,

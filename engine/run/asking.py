@@ -17,8 +17,9 @@ from typing import Any
 
 from ..models.base import ABANDONED, Completion, Message, Model, ModelError
 from ..scrub import Scrubber
+from . import events
 
-Emit = Callable[..., Any]  # emit(kind, **fields)
+Emit = Callable[[events.Event], Any]  # writes one event of the run's record
 
 # the first line of plan-language text: a header, an item, a patch line or an action
 _START = re.compile(
@@ -127,7 +128,7 @@ class Asker:
                 temperature=0.0,
             )
         except ModelError as err:
-            self.emit("model_error", role=role, purpose=purpose, step=step, model=model.name, error=str(err))
+            self.emit(events.ModelFailed(role=role, purpose=purpose, step=step, model=model.name, error=str(err)))
             raise
         except asyncio.CancelledError:  # the caller gave up: let the worker thread stop generating
             abandoned.set()
@@ -136,16 +137,17 @@ class Asker:
             ABANDONED.reset(token)
         self.tally.add(completion)
         self.emit(
-            "model_call",
-            role=role,
-            purpose=purpose,
-            step=step,
-            model=completion.model,
-            prompt_tokens=completion.usage.prompt_tokens,
-            completion_tokens=completion.usage.completion_tokens,
-            estimated=completion.usage.estimated,
-            latency_ms=round(completion.latency_ms, 1),
-            messages=[{"role": m["role"], "content": m["content"]} for m in sent],  # for `planact report`
-            completion=completion.text,
+            events.ModelCall(
+                role=role,
+                purpose=purpose,
+                step=step,
+                model=completion.model,
+                prompt_tokens=completion.usage.prompt_tokens,
+                completion_tokens=completion.usage.completion_tokens,
+                estimated=completion.usage.estimated,
+                latency_ms=round(completion.latency_ms, 1),
+                messages=[{"role": m["role"], "content": m["content"]} for m in sent],  # for `planact report`
+                completion=completion.text,
+            )
         )
         return completion

@@ -17,6 +17,7 @@ from ..browser.session import SessionOptions
 from ..graph.render import render_text
 from ..syntax.diagnostics import Diagnostic, PlanError, render
 from ..syntax.format import format_plan
+from .events import PlanRevised
 from .executor import Agent, Executor, RunResult, bind_inputs, procedures_of, refusal, ungroundable_steps
 from .records import RunRecord
 
@@ -269,10 +270,10 @@ def run_plan(
         revision = record.revisions()
         file = record.save_plan(format_plan(plan), revision)
         added, changed, removed = chosen.diff.summary
-        record.write(
-            "plan_revised", revision=revision, file=file.name, added=added, changed=changed, removed=removed,
+        record.write(PlanRevised(
+            revision=revision, file=file.name, added=added, changed=changed, removed=removed,
             after=list(finished)[-1] if finished else None, source="resume",
-        )  # fmt: skip
+        ))  # fmt: skip
         if not as_json:
             click.echo(f"  ↻ {path} is plan revision {revision}: +{added} ~{changed} -{removed}", err=True)
     options.trace_path = None

@@ -36,7 +36,7 @@ async def draft_plan(
     origin = origin_of(site_url)
     options.allowed_origins = frozenset({origin} if origin else ())
     seen = await observe_url(site_url, options)
-    asker = Asker(emit or (lambda kind, **fields: None))
+    asker = Asker(emit or (lambda event: None))
     planner = Planner(model, asker, attempts=attempts)
     return await planner.draft(goal, site_name, site_url, seen), asker
 

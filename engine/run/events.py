@@ -1,36 +1,60 @@
 """The events of a run record (``events.jsonl``), as pydantic models: one JSON Schema for the log.
 
-``planact schema event`` prints the schema; the end-to-end tests validate
-every line of every log they produce against it.
+The engine builds these objects and :meth:`RunRecord.write` writes them, so the
+log cannot say what the schema does not: a field the schema lacks, or a value of
+the wrong type, fails where the event is made.  ``planact schema event`` prints
+the schema; the end-to-end tests validate every line of every log they produce
+against it.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    t: float = Field(description="Unix time when the event was written")
+def _now() -> float:
+    return round(time.time(), 3)
 
 
-class RunStarted(_Event):
+def _header_required(schema: dict[str, Any]) -> None:
+    """Every written event has its time and kind, though the engine does not pass them."""
+    schema["required"] = ["t", "event", *(name for name in schema.get("required", []) if name not in ("t", "event"))]
+
+
+class Event(BaseModel):
+    """One line of ``events.jsonl``.  What is written is the fields given (with ``t`` and ``event``),
+    not the defaults of the others: a reader takes a missing field for its default."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_header_required)
+
+    t: float = Field(default_factory=_now, description="Unix time when the event was written")
+    event: str
+
+    def model_post_init(self, _context: Any) -> None:
+        self.__pydantic_fields_set__.update(("t", "event"))
+
+    def fields(self) -> dict[str, Any]:
+        """The fields given (no time, no kind): what follows ``t`` and ``event`` on the written line."""
+        return self.model_dump(exclude_unset=True, exclude={"t", "event"})
+
+
+class RunStarted(Event):
     event: Literal["run_started", "run_resumed"]
     plan: str
     steps: int
 
 
-class BrowserChosen(_Event):
-    event: Literal["browser"]
+class BrowserChosen(Event):
+    event: Literal["browser"] = "browser"
     executable: str | None
     source: str | None
 
 
-class StepStarted(_Event):
-    event: Literal["step_started"]
+class StepStarted(Event):
+    event: Literal["step_started"] = "step_started"
     step: str
     intent: str | None
 
@@ -48,8 +72,8 @@ class TargetResolved(BaseModel):
     )
 
 
-class ActionDone(_Event):
-    event: Literal["action"]
+class ActionDone(Event):
+    event: Literal["action"] = "action"
     step: str
     action: str = Field(description="the action as written in the plan (variables by name, never their values)")
     target: TargetResolved | None
@@ -64,43 +88,43 @@ class ActionDone(_Event):
     )
 
 
-class StepFinished(_Event):
-    event: Literal["step_finished"]
+class StepFinished(Event):
+    event: Literal["step_finished"] = "step_finished"
     step: str
     output: Any
     url: str
     ms: float
 
 
-class StepSkipped(_Event):
-    event: Literal["step_skipped"]
+class StepSkipped(Event):
+    event: Literal["step_skipped"] = "step_skipped"
     step: str
     reason: str
 
 
-class StepFailed(_Event):
-    event: Literal["step_failed"]
+class StepFailed(Event):
+    event: Literal["step_failed"] = "step_failed"
     step: str
     error: str
     ms: float
 
 
-class RunFinished(_Event):
-    event: Literal["run_finished"]
+class RunFinished(Event):
+    event: Literal["run_finished"] = "run_finished"
     status: Literal["succeeded", "failed"]
     answer: Any = None
     error: str | None = None
     step: str | None = None
 
 
-class Warning_(_Event):
-    event: Literal["warning"]
+class Warning_(Event):
+    event: Literal["warning"] = "warning"
     step: str | None = None
     message: str
 
 
-class ModelCall(_Event):
-    event: Literal["model_call"]
+class ModelCall(Event):
+    event: Literal["model_call"] = "model_call"
     role: Literal["planner", "executor"]
     purpose: Literal["plan", "ground", "replan"]
     step: str | None
@@ -115,16 +139,16 @@ class ModelCall(_Event):
     completion: str | None = Field(default=None, description="the model's answer as it came back, secrets masked")
 
 
-class ModelRejected(_Event):
-    event: Literal["model_rejected"]
+class ModelRejected(Event):
+    event: Literal["model_rejected"] = "model_rejected"
     role: Literal["planner", "executor"]
     purpose: Literal["plan", "ground", "replan"]
     step: str | None
     reason: str
 
 
-class ModelFailed(_Event):
-    event: Literal["model_error"]
+class ModelFailed(Event):
+    event: Literal["model_error"] = "model_error"
     role: Literal["planner", "executor"]
     purpose: Literal["plan", "ground", "replan"]
     step: str | None
@@ -132,8 +156,8 @@ class ModelFailed(_Event):
     error: str
 
 
-class StepGrounded(_Event):
-    event: Literal["step_grounded"]
+class StepGrounded(Event):
+    event: Literal["step_grounded"] = "step_grounded"
     step: str
     actions: list[str] = Field(description="the actions written back into the step, as plan text")
     healed: bool = Field(description="true when the step's own actions failed and the model grounded it again")
@@ -141,8 +165,8 @@ class StepGrounded(_Event):
     turns: int
 
 
-class PlanRevised(_Event):
-    event: Literal["plan_revised"]
+class PlanRevised(Event):
+    event: Literal["plan_revised"] = "plan_revised"
     revision: int
     file: str
     added: int
@@ -155,20 +179,27 @@ class PlanRevised(_Event):
     )
 
 
-class NavigationBlocked(_Event):
-    event: Literal["navigation_blocked"]
+class NavigationBlocked(Event):
+    event: Literal["navigation_blocked"] = "navigation_blocked"
     step: str | None = None
     url: str
     origin: str | None = Field(description="the origin the plan declares no `site` for")
 
 
-class PlanKept(_Event):
-    event: Literal["plan_kept"]
+class RunCancelled(Event):
+    event: Literal["run_cancelled"] = "run_cancelled"
+    reason: str = Field(
+        description="why the run was stopped from outside (an MCP request cancelled or over its limits)"
+    )
+
+
+class PlanKept(Event):
+    event: Literal["plan_kept"] = "plan_kept"
     after: str
     reason: str | None = None
 
 
-class Episode(_Event):
+class Episode(Event):
     """A benchmark episode around a run (``planact bench``): how it began, and how it was judged."""
 
     model_config = ConfigDict(extra="allow")
@@ -196,6 +227,7 @@ RunEvent = Annotated[
     | StepGrounded
     | PlanRevised
     | PlanKept
+    | RunCancelled
     | NavigationBlocked
     | Episode,
     Field(discriminator="event"),

@@ -38,6 +38,7 @@ from ..graph.patch import apply_patch
 from ..models.base import Model, ModelError
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan
+from . import events
 from .asking import Asker, Tally
 from .concrete import concrete
 from .evaluate import EvaluationError, Secret, evaluate
@@ -173,10 +174,10 @@ class Executor:
             if event["event"] == "action":
                 self.expected.setdefault(event["step"], []).append(event.get("target"))
 
-    def emit(self, kind: str, **fields: Any) -> None:
-        event = self.record.write(kind, **fields)
+    def emit(self, event: events.Event) -> None:
+        line = self.record.write(event)
         for hook in self.hooks:
-            hook(kind, event)
+            hook(event.event, line)
 
     # ------------------------------------------------------------ resume
 
@@ -207,7 +208,11 @@ class Executor:
         result = RunResult("failed", record=self.record)
         last = self.restore() if resume else {}
         state_file = self.record.path / "browser-state.json"
-        self.emit("run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx))
+        self.emit(
+            events.RunStarted(
+                event="run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx)
+            )
+        )
         try:
             ungroundable = self.ungroundable()
             if ungroundable:
@@ -216,9 +221,10 @@ class Executor:
             if self.own_session:
                 await self.session.start()
             self.emit(
-                "browser",
-                executable=self.session.choice.executable if self.session.choice else None,
-                source=self.session.choice.source if self.session.choice else None,
+                events.BrowserChosen(
+                    executable=self.session.choice.executable if self.session.choice else None,
+                    source=self.session.choice.source if self.session.choice else None,
+                )
             )
             if resume and state_file.exists():
                 await self.session.context.add_cookies(json.loads(state_file.read_text())["cookies"])
@@ -247,11 +253,11 @@ class Executor:
                 raise StepFailed(f"steps {', '.join(pending)} can never run (a dependency cycle?)")
             result.status = "succeeded"
             await self._drain()
-            self.emit("run_finished", status="succeeded", answer=result.answer)
+            self.emit(events.RunFinished(status="succeeded", answer=result.answer))
         except StepFailed as err:
             result.error = str(err)
             await self._drain()
-            self.emit("run_finished", status="failed", error=result.error, step=result.failed_step)
+            self.emit(events.RunFinished(status="failed", error=result.error, step=result.failed_step))
         finally:
             await self._drain()
             result.blocked = list(self.session.blocked)
@@ -379,7 +385,7 @@ class Executor:
         for n in self.graph.ids():
             if self.graph.status(n) == "pending":
                 self.graph.mark(n, "skipped")
-                self.emit("step_skipped", step=n, reason="the plan already answered")
+                self.emit(events.StepSkipped(step=n, reason="the plan already answered"))
 
     async def _checkpoint(self, step_id: str, state_file: Any) -> None:
         """Save what a resumed run needs (the cookies) and take the step's screenshot.
@@ -414,7 +420,7 @@ class Executor:
             context = self.session.context
             cookies = await untraced(context, lambda: context.cookies())  # the run's bookkeeping: not traced
         except Exception as err:  # a context closing under us: the cookies saved before stand
-            self.emit("warning", step=step_id, message=f"cookies not saved: {err}")
+            self.emit(events.Warning_(step=step_id, message=f"cookies not saved: {err}"))
             cookies = None
         if previous is not None:
             await previous
@@ -438,7 +444,7 @@ class Executor:
                 return
             except Exception as err:  # a screenshot is a nicety, never a failure
                 if attempt == 2 or page.is_closed():
-                    self.emit("warning", step=step_id, message=f"no screenshot: {err}")
+                    self.emit(events.Warning_(step=step_id, message=f"no screenshot: {err}"))
                     return
 
     async def _drain(self) -> None:
@@ -450,7 +456,7 @@ class Executor:
         step = self.graph.step(step_id)
         self.graph.mark(step_id, "running")
         started = time.perf_counter()
-        self.emit("step_started", step=step_id, intent=step.intent.text if step.intent else None)
+        self.emit(events.StepStarted(step=step_id, intent=step.intent.text if step.intent else None))
         try:
             items: list[Any] = [None]
             if step.loop is not None:
@@ -478,7 +484,7 @@ class Executor:
                     break
             if ran == 0:
                 self.graph.mark(step_id, "skipped")
-                self.emit("step_skipped", step=step_id, reason="condition is false")
+                self.emit(events.StepSkipped(step=step_id, reason="condition is false"))
                 return _NO_ANSWER
             self._raise_if_blocked(step_id)  # a navigation the step started that failed after its last action
             if self.session.page.url.startswith("chrome-error:"):
@@ -487,18 +493,21 @@ class Executor:
             self.errors[step_id] = str(err)
             self.graph.mark(step_id, "failed")
             result.failed_step = step_id
-            self.emit("step_failed", step=step_id, error=str(err), ms=round((time.perf_counter() - started) * 1000, 1))
+            self.emit(
+                events.StepFailed(step=step_id, error=str(err), ms=round((time.perf_counter() - started) * 1000, 1))
+            )
             raise StepFailed(f"step `{step_id}` failed: {err}") from None
         output = outputs if step.loop is not None else outputs[0]
         if step.output is not None or (step.call is not None and output is not None):
             self.variables[step_id] = output
         self.graph.mark(step_id, "done", output)
         self.emit(
-            "step_finished",
-            step=step_id,
-            output=self.variables.get(step_id),
-            url=self.session.page.url,
-            ms=round((time.perf_counter() - started) * 1000, 1),
+            events.StepFinished(
+                step=step_id,
+                output=self.variables.get(step_id),
+                url=self.session.page.url,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
         )
         return answer
 
@@ -508,7 +517,7 @@ class Executor:
         blocked = self.session.blocked
         new, self._blocked_seen = blocked[self._blocked_seen :], len(blocked)
         for url in new:
-            self.emit("navigation_blocked", step=step_id, url=url, origin=origin_of(url))
+            self.emit(events.NavigationBlocked(step=step_id, url=url, origin=origin_of(url)))
         if not new:
             return
         origins = list(dict.fromkeys(origin_of(url) or url for url in new))
@@ -577,11 +586,12 @@ class Executor:
     ) -> None:
         """Log an action that ran: as written, with its values written in (a trajectory's action), and its page."""
         self.emit(
-            "action",
-            step=step_id,
-            source=source,
-            concrete=format_action(concrete(action, scope, self.variables)),
-            **done.event(),
+            events.ActionDone(
+                step=step_id,
+                source=source,
+                concrete=format_action(concrete(action, scope, self.variables)),
+                **done.event(),
+            )
         )
         self._actions_seen += 1
         if not isinstance(action, READS_ONLY):
@@ -600,7 +610,7 @@ class Executor:
         try:
             seen = (await observe(self.session.page)).masked(self.options.secrets)
         except Exception as err:  # a page closing under us: the trajectory notes it, the run goes on
-            self.emit("warning", step=step_id, message=f"no page observation: {err}")
+            self.emit(events.Warning_(step=step_id, message=f"no page observation: {err}"))
             return
         self.record.write_page(
             {
@@ -639,10 +649,9 @@ class Executor:
                 actions = (ast.Wait.new(seconds=0),)
             self.graph.nx.nodes[step_id]["step"] = step.model_copy(update={"actions": actions, "call": None})
             self.grounded.add(step_id)
-        self.emit(
-            "step_grounded", step=step_id, actions=[format_action(a) for a in actions], healed=reason is not None,
+        self.emit(events.StepGrounded(step=step_id, actions=[format_action(a) for a in actions], healed=reason is not None,
             reason=reason, turns=grounded.turns,
-        )  # fmt: skip
+        ))  # fmt: skip
         return grounded.value, grounded.answer if grounded.answered else _NO_ANSWER
 
     # ------------------------------------------------------------ replanning
@@ -677,10 +686,10 @@ class Executor:
         try:
             revised = await self.planner.revise(live, ("The step failed. " if failed else "") + event, seen)
         except (Rejected, ModelError) as err:
-            self.emit("plan_kept", after=after, reason=f"no usable revision: {err}")
+            self.emit(events.PlanKept(after=after, reason=f"no usable revision: {err}"))
             return False
         if revised is None:
-            self.emit("plan_kept", after=after, reason="the planner kept the plan")
+            self.emit(events.PlanKept(after=after, reason="the planner kept the plan"))
             return False
         plan, reasoning = revised
         for n in failed_steps:  # a failed step may be rewritten or removed by a revision
@@ -690,7 +699,7 @@ class Executor:
         if problems:
             for n in failed_steps:
                 self.graph.mark(n, "failed")
-            self.emit("plan_kept", after=after, reason="; ".join(p.message for p in problems))
+            self.emit(events.PlanKept(after=after, reason="; ".join(p.message for p in problems)))
             return False
         for n in failed_steps:  # rewritten, removed, or kept as it was: then it is tried again
             self.errors.pop(n, None)
@@ -698,10 +707,9 @@ class Executor:
         path = self.record.save_plan(format_plan(self.graph.to_plan()), revision)
         added, changed, removed = diff.summary
         self.replans_applied += 1
-        self.emit(
-            "plan_revised", revision=revision, file=path.name, added=added, changed=changed, removed=removed,
+        self.emit(events.PlanRevised(revision=revision, file=path.name, added=added, changed=changed, removed=removed,
             after=after, reasoning=reasoning or None,
-        )  # fmt: skip
+        ))  # fmt: skip
         return True
 
 

@@ -29,6 +29,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action
 from ..syntax.parser import parse_reply
+from . import events
 from .asking import Asker, complete_prefix, split_reasoning
 from .evaluate import EvaluationError, Secret, evaluate
 from .planner import describe
@@ -105,7 +106,9 @@ class Grounder:
             try:
                 reply = self._check(body, refs, scope)
             except _Bad as err:
-                self.asker.emit("model_rejected", role="executor", purpose="ground", step=step.id.name, reason=str(err))
+                self.asker.emit(
+                    events.ModelRejected(role="executor", purpose="ground", step=step.id.name, reason=str(err))
+                )
                 feedback = f"Your last answer was rejected: {err}\n"
                 continue
             feedback = ""

@@ -19,6 +19,7 @@ from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.format import format_plan, format_step, format_string
 from ..syntax.parser import parse, parse_patch
+from . import events
 from .asking import Asker, complete_prefix, split_reasoning
 
 
@@ -156,7 +157,7 @@ class Planner:
                 return draft
             except Rejected as err:
                 draft.problems = str(err)
-                self.asker.emit("model_rejected", role="planner", purpose="plan", step=None, reason=str(err))
+                self.asker.emit(events.ModelRejected(role="planner", purpose="plan", step=None, reason=str(err)))
                 again = "Write the steps again, fixed." if compact else "Write the whole plan again, fixed."
                 messages = ask_again(prompt, completion.text, f"That plan has problems:\n{err}\n{again}", messages)
         return draft
@@ -215,7 +216,7 @@ class Planner:
                 return None if plan is None else (plan, reasoning)
             except Rejected as err:
                 reasons.append(str(err))
-                self.asker.emit("model_rejected", role="planner", purpose="replan", step=None, reason=str(err))
+                self.asker.emit(events.ModelRejected(role="planner", purpose="replan", step=None, reason=str(err)))
                 messages = ask_again(
                     prompt, completion.text, f"That revision cannot be used:\n{err}\nAnswer again, fixed.", messages
                 )

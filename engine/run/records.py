@@ -20,7 +20,6 @@ import json
 import os
 import secrets
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 
 from ..scrub import Scrubber
 from .evaluate import Secret
+from .events import Event
 
 
 def _jsonable(value: Any) -> Any:
@@ -109,11 +109,11 @@ class RunRecord:
     def events_path(self) -> Path:
         return self.path / "events.jsonl"
 
-    def write(self, kind: str, **fields: Any) -> dict[str, Any]:
-        """Append one event (flushed at once, so a killed run loses nothing written)."""
-        event = {"t": round(time.time(), 3), "event": kind, **self.scrub(fields)}
-        append_jsonl(self.events_path, event)
-        return event
+    def write(self, event: Event) -> dict[str, Any]:
+        """Append one event, secrets masked (flushed at once, so a killed run loses nothing written); the line."""
+        line = {"t": event.t, "event": event.event, **self.scrub(event.fields())}
+        append_jsonl(self.events_path, line)
+        return line
 
     def events(self) -> list[dict[str, Any]]:
         """Every event written so far (a line cut short by a crash is ignored)."""
