@@ -39,7 +39,8 @@ from planact import parse
 from planact.browser import SCREENSHOT_SCALE, VIEWPORT
 from planact.browser.launch import find_browser
 from planact.browser.session import SessionOptions
-from planact.run.executor import Executor, bind_inputs
+from planact.lang.values import bind_inputs
+from planact.run.executor import Executor
 from planact.run.records import RunRecord
 
 PLAN = Path(__file__).parent.parent / "plans" / "demo" / "01-cheapest-mouse.pa"

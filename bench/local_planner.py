@@ -26,11 +26,12 @@ from pathlib import Path
 
 from planact.browser.session import SessionOptions
 from planact.demo.server import serve_demo
+from planact.lang.values import bind_inputs
 from planact.models.base import Completion
 from planact.models.local import LocalLlama
 from planact.run.asking import complete_prefix, split_reasoning
-from planact.run.cli_plan import draft_plan
-from planact.run.executor import Agent, Executor, bind_inputs
+from planact.run.drafting import draft_plan
+from planact.run.executor import Agent, Executor
 from planact.run.records import RunRecord
 from planact.syntax.diagnostics import PlanError
 from planact.syntax.parser import parse

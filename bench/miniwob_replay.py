@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planact import parse
-from planact.bench.miniwob import PLAN_SITE_URL, Outcome, end_episode, episode_outcome, serve_miniwob, start_episode
 from planact.browser.launch import find_browser
 from planact.browser.session import BrowserSession, SessionOptions
-from planact.run.executor import Executor, bind_inputs
+from planact.harness.miniwob import PLAN_SITE_URL, Outcome, end_episode, episode_outcome, serve_miniwob, start_episode
+from planact.lang.values import bind_inputs
+from planact.run.executor import Executor
 from planact.run.records import RunRecord
 
 PLANS = Path(__file__).parent.parent / "plans" / "miniwob"

@@ -12,8 +12,8 @@ import statistics
 
 from planact.browser.observe import observe
 from planact.browser.session import BrowserSession, SessionOptions
-from planact.check.origins import origin_of
 from planact.demo.server import serve_demo
+from planact.lang.origins import origin_of
 
 PAGES = [
     "/",

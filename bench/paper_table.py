@@ -32,7 +32,7 @@ from pathlib import Path
 
 from train_planner import planact  # each phase in a process of its own (training's memory is given back)
 
-from planact.bench.report import wilson
+from planact.harness.report import wilson
 from planact.run.records import read_jsonl
 from planact.synth.generate import HELD_OUT_SEED
 from planact.synth.stats import EXPORT_ROLES

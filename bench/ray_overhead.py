@@ -29,10 +29,10 @@ from pathlib import Path
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # the private instance on 127.0.0.1 only
 
-from planact.bench.agents import Models  # noqa: E402
-from planact.bench.ray_backend import descendants  # noqa: E402
-from planact.bench.runner import BenchOptions, Runner  # noqa: E402
-from planact.bench.suites import MiniWoB  # noqa: E402
+from planact.harness.agents import Models  # noqa: E402
+from planact.harness.ray_backend import descendants  # noqa: E402
+from planact.harness.runner import BenchOptions, Runner  # noqa: E402
+from planact.harness.suites import MiniWoB  # noqa: E402
 
 
 def pss_mb(pid: int) -> float:
@@ -116,7 +116,7 @@ def main() -> None:
     args = parser.parse_args()
     import ray
 
-    from planact.bench.ray_backend import PRIVATE_OBJECT_STORE_MB, RayBackend, RayOptions
+    from planact.harness.ray_backend import PRIVATE_OBJECT_STORE_MB, RayBackend, RayOptions
 
     episodes = len(args.tasks.split(",")) * args.seeds
     with tempfile.TemporaryDirectory(prefix="ray-overhead-") as tmp:

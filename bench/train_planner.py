@@ -1,7 +1,7 @@
 """The Plan-and-Act training experiment at small scale: a planner fine-tuned on its own synthetic plans
 against the same planner only prompted, on held-out demo-shop tasks.
 
-1. Split the demo shop's WebArena-format tasks (engine/bench/tasks/demo.json): per family, the last
+1. Split the demo shop's WebArena-format tasks (engine/harness/tasks/demo.json): per family, the last
    task is held out; the rest are for training.  Held-out tasks are never seen in training.
 2. Trajectories: the training tasks' reference grounded plans run as `replay` episodes with page
    recording; only episodes that the task's own evaluator judged successful are used.
@@ -30,7 +30,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from planact.bench.webarena import builtin_tasks
+from planact.harness.webarena import builtin_tasks
 from planact.models.config import model_from_spec
 from planact.run.records import RunRecord, read_jsonl
 from planact.synth.expand import Expander, expand, seed_pairs

@@ -1,7 +1,7 @@
 """Secret scrubbing: one mechanism for every text planact writes or prints.
 
 A :class:`Scrubber` holds the secret values of a run and replaces each of them with :data:`MASK`
-(``***``, what a :class:`~planact.run.evaluate.Secret` prints as) in whatever encoding a page, a
+(``***``, what a :class:`~planact.lang.evaluate.Secret` prints as) in whatever encoding a page, a
 browser or a serializer may have given it back in:
 
 * raw, and with its whitespace collapsed or changed (an accessible name is whitespace-normalised);
@@ -239,7 +239,7 @@ class Scrubber:
 
     @classmethod
     def of(cls, values: Mapping[str, Any] | Iterable[Any]) -> Scrubber:
-        """The scrubber of the :class:`~planact.run.evaluate.Secret` values among ``values`` (a run's inputs)."""
+        """The scrubber of the :class:`~planact.lang.evaluate.Secret` values among ``values`` (a run's inputs)."""
         items = values.values() if isinstance(values, Mapping) else values
         return cls(v.reveal() for v in items if hasattr(v, "reveal"))
 
@@ -267,7 +267,7 @@ class Scrubber:
 
     def value(self, value: Any) -> Any:
         """A JSON-like value (dicts, lists, strings, numbers) with every secret masked: strings and keys are
-        scrubbed, a :class:`~planact.run.evaluate.Secret` and a number that shows a secret become :data:`MASK`."""
+        scrubbed, a :class:`~planact.lang.evaluate.Secret` and a number that shows a secret become :data:`MASK`."""
         if hasattr(value, "reveal"):
             return MASK
         if not self.secrets:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from planact.browser.observe import Observation
 from planact.browser.session import SessionOptions
+from planact.lang.values import bind_inputs
 from planact.models import ScriptedModel
-from planact.run.executor import Agent, Executor, bind_inputs
+from planact.run.executor import Agent, Executor
 from planact.run.grounding import references
 from planact.run.records import RunRecord
 from planact.syntax.parser import parse

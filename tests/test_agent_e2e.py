@@ -17,7 +17,7 @@ from planact.check import lint_text
 from planact.demo.catalog import PRODUCTS
 from planact.demo.server import serve_demo
 from planact.models import ScriptedModel
-from planact.run.cli_plan import draft_plan
+from planact.run.drafting import draft_plan
 from planact.run.executor import Agent
 from planact.run.records import RunRecord
 

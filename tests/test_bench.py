@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 from setup_state import STRICT, needs
 
-from planact.bench.agents import Models
-from planact.bench.report import html, markdown, summarize, wilson
-from planact.bench.runner import BenchOptions, Runner, read_results
-from planact.bench.suites import PLANS, Demo
 from planact.cli import main
+from planact.harness.agents import Models
+from planact.harness.report import html, markdown, summarize, wilson
+from planact.harness.runner import BenchOptions, Runner, read_results
+from planact.harness.suites import PLANS, Demo
 from planact.models.base import ScriptedModel
 
 REQUIRE_MODELS = STRICT
@@ -174,7 +174,7 @@ def test_the_react_agent_with_the_local_model_records_its_calls(tmp_path: Path, 
     from planact.models.local import LocalLlama
 
     model = LocalLlama()
-    monkeypatch.setattr("planact.bench.agents.REACT_TURNS", 2)  # two turns keep the test short
+    monkeypatch.setattr("planact.harness.agents.REACT_TURNS", 2)  # two turns keep the test short
     rows = run_suite(
         Demo(), tmp_path, "demo-009", Models(model, model), agents=("react",), timeout_s=240
     )  # one small model, few turns: success is not expected, honest records are

@@ -12,8 +12,11 @@ import pytest
 from test_exec_e2e import HAVE_BROWSER
 
 from planact import parse
-from planact.bench import miniwob
-from planact.bench.miniwob import (
+from planact.browser.launch import find_browser
+from planact.browser.session import BrowserSession, SessionOptions
+from planact.check import lint_text
+from planact.harness import miniwob
+from planact.harness.miniwob import (
     PLAN_SITE_URL,
     MiniwobError,
     end_episode,
@@ -22,10 +25,8 @@ from planact.bench.miniwob import (
     start_episode,
     task_names,
 )
-from planact.browser.launch import find_browser
-from planact.browser.session import BrowserSession, SessionOptions
-from planact.check import lint_text
-from planact.run.executor import Executor, bind_inputs
+from planact.lang.values import bind_inputs
+from planact.run.executor import Executor
 from planact.run.records import RunRecord
 
 HAVE_MINIWOB = importlib.util.find_spec("miniwob") is not None

@@ -18,8 +18,12 @@ from click.testing import CliRunner
 from setup_state import needs
 
 from planact import parse
-from planact.bench.evaluators import NO_JUDGE, evaluate_task
-from planact.bench.webarena import (
+from planact.browser.launch import BrowserNotFound, find_browser
+from planact.browser.session import BrowserSession, SessionOptions
+from planact.cli import main
+from planact.demo.server import serve_demo
+from planact.harness.evaluators import NO_JUDGE, evaluate_task
+from planact.harness.webarena import (
     TaskFileError,
     WebTask,
     builtin_tasks,
@@ -27,12 +31,9 @@ from planact.bench.webarena import (
     load_placeholders,
     load_tasks,
 )
-from planact.browser.launch import BrowserNotFound, find_browser
-from planact.browser.session import BrowserSession, SessionOptions
-from planact.cli import main
-from planact.demo.server import serve_demo
+from planact.lang.values import bind_inputs
 from planact.models.base import ScriptedModel
-from planact.run.executor import Executor, bind_inputs
+from planact.run.executor import Executor
 from planact.run.records import RunRecord
 
 ROOT = Path(__file__).parent.parent

@@ -6,7 +6,7 @@ import pytest
 
 from planact import parse
 from planact.check import check_plan, lint_text
-from planact.check.deps import plan_dependencies
+from planact.lang.deps import plan_dependencies
 
 
 def codes(source: str, path: str | None = None) -> list[str]:

@@ -429,7 +429,7 @@ def click_renamed_button(shop: Any, button: str) -> tuple[dict, str]:
     "Clicked", then `click button "Late"`: the click's recorded target, and the button's text after it."""
     from planact.browser.actions import perform
     from planact.browser.session import BrowserSession, SessionOptions
-    from planact.check.origins import origin_of
+    from planact.lang.origins import origin_of
 
     async def scenario() -> tuple[dict, str]:
         session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(shop.url)})))

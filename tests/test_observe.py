@@ -10,8 +10,8 @@ from planact import parse
 from planact.browser.actions import perform
 from planact.browser.observe import observe
 from planact.browser.session import BrowserSession, SessionOptions
-from planact.check.origins import origin_of
 from planact.demo.server import serve_demo
+from planact.lang.origins import origin_of
 
 pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
 

@@ -4,7 +4,7 @@ import pytest
 
 from planact import parse
 from planact.check import lint_text
-from planact.run.executor import bind_inputs
+from planact.lang.values import bind_inputs
 from planact.syntax.format import format_plan
 
 PLAN = """plan "Click a button"
@@ -59,9 +59,9 @@ def test_a_text_input_with_a_pattern_is_checked_whole():
 
 @pytest.mark.parametrize("given", ["1e999", "inf", "-inf", "nan", "9" * 400])
 def test_a_number_field_is_finite(given: str):
-    from planact.check.patterns import parse_patterned
+    from planact.lang.values import patterned_value
 
     inp = parse('plan "x"\ninput task: record {n: number} matching "Take {n}."\n').inputs[0]
-    assert parse_patterned(inp, "Take 2.5.") == {"n": 2.5}
+    assert patterned_value(inp, "Take 2.5.") == {"n": 2.5}
     with pytest.raises(ValueError, match="task.n is a finite number"):
-        parse_patterned(inp, f"Take {given}.")
+        patterned_value(inp, f"Take {given}.")

@@ -28,11 +28,11 @@ import pytest  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 from setup_state import needs, needs_browser  # noqa: E402
 
-from planact.bench.agents import Models  # noqa: E402
-from planact.bench.ray_backend import RayBackend, RayOptions, descendants  # noqa: E402
-from planact.bench.runner import BenchOptions, Runner, read_results  # noqa: E402
-from planact.bench.suites import PLANS, Demo, MiniWoB  # noqa: E402
 from planact.cli import main  # noqa: E402
+from planact.harness.agents import Models  # noqa: E402
+from planact.harness.ray_backend import RayBackend, RayOptions, descendants  # noqa: E402
+from planact.harness.runner import BenchOptions, Runner, read_results  # noqa: E402
+from planact.harness.suites import PLANS, Demo, MiniWoB  # noqa: E402
 
 HAVE_RAY = importlib.util.find_spec("ray") is not None
 needs_ray = pytest.mark.skipif(not HAVE_RAY, reason="no ray: pip install 'planact[ray]' (in the dev extra)")

@@ -23,9 +23,10 @@ from planact.browser.launch import find_browser
 from planact.browser.session import SessionOptions
 from planact.cli import DEMO_SECRETS, main
 from planact.demo.server import serve_demo
+from planact.lang.values import bind_inputs
 from planact.models import ScriptedModel
 from planact.report import collect_run, write_report
-from planact.run.executor import Agent, Executor, bind_inputs
+from planact.run.executor import Agent, Executor
 from planact.run.records import RunRecord
 from planact.scrub import encodings
 from planact.syntax.format import format_plan

@@ -10,9 +10,9 @@ import pytest
 
 from planact.browser.observe import Observation
 from planact.browser.session import scrub_trace
+from planact.lang.evaluate import Secret
 from planact.models.base import ScriptedModel
 from planact.run.asking import Asker
-from planact.run.evaluate import Secret
 from planact.run.events import ActionDone
 from planact.run.records import RunRecord
 from planact.scrub import MASK, Scrubber, encodings

@@ -100,7 +100,7 @@ def test_ground_replays_kept_plans_against_the_shop_and_the_pipeline_exports(rec
     trajectories = list(read_trajectories(folder / "demo.traj.jsonl"))
     # one trajectory whose recorded answer the replay cannot reproduce
     wrong = trajectories[0].model_copy(update={"id": "wrong-answer", "answer": "something else"})
-    monkeypatch.setattr("planact.synth.cli._teacher_model", lambda spec: ScriptedModel(good_teacher, name="teacher"))
+    monkeypatch.setattr("planact.cli.synth._teacher_model", lambda spec: ScriptedModel(good_teacher, name="teacher"))
     traj_file = folder / "with-wrong.traj.jsonl"
     traj_file.write_text("".join(t.model_dump_json() + "\n" for t in [*trajectories, wrong]))
     secrets = [a for name, value in DEMO_SECRETS.items() for a in ("--secret", f"{name}={value}")]
@@ -332,7 +332,7 @@ def test_expand_cli_with_a_scripted_model_writes_pairs_and_stats_count_them(tmp_
             'plan "Sort keyboards by price"\n\nstep search "Search for keyboards":\n    goto shop "/search?q=keyboard"\n\nstep sort "Sort by price, lowest first"\n',
         ]
     )
-    monkeypatch.setattr("planact.synth.cli._teacher_model", lambda spec: ScriptedModel(lambda m: next(answers)))
+    monkeypatch.setattr("planact.cli.synth._teacher_model", lambda spec: ScriptedModel(lambda m: next(answers)))
     out = tmp_path / "data"
     result = CliRunner().invoke(
         main, ["synth", "expand", "--seeds", str(seeds), "-o", str(out), "-n", "3", "--per-call", "1"]

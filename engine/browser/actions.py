@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from ..check.deps import action_refs
-from ..check.origins import origin_of
-from ..run.evaluate import EvaluationError, Secret, convert, evaluate, interpolate, show
+from ..lang.deps import action_refs
+from ..lang.evaluate import EvaluationError, Secret, evaluate, interpolate, show
+from ..lang.origins import origin_of
+from ..lang.values import page_value
 from ..syntax import ast
 from ..syntax.format import format_action
 from .internal import loaded
@@ -261,9 +262,9 @@ async def _extract(
         except Exception:
             return None, []
         texts = await loc.all_inner_texts()
-        return None, [convert(" ".join(t.split()), as_type.item) for t in texts]
+        return None, [page_value(" ".join(t.split()), as_type.item) for t in texts]
     is_url = isinstance(as_type, ast.ScalarType) and as_type.name == "url"
     _, resolved = await resolve(page, target, scope, timeout, read="href" if is_url else "text")
     if is_url:
         return resolved, urljoin(page.url, resolved.content or "")
-    return resolved, convert(" ".join((resolved.content or "").split()), as_type)
+    return resolved, page_value(" ".join((resolved.content or "").split()), as_type)

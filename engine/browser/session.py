@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..check.origins import origin_of
+from ..lang.origins import origin_of
 from . import SCREENSHOT_SCALE, VIEWPORT
 from .internal import untraced
 from .launch import BrowserChoice, find_browser

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..run.evaluate import interpolate
+from ..lang.evaluate import interpolate
 from ..syntax import ast
 from ..syntax.format import format_target
 from .internal import untraced

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
+from ..lang.modules import Reader, read_from_disk
 from ..syntax import ast
 from ..syntax.comments import comments_in
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.parser import parse
 from .analysis import Analysis
-from .modules import Reader, read_from_disk
 from .rule import Rule, all_rules
 
 __all__ = ["Analysis", "Rule", "all_rules", "check_plan", "lint_text"]

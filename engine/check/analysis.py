@@ -18,12 +18,12 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..lang import types as ty
+from ..lang.deps import Dependency, plan_dependencies
+from ..lang.modules import Module, Reader, import_cycle, load_module, read_from_disk
+from ..lang.patterns import pattern_problems
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
-from . import types as ty
-from .deps import Dependency, plan_dependencies
-from .modules import Module, Reader, import_cycle, load_module, read_from_disk
-from .patterns import pattern_problems
 
 
 @dataclass(frozen=True)

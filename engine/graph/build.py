@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 
 import networkx as nx
 
-from ..check.deps import step_dependencies, step_refs
+from ..lang.deps import step_dependencies, step_refs
 from ..syntax import ast
 from . import render_graph
 

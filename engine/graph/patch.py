@@ -14,7 +14,7 @@ recomputed, since any step may read that name.
 
 from __future__ import annotations
 
-from ..check.deps import step_dependencies
+from ..lang.deps import step_dependencies
 from ..syntax.diagnostics import Diagnostic
 from .build import PlanGraph
 from .diff import Insert, PlanDiff, Remove, Update

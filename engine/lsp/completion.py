@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..check import types as ty
-from ..check.modules import stdlib_modules
+from ..lang import types as ty
+from ..lang.modules import stdlib_modules
 from ..syntax import ast
 from ..syntax.format import define_header
 from .hover import ACTION_SYNTAX, KEYWORDS, LOCATOR_MEANING, in_text

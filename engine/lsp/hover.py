@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from ..check import all_rules
-from ..check import types as ty
 from ..check.analysis import Analysis
+from ..lang import types as ty
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
 from ..syntax.format import (

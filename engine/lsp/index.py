@@ -15,7 +15,7 @@ Names live in a few spaces, the ones the checker resolves:
 A name is keyed by ``(kind, name, owner)``; the owner of a procedure is the file that
 defines it, so calls in several open documents resolve to one definition.
 
-Imported files are read through the server's :data:`~planact.check.modules.Reader`
+Imported files are read through the server's :data:`~planact.lang.modules.Reader`
 (open documents first, the disk otherwise); a snapshot records every file its lint read
 (:class:`Sources`), so the server knows which documents to lint again when one changes.
 """
@@ -29,8 +29,8 @@ from pathlib import Path
 
 from ..check import lint_text
 from ..check.analysis import Analysis
-from ..check.deps import action_refs, expr_refs, step_refs
-from ..check.modules import Reader, load_module, read_from_disk
+from ..lang.deps import action_refs, expr_refs, step_refs
+from ..lang.modules import Reader, load_module, read_from_disk
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic
 

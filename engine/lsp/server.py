@@ -36,7 +36,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from .. import __version__
 from ..check import all_rules
-from ..check.modules import read_from_disk
+from ..lang.modules import read_from_disk
 from ..syntax import ast
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.format import format_plan

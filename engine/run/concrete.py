@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..lang.evaluate import EvaluationError, Secret, lookup, show
 from ..syntax import ast
-from .evaluate import EvaluationError, Secret, lookup, show
 
 
 def concrete(action: ast.Action, scope: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> ast.Action:

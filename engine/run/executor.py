@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import shutil
 import time
 from collections.abc import Callable, Mapping
@@ -28,20 +27,19 @@ from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
 from ..browser.internal import loaded, untraced
 from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
-from ..check.deps import expr_refs
-from ..check.modules import load_module
-from ..check.origins import origin_of
-from ..check.patterns import parse_patterned
 from ..graph import build_graph
 from ..graph.diff import diff_plans
 from ..graph.patch import apply_patch
+from ..lang.deps import expr_refs
+from ..lang.evaluate import EvaluationError, Secret, evaluate
+from ..lang.modules import load_module
+from ..lang.origins import origin_of
 from ..models.base import Model, ModelError
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan
 from . import events
 from .asking import Asker, Tally
 from .concrete import concrete
-from .evaluate import EvaluationError, Secret, evaluate
 from .grounding import Grounder, GroundingFailed
 from .planner import LiveView, Planner, Rejected
 from .records import RunRecord, write_whole
@@ -757,63 +755,3 @@ class _NoAnswer:
 
 
 _NO_ANSWER: Any = _NoAnswer()
-
-
-def bind_inputs(plan: ast.Plan, given: Mapping[str, str], secrets: Mapping[str, str]) -> dict[str, Any]:
-    """Input values from their defaults and from ``NAME=VALUE`` strings (JSON for lists and records)."""
-    values: dict[str, Any] = {}
-    missing = []
-    for inp in plan.inputs:
-        name, t = inp.name.name, inp.type
-        if isinstance(t, ast.ScalarType) and t.name == "secret":
-            if name in given and name not in secrets:
-                raise ValueError(
-                    f"input {name} is a secret: give it with --secret {name}=VALUE or the environment variable "
-                    f"PLANACT_SECRET_{name.upper()}, not --input (inputs are logged, secrets never)"
-                )
-            if name in secrets:
-                values[name] = Secret(secrets[name])
-            elif inp.default is not None:
-                values[name] = Secret(str(evaluate(inp.default, {})))
-            else:
-                missing.append(name)
-            continue
-        if name in given and inp.patterns:
-            values[name] = parse_patterned(inp, given[name])
-        elif name in given:
-            values[name] = _parse_value(given[name], t, name)
-        elif inp.default is not None:
-            values[name] = evaluate(inp.default, {})
-        else:
-            missing.append(name)
-    if missing:
-        raise ValueError(
-            "missing inputs: "
-            + ", ".join(missing)
-            + " (give them with --input NAME=VALUE, secrets with --secret NAME=VALUE or PLANACT_SECRET_NAME)"
-        )
-    unknown = set(given) - {i.name.name for i in plan.inputs}
-    if unknown:
-        raise ValueError("the plan has no input named " + ", ".join(sorted(unknown)))
-    return values
-
-
-def _parse_value(text: str, t: object, name: str) -> Any:
-    if isinstance(t, ast.ScalarType):
-        if t.name == "number":
-            try:
-                value = float(text)
-            except ValueError:
-                raise ValueError(f"input {name} is a number, not {text!r}") from None
-            if not math.isfinite(value) or abs(value) >= 1e15:
-                raise ValueError(f"input {name} is a number below a million billion, not {text[:40]!r}")
-            return int(value) if value.is_integer() and "." not in text else value
-        if t.name == "bool":
-            if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
-                raise ValueError(f"input {name} is true or false, not {text!r}")
-            return text.lower() in ("true", "yes", "1")
-        return text
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise ValueError(f"input {name} takes JSON (a list or an object), not {text!r}") from None

@@ -22,7 +22,8 @@ from typing import Any
 from ..browser.actions import ActionFailed, ActionResult
 from ..browser.observe import Observation, observe
 from ..browser.targets import stable_target
-from ..check.origins import origin_of
+from ..lang.evaluate import EvaluationError, Secret, evaluate
+from ..lang.origins import origin_of
 from ..models.base import Message, Model
 from ..models.prompts import conversation
 from ..syntax import ast
@@ -31,7 +32,6 @@ from ..syntax.format import format_action
 from ..syntax.parser import parse_reply
 from . import events
 from .asking import Asker, complete_prefix, split_reasoning
-from .evaluate import EvaluationError, Secret, evaluate
 from .planner import describe
 
 _REF_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?.*\[ref=(e\d+)\]')

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..lang.evaluate import Secret
 from ..scrub import Scrubber
-from .evaluate import Secret
 from .events import Event
 
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..lang.evaluate import Secret
 from ..models.base import Message
-from ..run.evaluate import Secret
 from ..run.grounding import executor_prompt, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
@@ -161,7 +161,7 @@ def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
 def react_examples(traj: Trajectory) -> list[dict[str, Any]]:
     """Executor examples with no plan (the react agent's form): the goal is the one step, and every action of
     the trajectory is a turn of it, the episode's earlier actions taken; ``done`` after the last one."""
-    from ..bench.agents import goal_plan
+    from ..harness.agents import goal_plan
 
     plan = goal_plan(traj.task, dict(traj.sites))
     (step,) = plan.steps

@@ -57,12 +57,12 @@ def generate_miniwob(
 ) -> Generated:
     """Record, gate, ground and export MiniWoB++ episodes of training seeds (see the module note).
 
-    ``backend`` plays the recording episodes (:class:`~planact.bench.runner.LocalBackend` when None, or a
-    :class:`~planact.bench.ray_backend.RayBackend`); the rest runs here, on what the runner wrote."""
-    from ..bench.agents import Models
-    from ..bench.ray_backend import BackendError
-    from ..bench.runner import BenchOptions, Runner, read_results
-    from ..bench.suites import MiniWoB
+    ``backend`` plays the recording episodes (:class:`~planact.harness.runner.LocalBackend` when None, or a
+    :class:`~planact.harness.ray_backend.RayBackend`); the rest runs here, on what the runner wrote."""
+    from ..harness.agents import Models
+    from ..harness.ray_backend import BackendError
+    from ..harness.runner import BenchOptions, Runner, read_results
+    from ..harness.suites import MiniWoB
     from .export import build_replans, export
     from .ground import RecordedSteps, ground_all, ledger
     from .trajectory import TrajectoryError, from_run, write_trajectories

@@ -40,10 +40,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..check import check_plan
 from ..graph import build_graph
+from ..lang.evaluate import show
 from ..models.base import Message, Model, ModelError
 from ..models.prompts import conversation
 from ..run.asking import split_reasoning
-from ..run.evaluate import show
 from ..run.planner import Rejected, ask_again, describe
 from ..run.records import append_jsonl, read_jsonl, write_whole
 from ..syntax import ast
@@ -88,7 +88,7 @@ def header(traj: Trajectory) -> str:
 
 def own_header(plan: ast.Plan, traj: Trajectory) -> ast.Plan:
     """The teacher's steps under the trajectory's own title, sites and the secret inputs they type."""
-    from ..check.deps import action_refs
+    from ..lang.deps import action_refs
 
     typed = {ref.name for step in plan.steps for a in step.actions or () for ref in action_refs(a)}
     facts = parse(header(traj))
@@ -203,7 +203,8 @@ async def replay(
     """Run the plan (no model); None if it reproduces the trajectory's outcome, else why not."""
     from ..browser.launch import BrowserNotFound
     from ..browser.session import SessionOptions
-    from ..run.executor import Executor, bind_inputs
+    from ..lang.values import bind_inputs
+    from ..run.executor import Executor
     from ..run.records import RunRecord
 
     try:

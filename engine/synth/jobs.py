@@ -3,7 +3,7 @@
 :class:`RecordJob` runs a prepared plan with page recording; :class:`GroundJob` grounds a trajectory
 into a plan with the teacher and replays it against its site.  :func:`run_items` runs a job's items in
 this process (the local backend, one at a time) or hands them to a
-:class:`~planact.bench.ray_backend.RayBackend`, whose workers each set the same job up once and run its
+:class:`~planact.harness.ray_backend.RayBackend`, whose workers each set the same job up once and run its
 items one at a time (``parallel`` workers at once).  Either way every item's row comes back to the
 caller, the driver, which alone writes the command's files.
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..bench.ray_backend import Batch, ModelRecipe
+from ..harness.ray_backend import Batch, ModelRecipe
 from .ground import RecordedSteps, Teacher, grounded_plan
 from .record import Recording, run_recording, start_recording
 from .trajectory import Trajectory
@@ -151,7 +151,7 @@ def run_items(
     noun: str = "items",
 ) -> None:
     """Run ``job`` over ``items``, here (``backend`` None) or on ``backend``'s workers; each row reaches
-    ``deliver`` as its item ends.  A :class:`~planact.bench.ray_backend.BackendError` says why the
+    ``deliver`` as its item ends.  A :class:`~planact.harness.ray_backend.BackendError` says why the
     workers could not run them (the rows delivered so far are the caller's)."""
     items = list(items)
     if backend is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..check import lint_text
-from ..run.evaluate import Secret
+from ..lang.evaluate import Secret
 from ..run.records import RunRecord, append_jsonl, read_jsonl
 from ..syntax import ast
 from ..syntax.format import format_plan
@@ -53,8 +53,8 @@ def prepare_recording(
     ``inputs`` and ``secrets`` the plan does not declare are ignored (one set of
     options serves many plans); ``sites`` point declared sites at other URLs.
     """
-    from ..bench.agents import with_sites
-    from ..run.executor import bind_inputs
+    from ..harness.agents import with_sites
+    from ..lang.values import bind_inputs
 
     plan, diagnostics = lint_text(path.read_text(encoding="utf-8"), str(path))
     errors = [d for d in diagnostics if d.severity == "error"]

@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..run.evaluate import EvaluationError, evaluate
+from ..lang.evaluate import EvaluationError, evaluate
 from ..run.records import RunRecord, read_jsonl, write_whole
 from ..scrub import Scrubber
 from ..syntax import ast
@@ -239,7 +239,7 @@ def _loop_value(step: ast.Step, scope: dict[str, Any]) -> dict[str, Any]:
 
 
 def _procedures(plan: ast.Plan) -> dict[str, ast.Define]:
-    from ..check.modules import load_module
+    from ..lang.modules import load_module
 
     found = {d.name.name: d for d in plan.defines}
     for use in plan.uses:

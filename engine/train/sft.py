@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..models.prompts import detect_form
+from ..models.trained import MANIFEST
 from .data import IGNORE, Tokenised, collate, read_chats, tokenise
 
-MANIFEST = "planact-model.json"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -298,20 +298,3 @@ def export(model: Any, tokenizer: Any, base_gguf: Path | None, out: Path, settin
         write_model(merged, base_gguf, out / "model.gguf")
         manifest["gguf"] = "model.gguf"
     return manifest
-
-
-def served_files(folder: Path) -> tuple[Path, Path | None]:
-    """(GGUF model, LoRA adapter or None) that the local backend loads for a trained model's folder.
-
-    The base GGUF with the adapter is preferred (the shipped quantised file keeps
-    its speed); the merged f16 GGUF otherwise.
-    """
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    base, lora = manifest.get("base_gguf"), manifest.get("lora_gguf")
-    if base and lora and Path(base).is_file() and (folder / lora).is_file():
-        return Path(base), folder / lora
-    if manifest.get("gguf") and (folder / manifest["gguf"]).is_file():
-        return folder / manifest["gguf"], None
-    raise TrainError(
-        f"{folder} has no GGUF model to load (trained from a Hugging Face base: serve {folder}/hf with vLLM)"
-    )

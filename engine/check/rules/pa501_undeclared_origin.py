@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...syntax import ast
 from ...syntax.diagnostics import Diagnostic
-from ..origins import origin_of
+from ...lang.origins import origin_of
 from ..rule import Rule
 
 

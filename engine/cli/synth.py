@@ -9,14 +9,14 @@ from typing import Any
 
 import click
 
-from ..bench.cli import backend_options
 from ..models.prompts import FORMS
+from .bench import backend_options
 
 MODEL_HELP = "Teacher model: local[:FILE.gguf], openai:NAME[@BASE_URL], vllm:NAME (default: PLANACT_MODEL, planact.toml, else local)."
 
 
 def _secrets(values: tuple[str, ...]) -> dict[str, str]:
-    from ..run.cli_exec import parse_pairs, secrets_given
+    from .running import parse_pairs, secrets_given
 
     return secrets_given(parse_pairs(values, "--secret"))
 
@@ -84,11 +84,11 @@ def record(
           --secret admin_password=admin123 -o demo.traj.jsonl
       planact record runs/20261129-101500-a1b2c3 -o one.traj.jsonl
     """
-    from ..bench.ray_backend import BackendError
-    from ..run.cli_exec import parse_pairs
+    from ..harness.ray_backend import BackendError
     from ..scrub import Scrubber
-    from .record import Recorded, record_all
-    from .trajectory import write_trajectories
+    from ..synth.record import Recorded, record_all
+    from ..synth.trajectory import write_trajectories
+    from .running import parse_pairs
 
     runs_on = _backend(backend, parallel, "planact record", "records one plan at a time")
     given, hidden, moved = parse_pairs(inputs, "--input"), _secrets(secrets), parse_pairs(sites, "--site")
@@ -124,7 +124,7 @@ def record(
 def _backend(flags: dict[str, Any], parallel: int, command: str, local: str) -> Any:
     """The Ray backend the flags ask for, or None (local); ``--parallel`` above 1 needs Ray (``local``: what the
     local backend does instead).  Bad flags print one line and exit with status 2."""
-    from ..bench.cli import backend_from_flags, fail
+    from .bench import backend_from_flags, fail
 
     if flags["backend"] == "local" and parallel > 1:
         fail(command, f"--parallel {parallel} goes with --backend ray (the local backend {local})")
@@ -208,10 +208,10 @@ def ground(
     whose worker died or whose time ran out is an error with no ledger line: the
     same command again grounds it again (the exit status is 1 until none is left).
     """
-    from ..bench.ray_backend import BackendError, ModelRecipe, model_recipe
-    from .ground import Grounding, RecordedSteps, Teacher, ground_all
-    from .jobs import TeacherRecipe
-    from .trajectory import TrajectoryError, read_trajectories
+    from ..harness.ray_backend import BackendError, ModelRecipe, model_recipe
+    from ..synth.ground import Grounding, RecordedSteps, Teacher, ground_all
+    from ..synth.jobs import TeacherRecipe
+    from ..synth.trajectory import TrajectoryError, read_trajectories
 
     runs_on = _backend(backend, parallel, "planact synth ground", "grounds one trajectory at a time")
     try:
@@ -268,7 +268,7 @@ def replans(folder: str, form: str, grounded: bool) -> None:
     answer, the remaining plan from that action on — grounded in the true future
     actions. Written whole to FOLDER/replans.jsonl.
     """
-    from .export import build_replans
+    from ..synth.export import build_replans
 
     n = build_replans(Path(folder), form=form, grounded=grounded)
     _say(f"{n} replanning examples -> {Path(folder) / 'replans.jsonl'}")
@@ -305,8 +305,8 @@ def expand(
     of a pair already held. Kept pairs go to expanded.jsonl as they come, each
     call to expand.calls.jsonl with what it rejected and why; a rerun resumes.
     """
-    from .expand import Expander, seed_pairs
-    from .expand import expand as grow
+    from ..synth.expand import Expander, seed_pairs
+    from ..synth.expand import expand as grow
 
     seeds = seed_pairs(Path(seeds_from))
     if not seeds:
@@ -341,7 +341,7 @@ def export_command(folder: str, out: str, grounded_planner: bool, form: str, pro
     all or nothing (built aside, then moved into place). A model trained on
     --prompts compact data is served with the compact prompts (its card says so).
     """
-    from .export import export
+    from ..synth.export import export
 
     counts = export(Path(folder), Path(out), grounded_planner=grounded_planner, form=form, prompts=prompts)
     for name, n in counts.items():
@@ -381,8 +381,8 @@ def generate_command(
     Example:
       planact synth generate miniwob --tasks 'click-*,enter-text' --seeds 50 -o data/miniwob
     """
-    from ..bench.cli import backend_from_flags
-    from .generate import GenerateError, generate_miniwob
+    from ..synth.generate import GenerateError, generate_miniwob
+    from .bench import backend_from_flags
 
     runs_on = backend_from_flags(**backend, command="planact synth generate")
     try:
@@ -406,7 +406,7 @@ def stats_command(folder: str, as_json: bool) -> None:
     lint-reject and replay-success rates.  An export folder: examples per role, their token lengths
     (with the local model's own vocabulary when it is installed) and examples per start page.
     """
-    from .stats import EXPORT_ROLES, export_stats, stats
+    from ..synth.stats import EXPORT_ROLES, export_stats, stats
 
     root = Path(folder)
     numbers: dict[str, Any] = {}

@@ -101,7 +101,7 @@ def backend_from_flags(
 ) -> Any:  # fmt: skip
     """The Ray backend the flags ask for (checked: Ray installed, the address well-formed and answering), or None
     for local.  Bad flags print one line and exit with status 2."""
-    from .ray_backend import BackendError, ModelRecipes, RayBackend, RayOptions
+    from ..harness.ray_backend import BackendError, ModelRecipes, RayBackend, RayOptions
 
     ray_flags = {
         "--ray-address": ray_address, "--ray-cpus-per-episode": ray_cpus_per_episode,
@@ -155,7 +155,7 @@ def bench_miniwob(plans: str | None, **options: Any) -> None:
     Without --tasks: the tasks that have a grounded plan in plans/miniwob.
     A saved plan takes the episode's instruction as its input `task`.
     """
-    from .suites import MiniWoB
+    from ..harness.suites import MiniWoB
 
     _run(MiniWoB(Path(plans) if plans else None), **options)
 
@@ -167,7 +167,7 @@ def bench_miniwob(plans: str | None, **options: Any) -> None:
 )
 def bench_demo(plans: str | None, **options: Any) -> None:
     """planact's own WebArena-format tasks for the bundled demo shop (served on 127.0.0.1)."""
-    from .suites import Demo
+    from ..harness.suites import Demo
 
     _run(Demo(Path(plans) if plans else None), **options)
 
@@ -194,8 +194,8 @@ def bench_webarena(task_file: str, sites_file: str | None, plans: str | None, ch
     The sites are not bundled: point the placeholders (__SHOPPING__, __REDDIT__,
     __GITLAB__, __MAP__, __WIKIPEDIA__, __SHOPPING_ADMIN__) at them with --sites.
     """
-    from .suites import WebArena
-    from .webarena import TaskFileError, load_placeholders
+    from ..harness.suites import WebArena
+    from ..harness.webarena import TaskFileError, load_placeholders
 
     try:
         placeholders = load_placeholders(sites_file) if sites_file else {}
@@ -218,13 +218,13 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
          retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool, backend: str,
          ray_address: str | None, ray_cpus_per_episode: float | None,
          ray_memory_per_episode: int | None) -> None:  # fmt: skip
+    from ..harness.agents import AGENTS, Models
+    from ..harness.ray_backend import BackendError, ModelRecipes, model_recipe
+    from ..harness.report import summarize
+    from ..harness.runner import BenchOptions, Runner, bounded_parallel, read_results
+    from ..harness.webarena import TaskFileError
     from ..models.base import ModelError
     from ..models.config import describe_model, load_model
-    from .agents import AGENTS, Models
-    from .ray_backend import BackendError, ModelRecipes, model_recipe
-    from .report import summarize
-    from .runner import BenchOptions, Runner, bounded_parallel, read_results
-    from .webarena import TaskFileError
 
     chosen = tuple(a.strip() for a in agents.split(",") if a.strip())
     unknown = [a for a in chosen if a not in AGENTS]
@@ -328,7 +328,7 @@ def _table(overall: list[Any], per_task: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .report import HEADERS, cells
+    from ..harness.report import HEADERS, cells
 
     table = Table(*HEADERS, title="planact bench")
     for g in per_task if len(per_task) <= 40 else []:
@@ -358,8 +358,8 @@ def _table(overall: list[Any], per_task: list[Any]) -> None:
 def bench_report(results: tuple[str, ...], out: str | None, as_markdown: bool, no_tasks: bool, episodes: bool) -> None:
     """Render results files as a markdown table and a self-contained HTML page (a bar chart per agent, and per
     task its episodes, each linked to its run report)."""
-    from .report import html, markdown
-    from .runner import read_results
+    from ..harness.report import html, markdown
+    from ..harness.runner import read_results
 
     found = [(Path(path), r) for path in results for r in read_results(Path(path))]
     rows = [r for _, r in found]
@@ -393,9 +393,9 @@ def _episode_links(found: list[tuple[Path, dict[str, Any]]], page: Path) -> dict
     """Each episode's run report (written when missing or older than its event log) and thumbnail."""
     import os
 
+    from ..harness.report import EpisodeLink, episode_key_of
     from ..report import NotARun, thumbnail_uri, write_report
     from ..report.collect import collect_run
-    from .report import EpisodeLink, episode_key_of
 
     links: dict[Any, Any] = {}
     written = 0

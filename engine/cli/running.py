@@ -15,11 +15,12 @@ import click
 from ..browser.launch import BrowserNotFound
 from ..browser.session import SessionOptions
 from ..graph.render import render_text
+from ..lang.values import bind_inputs
+from ..run.events import PlanRevised
+from ..run.executor import Agent, Executor, RunResult, procedures_of, refusal, ungroundable_steps
+from ..run.records import RunRecord
 from ..syntax.diagnostics import Diagnostic, PlanError, render
 from ..syntax.format import format_plan
-from .events import PlanRevised
-from .executor import Agent, Executor, RunResult, bind_inputs, procedures_of, refusal, ungroundable_steps
-from .records import RunRecord
 
 
 @dataclass
@@ -117,8 +118,8 @@ def secrets_given(values: dict[str, str]) -> dict[str, str]:
 
 def secret_defaults(plan: Any) -> dict[str, str]:
     """The default values of a plan's secret inputs (``input password: secret = "..."``)."""
+    from ..lang.evaluate import evaluate
     from ..syntax import ast
-    from .evaluate import evaluate
 
     return {
         i.name.name: str(evaluate(i.default, {})) for i in plan.inputs

@@ -5,16 +5,14 @@ takes the episode's instruction (any text) and binds ``task.label``.  A pattern
 is the language's own string: its literal parts match literally (any run of
 whitespace matches any other), each ``{field}`` captures the shortest text that
 lets the whole pattern match the whole input.  The first pattern that matches
-wins.  A captured field takes the declared field type: ``number`` strips
-``$`` and thousands commas, ``bool`` reads true/false/yes/no, and ``list of T``
-splits at commas.
+wins.  A captured field takes the declared field type as a given value does
+(:func:`planact.lang.values.given_value`: ``number`` allows ``$`` and thousands
+commas, ``bool`` reads true/false/yes/no/1/0, and ``list of T`` splits at commas).
 """
 
 from __future__ import annotations
 
-import math
 import re
-from typing import Any
 
 from ..syntax import ast
 
@@ -74,39 +72,5 @@ def pattern_problems(inp: ast.Input) -> list[tuple[ast.Span, str]]:
     return problems
 
 
-def parse_patterned(inp: ast.Input, text: str) -> Any:
-    """The value of a patterned input given ``text``; ValueError says why it does not fit."""
-    fields = field_types(inp)
-    for pattern in inp.patterns:
-        m = pattern_regex(pattern).fullmatch(text.strip())
-        if m is None:
-            continue
-        if not fields:
-            return text.strip()
-        return {name: _convert(m.group(name).strip(), t, f"{inp.name.name}.{name}") for name, t in fields.items()}
-    shown = " or ".join(_show(p) for p in inp.patterns)
-    raise ValueError(f"input {inp.name.name}: {text!r} does not match {shown}")
-
-
-def _convert(text: str, t: ast.Type, where: str) -> Any:
-    if isinstance(t, ast.ListType):
-        return [_convert(item.strip(), t.item, where) for item in text.split(",") if item.strip()]
-    assert isinstance(t, ast.ScalarType)
-    if t.name == "number":
-        cleaned = text.replace(",", "").lstrip("$").strip()
-        try:
-            value = float(cleaned)
-        except ValueError:
-            raise ValueError(f"{where} is a number, not {text!r}") from None
-        if not math.isfinite(value):  # "inf", "nan", "1e999", or more digits than a float holds
-            raise ValueError(f"{where} is a finite number, not {text!r}")
-        return int(value) if value.is_integer() and "." not in cleaned else value
-    if t.name == "bool":
-        if text.lower() not in ("true", "false", "yes", "no"):
-            raise ValueError(f"{where} is true or false, not {text!r}")
-        return text.lower() in ("true", "yes")
-    return text
-
-
-def _show(pattern: ast.StringLit) -> str:
+def show_pattern(pattern: ast.StringLit) -> str:
     return '"' + "".join("{" + p.dotted + "}" if isinstance(p, ast.Ref) else p for p in pattern.parts) + '"'

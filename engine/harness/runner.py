@@ -9,7 +9,7 @@ Running the same command again resumes: episodes that already have a line
 are not run again (``retry_errors`` runs the errored ones again).
 
 Where the episodes run is the backend's business: :class:`LocalBackend` plays
-them in this process (above); :class:`planact.bench.ray_backend.RayBackend`
+them in this process (above); :class:`planact.harness.ray_backend.RayBackend`
 on the workers of a Ray cluster, each with a Chromium of its own.  Either way
 the rows come back to the :class:`Runner`, which alone writes the results file.
 """
@@ -28,9 +28,10 @@ from typing import Any, Protocol
 from ..browser.launch import find_browser
 from ..browser.session import BrowserSession, SessionOptions
 from ..browser.targets import install_describer
+from ..lang.values import bind_inputs
 from ..models.base import Model
 from ..run import events
-from ..run.executor import Executor, bind_inputs
+from ..run.executor import Executor
 from ..run.records import RunRecord, append_jsonl, read_jsonl
 from ..syntax.format import format_plan
 from .agents import AGENTS, Models, NoPlan, prepare
@@ -129,7 +130,7 @@ class Runner:
 
     The runner is the driver: it decides what is pending and alone writes ``results.jsonl``, whichever
     ``backend`` plays the episodes (:class:`LocalBackend`, the default, or
-    :class:`planact.bench.ray_backend.RayBackend`).
+    :class:`planact.harness.ray_backend.RayBackend`).
     """
 
     def __init__(

@@ -3,7 +3,7 @@
 A suite serves its sites (MiniWoB's task pages, the demo shop; WebArena's sites
 are the user's own hosts), lists its tasks, opens each episode on its start
 page in a browser context of its own, and scores the episode when the agent
-is done.  The runner (:mod:`planact.bench.runner`) is the same for all three.
+is done.  The runner (:mod:`planact.harness.runner`) is the same for all three.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..check.origins import origin_of
+from ..lang.origins import origin_of
 from ..models.base import Model
 
 PLANS = Path(__file__).resolve().parent.parent / "plans"

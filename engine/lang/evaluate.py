@@ -112,26 +112,3 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     except (TypeError, ValueError, re.error) as err:
         raise EvaluationError(f"cannot evaluate {show(a)!r} {op} {show(b)!r}: {err}") from None
     raise EvaluationError(f"unknown operator {op}")
-
-
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-
-
-def convert(text: str, t: object) -> Any:
-    """Text read from a page, as a value of the type ``t`` (a type node; None: text)."""
-    if t is None or isinstance(t, ast.ScalarType) and t.name in ("text", "url"):
-        return text.strip()
-    if isinstance(t, ast.ScalarType) and t.name == "number":
-        m = _NUMBER.search(text.replace("\u2212", "-"))
-        if m is None:
-            raise EvaluationError(f"no number in {text.strip()[:60]!r}")
-        value = float(m.group(0).replace(",", ""))
-        return int(value) if value.is_integer() and "." not in m.group(0) else value
-    if isinstance(t, ast.ScalarType) and t.name == "bool":
-        lowered = text.strip().lower()
-        if lowered in ("true", "yes", "on", "1"):
-            return True
-        if lowered in ("false", "no", "off", "0", ""):
-            return False
-        raise EvaluationError(f"not a yes/no value: {text.strip()[:60]!r}")
-    raise EvaluationError(f"cannot read a {t} from text")

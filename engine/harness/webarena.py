@@ -3,7 +3,7 @@
 A task file is WebArena's ``test.raw.json`` format: a JSON list of configs (or
 one config), each with an ``intent``, a ``start_url``, the ``sites`` it uses
 and an ``eval`` block that says how the episode is judged (see
-:mod:`planact.bench.evaluators`).  URLs name sites by placeholder
+:mod:`planact.harness.evaluators`).  URLs name sites by placeholder
 (``__SHOPPING__/checkout``); :func:`load_tasks` fills them in from a mapping,
 which :func:`load_placeholders` reads from a settings file.
 
@@ -45,7 +45,7 @@ SITE_PLACEHOLDERS = {
 
 # Built-in task sets: name -> (top-level package, file inside it, the pip package that ships it).
 BUILTIN = {
-    "demo": ("planact", "bench/tasks/demo.json", "planact"),
+    "demo": ("planact", "harness/tasks/demo.json", "planact"),
     "webarena": ("webarena", "test.raw.json", "libwebarena"),
     "webarena-lite": ("browsergym", "webarenalite/test_webarena_lite.raw.json", "browsergym-webarenalite"),
 }

@@ -6,11 +6,11 @@ recording phase of `planact synth generate` play benchmark episodes (:class:`Epi
 MiniWoB++ or demo-shop server on the worker's 127.0.0.1; WebArena's sites are the user's hosts), the models
 (loaded once, when the worker starts: the local llama.cpp model is read once per worker, a model server is
 shared by its URL) and one Chromium, launched again if it dies, with the same code as the local backend
-(:class:`~planact.bench.runner.EpisodePlayer`), so a row means the same on both.  `planact record` and
+(:class:`~planact.harness.runner.EpisodePlayer`), so a row means the same on both.  `planact record` and
 `planact synth ground` run jobs of their own (:mod:`planact.synth.jobs`) through the same driver.
 
 The driver (:meth:`RayBackend.run`; for a benchmark :meth:`RayBackend.play`, inside
-:class:`~planact.bench.runner.Runner`) keeps one queue of items and ``parallel`` workers, each asking for
+:class:`~planact.harness.runner.Runner`) keeps one queue of items and ``parallel`` workers, each asking for
 ``cpus_per_episode`` CPUs and ``memory_mb_per_episode`` MB of Ray's resources.  Rows come back as each item
 ends and the caller writes them at once: the results file (a ledger, a trajectory file), and so resume,
 work as on one machine.

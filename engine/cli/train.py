@@ -56,8 +56,8 @@ def train(role: str, data: str, base: str, out: str, as_json: bool, **options: A
       planact train planner --data data/export/planner.jsonl -o models/planner
       planact exec plan.pa --planner-model local:models/planner
     """
-    from .sft import TrainError, TrainSettings
-    from .sft import train as run
+    from ..train.sft import TrainError, TrainSettings
+    from ..train.sft import train as run
 
     settings = TrainSettings(role=role, data=data, base=base, **options)
 

@@ -9,36 +9,12 @@ from pathlib import Path
 import click
 
 from ..browser.launch import BrowserNotFound
-from ..browser.observe import Observation, observe
-from ..browser.session import BrowserSession, SessionOptions
-from ..check.origins import origin_of
-from ..models.base import Model, ModelError
+from ..browser.session import SessionOptions
+from ..lang.origins import origin_of
+from ..models.base import ModelError
+from ..run.drafting import draft_plan
+from ..run.events import Event, ModelCall, ModelRejected
 from ..syntax.format import format_plan
-from .asking import Asker
-from .planner import Draft, Planner
-
-
-async def observe_url(url: str, options: SessionOptions) -> Observation:
-    """The page at ``url`` as the executor model sees it, opened in a browser session of its own."""
-    session = BrowserSession(options)
-    await session.start()
-    try:
-        await session.page.goto(url)
-        return await observe(session.page)
-    finally:
-        await session.close()
-
-
-async def draft_plan(
-    goal: str, site_url: str, site_name: str, model: Model, options: SessionOptions, attempts: int = 3, emit=None
-) -> tuple[Draft, Asker]:
-    """Observe the start page in Chromium, then ask ``model`` for a plan (re-asking on problems)."""
-    origin = origin_of(site_url)
-    options.allowed_origins = frozenset({origin} if origin else ())
-    seen = await observe_url(site_url, options)
-    asker = Asker(emit or (lambda event: None))
-    planner = Planner(model, asker, attempts=attempts)
-    return await planner.draft(goal, site_name, site_url, seen), asker
 
 
 def make_plan(
@@ -58,16 +34,15 @@ def make_plan(
         return 2
     assert model is not None
 
-    def progress(kind: str, **fields: object) -> None:
+    def progress(event: Event) -> None:
         if as_json:
             return
-        if kind == "model_call":
+        if isinstance(event, ModelCall):
             click.echo(
-                f"  model answered: {fields['completion_tokens']} tokens in {float(fields['latency_ms']) / 1000:.1f} s",  # type: ignore[arg-type]
-                err=True,
+                f"  model answered: {event.completion_tokens} tokens in {event.latency_ms / 1000:.1f} s", err=True
             )
-        elif kind == "model_rejected":
-            click.echo(f"  rejected: {str(fields['reason']).splitlines()[0][:120]}", err=True)
+        elif isinstance(event, ModelRejected):
+            click.echo(f"  rejected: {event.reason.splitlines()[0][:120]}", err=True)
 
     if not as_json:
         click.echo(f"Planning with {describe_model(model)}: {goal}", err=True)
