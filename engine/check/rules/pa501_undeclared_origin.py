@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ...lang.origins import origin_of
 from ...syntax import ast
 from ...syntax.diagnostics import Diagnostic
-from ...lang.origins import origin_of
 from ..rule import Rule
 
 
