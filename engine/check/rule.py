@@ -1,10 +1,12 @@
-"""Lint rules: one class per code, registered when defined.
+"""Lint rules: one class per code, in one file per code, registered when defined.
 
 A rule's docstring is its documentation (What / Why / Example / Use instead)
 and is what ``planact lint --explain CODE`` prints.  ``origin`` says which
-stage reports the code: most rules are ``lint`` rules with a :meth:`Rule.check`
-method; codes reported by the parser, the file reader or the patcher are
-documented here too, so every code has one home.
+stage reports the code: most rules are ``lint`` rules whose :meth:`Rule.check`
+reads the facts of an :class:`~.analysis.Analysis` and yields the rule's
+findings; codes reported by the parser, the file reader or the patcher are
+documented here too, so every code has one home.  A new rule is a new file in
+``check/rules/``: :func:`all_rules` imports every module there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from ..syntax.ast import Span
 from ..syntax.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -52,25 +55,14 @@ class Rule:
         """The rule's findings on one analysed plan."""
         raise NotImplementedError
 
-    def diagnostic(self, finding) -> Diagnostic:  # noqa: ANN001 - a Finding
-        return Diagnostic(
-            code=self.code, severity=self.severity, message=finding.message, span=finding.span, help=finding.help
-        )
+    def diagnostic(self, span: Span, message: str, help: str | None = None) -> Diagnostic:
+        """A finding of this rule, with its code and severity."""
+        return Diagnostic(code=self.code, severity=self.severity, message=message, span=span, help=help)
 
     @classmethod
     def explain(cls) -> str:
         """The rule's documentation, as ``--explain`` prints it."""
         return f"{cls.code} {cls.name} ({cls.severity}, reported by the {cls.origin})\n\n{inspect.getdoc(cls)}\n"
-
-
-class FindingRule(Rule):
-    """A rule whose findings the analysis pass records under its code."""
-
-    abstract = True
-
-    def check(self, analysis: Analysis) -> Iterator[Diagnostic]:
-        for finding in analysis.findings.get(self.code, ()):
-            yield self.diagnostic(finding)
 
 
 def all_rules() -> dict[str, type[Rule]]:

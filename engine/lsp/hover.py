@@ -141,7 +141,7 @@ def symbol_markdown(index: PlanIndex, analysis: Analysis | None, key: Key) -> st
     if kind == "loop" and isinstance(node, ast.Loop):
         item: ty.T = None
         if analysis is not None:
-            it = analysis.infer(node.iterable, analysis.globals)
+            it = analysis.type_of(node.iterable)
             item = it[1] if isinstance(it, tuple) and it[0] == "list" else None
         return (
             f"{_code(f'{name}: {_type(item)}')}\n\nloop variable of step `{owner}`: each item of "

@@ -1,9 +1,12 @@
 """PA206: bad import."""
 
-from ..rule import FindingRule
+from collections.abc import Iterator
+
+from ...syntax.diagnostics import Diagnostic
+from ..rule import Rule
 
 
-class BadImport(FindingRule):
+class BadImport(Rule):
     """What: `use NAME` names no standard module, or `use "file.pa"` cannot be read or parsed.
 
     Why: the procedures it should provide are missing.
@@ -15,3 +18,8 @@ class BadImport(FindingRule):
 
     code = "PA206"
     name = "bad-import"
+
+    def check(self, analysis) -> Iterator[Diagnostic]:
+        for imported in analysis.imports:
+            if imported.module.error:
+                yield self.diagnostic(imported.use.span, imported.module.error, imported.module.help)

@@ -1,9 +1,13 @@
 """PA207: unknown field."""
 
-from ..rule import FindingRule
+from collections.abc import Iterator
+
+from ...lang import types as ty
+from ...syntax.diagnostics import Diagnostic
+from ..rule import Rule
 
 
-class UnknownField(FindingRule):
+class UnknownField(Rule):
     """What: `x.field` reads a field that the record type of `x` does not have, or reads a
     field of a value that is not a record.
 
@@ -18,3 +22,22 @@ class UnknownField(FindingRule):
 
     code = "PA207"
     name = "unknown-field"
+
+    def check(self, analysis) -> Iterator[Diagnostic]:
+        for read in analysis.reads:
+            if read.symbol is None or not read.symbol.has_value:
+                continue
+            ref, t = read.ref, read.symbol.type
+            for name in ref.fields:
+                if t is None:
+                    break
+                if not (isinstance(t, tuple) and t[0] == "record"):
+                    yield self.diagnostic(ref.span, f"`{ref.dotted}`: a {ty.show(t)} has no field `{name}`")
+                    break
+                fields = dict(t[1])
+                if name not in fields:
+                    yield self.diagnostic(
+                        ref.span, f"`{ref.dotted}`: no field `{name}` in {ty.show(t)}", "fields: " + ", ".join(fields)
+                    )
+                    break
+                t = fields[name]

@@ -1,9 +1,13 @@
 """PA209: bad input pattern."""
 
-from ..rule import FindingRule
+from collections.abc import Iterator
+
+from ...lang.patterns import pattern_problems
+from ...syntax.diagnostics import Diagnostic
+from ..rule import Rule
 
 
-class BadPattern(FindingRule):
+class BadPattern(Rule):
     """What: an input's `matching` pattern captures a field its record type does not have,
     misses one it has, captures one twice, puts two fields side by side, or belongs to an
     input whose type cannot be parsed from text (a secret, a record of records).
@@ -20,3 +24,8 @@ class BadPattern(FindingRule):
 
     code = "PA209"
     name = "bad-pattern"
+
+    def check(self, analysis) -> Iterator[Diagnostic]:
+        for inp in analysis.plan.inputs:
+            for span, message in pattern_problems(inp):
+                yield self.diagnostic(span, message)

@@ -1,9 +1,13 @@
 """PA502: secret in text."""
 
-from ..rule import FindingRule
+from collections.abc import Iterator
+
+from ...lang import types as ty
+from ...syntax.diagnostics import Diagnostic
+from ..rule import Rule
 
 
-class SecretInText(FindingRule):
+class SecretInText(Rule):
     """What: a `secret` value is interpolated into a string: an intent, a target name, a URL,
     an answer.
 
@@ -17,3 +21,12 @@ class SecretInText(FindingRule):
 
     code = "PA502"
     name = "secret-in-text"
+
+    def check(self, analysis) -> Iterator[Diagnostic]:
+        for read in analysis.reads:
+            if read.in_text and ty.contains_secret(read.type):
+                yield self.diagnostic(
+                    read.ref.span,
+                    f"secret `{read.ref.dotted}` interpolated into text",
+                    "pass a secret only as a `fill` value or a call argument",
+                )

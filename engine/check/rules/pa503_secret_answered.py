@@ -1,9 +1,13 @@
 """PA503: secret answered."""
 
-from ..rule import FindingRule
+from collections.abc import Iterator
+
+from ...lang import types as ty
+from ...syntax.diagnostics import Diagnostic
+from ..rule import Rule
 
 
-class SecretAnswered(FindingRule):
+class SecretAnswered(Rule):
     """What: `answer` gives a secret (or a record/list holding one).
 
     Why: the answer is printed and stored in the run record.
@@ -15,3 +19,8 @@ class SecretAnswered(FindingRule):
 
     code = "PA503"
     name = "secret-answered"
+
+    def check(self, analysis) -> Iterator[Diagnostic]:
+        for use in analysis.uses:
+            if use.place == "answer" and ty.contains_secret(use.given):
+                yield self.diagnostic(use.value.span, "a secret given as the answer")
