@@ -578,3 +578,62 @@ def test_an_action_on_the_blank_first_page_says_to_open_a_site(tmp_path, shop):
     plan = write_plan(tmp_path, shop, 'step search "Search":\n    fill searchbox "Search" with "mouse"\n')
     summary = json.loads(run(str(plan), "--runs", str(tmp_path), "--timeout", "1").stdout)
     assert summary["failed_step"] == "search" and "the page is blank, no step has opened a site yet" in summary["error"]
+
+
+def test_a_lifecycle_hook_is_called_at_each_point_of_a_run_in_order(tmp_path, shop):
+    """The executor walks the graph and fires its hooks; a user's hook sees each point, after the engine's own."""
+    import asyncio
+
+    from planact.browser.session import SessionOptions
+    from planact.lang.values import bind_inputs
+    from planact.run.executor import Executor
+    from planact.run.lifecycle import Lifecycle
+    from planact.run.records import RunRecord
+
+    calls: list[str] = []
+
+    class Witness(Lifecycle):
+        async def before_run(self, run):
+            calls.append("before_run")
+
+        async def before_step(self, run, step_id):
+            calls.append(f"before_step {step_id}")
+
+        async def before_action(self, run, step_id, action):
+            calls.append(f"before_action {step_id} {action.op}")
+
+        async def after_action(self, run, step_id, action, done):
+            calls.append(f"after_action {step_id} {action.op} {run.session.page.url.removeprefix(shop.url)}")
+
+        async def after_step(self, run, step_id):
+            calls.append(f"after_step {step_id} {run.graph.status(step_id)}")
+
+        async def on_step_failure(self, run, step_id, error):
+            calls.append(f"on_step_failure {step_id} {'no element' in error or error}")
+
+        async def after_run(self, run, result):
+            calls.append(f"after_run {result.status}")
+
+    plan = parse(
+        f'plan "hooks"\n\nsite shop = "{shop.url}"\n\nstep home "Open the shop":\n    goto shop "/"\n\n'
+        'step skipped "Never" if 1 > 2:\n    goto shop "/cart"\n\n'
+        'step missing "Click what is not there" after home:\n    click button "No such button"\n'
+    )
+    record = RunRecord.create(tmp_path / "runs")
+    executor = Executor(plan, bind_inputs(plan, {}, {}), record, SessionOptions(timeout_ms=1500), lifecycle=[Witness()])
+    result = asyncio.run(executor.run())
+    assert result.status == "failed"
+    assert calls == [
+        "before_run",
+        "before_step home",
+        "before_action home goto",
+        "after_action home goto /",
+        "after_step home done",
+        "before_step skipped",
+        "after_step skipped skipped",
+        "before_step missing",
+        "before_action missing click",
+        "on_step_failure missing True",
+        "after_run failed",
+    ]
+    assert (record.path / "screenshots").is_dir() and (record.path / "browser-state.json").exists()

@@ -150,8 +150,7 @@ async def _click(
         resolved = await act(page, target, scope, timeout, lambda loc: loc.click(timeout=timeout))
         if resolved is not None and resolved.tag in ("a", "area") and resolved.blank:
             new = await asyncio.wait_for(opened, timeout / 1000)
-            session._on_page(new)
-            session.current = session.tabs.index(new)
+            session.adopt_tab(new)
             await loaded(new)
             return resolved
     finally:
@@ -222,24 +221,21 @@ async def _dispatch(
             await (page.go_back() if action.op == "back" else page.go_forward())
             return None, None
         case ast.TabOpen(url=url):
-            new = await session.context.new_page()
-            session._on_page(new)
-            session.current = session.tabs.index(new)
+            new = await session.open_tab()
             if url is not None:
                 await _navigate(session, new, str(evaluate(url, scope)))
             return None, None
         case ast.TabSwitch(index=index):
-            if not 0 <= index < len(session.tabs):
-                raise ActionFailed(f"there is no tab {index} (tabs open: {len(session.tabs)})")
-            session.current = index
-            await session.page.bring_to_front()
+            try:
+                await session.switch_tab(index)
+            except ValueError as err:
+                raise ActionFailed(str(err)) from None
             return None, None
         case ast.TabClose():
-            if len(session.tabs) == 1:
-                raise ActionFailed("cannot close the last tab")
-            closing = session.tabs.pop(session.current)
-            await closing.close()
-            session.current = max(0, session.current - 1)
+            try:
+                await session.close_tab()
+            except ValueError as err:
+                raise ActionFailed(str(err)) from None
             return None, None
         case ast.Extract(target=target, as_type=as_type):
             return await _extract(page, target, as_type, scope, timeout)

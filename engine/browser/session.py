@@ -115,6 +115,32 @@ class BrowserSession:
             await lane.goto(url)
         return lane
 
+    def adopt_tab(self, page: Any) -> None:
+        """A page the site opened (a link to a new tab) becomes a tab of the plan's, and the current one."""
+        self._on_page(page)
+        self.current = self.tabs.index(page)
+
+    async def open_tab(self) -> Any:
+        """A new blank tab of the plan's, made the current one."""
+        page = await self.context.new_page()
+        self.adopt_tab(page)
+        return page
+
+    async def switch_tab(self, index: int) -> None:
+        """Make tab ``index`` (0: the first) the current one; ValueError if there is none."""
+        if not 0 <= index < len(self.tabs):
+            raise ValueError(f"there is no tab {index} (tabs open: {len(self.tabs)})")
+        self.current = index
+        await self.page.bring_to_front()
+
+    async def close_tab(self) -> None:
+        """Close the current tab; the one before it becomes current.  ValueError for the last tab."""
+        if len(self.tabs) == 1:
+            raise ValueError("cannot close the last tab")
+        closing = self.tabs.pop(self.current)
+        await closing.close()
+        self.current = max(0, self.current - 1)
+
     def _on_page(self, page: Any) -> None:
         if self._opening_lanes:
             return

@@ -35,11 +35,8 @@ class ResumedPlan:
 
 
 def finished_steps(record: RunRecord) -> dict[str, str]:
-    """The steps a run's log says finished: id -> done | skipped."""
-    return {
-        e["step"]: "done" if e["event"] == "step_finished" else "skipped"
-        for e in record.events() if e["event"] in ("step_finished", "step_skipped")
-    }  # fmt: skip
+    """The steps a run's record says finished: id -> done | skipped."""
+    return {step: "done" if e["event"] == "step_finished" else "skipped" for step, e in record.finished().items()}
 
 
 def resumed_plan(record: RunRecord, given: Any) -> ResumedPlan:

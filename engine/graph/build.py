@@ -113,6 +113,34 @@ class PlanGraph:
         if result is not None:
             node["result"] = result
 
+    def replace_step(self, step_id: str, step: ast.Step) -> None:
+        """Put ``step`` in the place of the step with this id, its status, result and edges kept (a step whose
+        actions a model wrote, written back)."""
+        self.nx.nodes[step_id]["step"] = step
+
+    def add_step(self, step: ast.Step, revision: int) -> None:
+        """A new pending step of plan revision ``revision``, with no edges yet (the patch places it)."""
+        name = step.id.name
+        self.nx.add_node(name, step=step, status="pending", result=None, revision=revision)
+        self.note_reads(name, step)
+
+    def revise_step(self, step: ast.Step, revision: int) -> None:
+        """The step of the same id as ``step`` becomes it (a skipped one is pending again); its edges are the
+        patch's to recompute."""
+        name = step.id.name
+        node = self.nx.nodes[name]
+        node["step"], node["revision"] = step, revision
+        if node["status"] == "skipped":
+            node["status"], node["result"] = "pending", None
+        self.forget_reads(name)
+        self.note_reads(name, step)
+
+    def remove_step(self, step_id: str) -> None:
+        """The step and its edges leave the graph."""
+        self.nx.remove_node(step_id)
+        del self.position[step_id]
+        self.forget_reads(step_id)
+
     def ready(self) -> list[str]:
         """Pending steps whose predecessors are all done or skipped, in source order."""
         nodes = self.nx.nodes

@@ -79,25 +79,17 @@ def apply_patch(graph: PlanGraph, diff: PlanDiff, revision: int | None = None) -
     for edit in diff.changed:
         if isinstance(edit, Remove):
             name = edit.step.id.name
-            g.remove_node(name)
-            del graph.position[name]
-            graph.forget_reads(name)
+            graph.remove_step(name)
             removed.add(name)
     for edit in diff.changed:
         if isinstance(edit, Insert):
             name = edit.step.id.name
-            g.add_node(name, step=edit.step, status="pending", result=None, revision=revision)
-            graph.note_reads(name, edit.step)
+            graph.add_step(edit.step, revision)
             touched[name] = edit.previous
             inserted.add(name)
         elif isinstance(edit, Update):
             name = edit.new.id.name
-            node = g.nodes[name]
-            node["step"], node["revision"] = edit.new, revision
-            if node["status"] == "skipped":
-                node["status"], node["result"] = "pending", None
-            graph.forget_reads(name)
-            graph.note_reads(name, edit.new)
+            graph.revise_step(edit.new, revision)
             touched[name] = edit.previous
     if not _place_new_and_moved(graph, diff):
         graph.renumber(_unique_ids(diff))

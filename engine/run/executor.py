@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from typing import Any
 import networkx as nx
 
 from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
-from ..browser.internal import loaded, untraced
 from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..graph import build_graph
@@ -39,10 +37,14 @@ from ..syntax import ast
 from ..syntax.format import format_action, format_plan
 from . import events
 from .asking import Asker, Tally
+from .checkpoint import READS_ONLY, Checkpointer
 from .concrete import concrete
+from .drift import DriftCheck
 from .grounding import Grounder, GroundingFailed
+from .lifecycle import Lifecycle
+from .pages import PageRecorder
 from .planner import LiveView, Planner, Rejected
-from .records import RunRecord, write_whole
+from .records import RunRecord
 
 NO_MODEL = (
     "step `{step}` has no actions and no model is configured to ground it: "
@@ -51,7 +53,6 @@ NO_MODEL = (
 
 
 # actions that only read the page: a step made of them leaves the page as the step before left it
-READS_ONLY = (ast.Extract, ast.Assert, ast.AssertVisible, ast.Answer)
 
 
 class StepFailed(Exception):
@@ -116,10 +117,9 @@ class Executor:
         agent: Agent | None = None,
         session: BrowserSession | None = None,
         pages: bool = False,
+        lifecycle: list[Lifecycle] | None = None,
     ) -> None:
         self.plan = plan
-        self.pages = pages  # record the page (accessibility tree) after every action: pages.jsonl
-        self._actions_seen = 0
         self.record = record
         self.graph = build_graph(plan)
         self.sites = {s.name.name: s.url.text for s in plan.sites}
@@ -138,7 +138,6 @@ class Executor:
             session.options.allowed_origins = session.options.allowed_origins | options.allowed_origins
             session.options.secrets = tuple(dict.fromkeys(session.options.secrets + options.secrets))
         record.hide(self.session.options.secrets)  # every text the run writes, prints or asks a model is scrubbed
-        self.expected: dict[str, list[dict[str, Any] | None]] = {}  # step -> targets of its actions in a recorded run
         self._done_actions: dict[str, int] = {}
         self.agent = agent or Agent()
         self.tally = Tally()
@@ -155,10 +154,13 @@ class Executor:
         self.replans_applied = 0
         self.grounded: set[str] = set()  # steps whose actions a model wrote
         self.errors: dict[str, str] = {}
-        self._pending: list[asyncio.Future[None]] = []  # step screenshots and saved cookies on their way
-        self._last_shot: dict[Any, tuple[asyncio.Future[None], Path]] = {}  # page -> its latest screenshot
-        self._settled: set[Any] = set()  # pages no action has changed since their latest checkpoint
-        self._saving: asyncio.Future[None] | None = None  # the latest cookies on their way to browser-state.json
+        # the hooks of the run's lifecycle: its checkpoints, page recording (`pages`: the page after every
+        # action, pages.jsonl), then the caller's
+        self.lifecycle: list[Lifecycle] = [
+            Checkpointer(record.path / "browser-state.json"),
+            *([PageRecorder()] if pages else []),
+            *(lifecycle or []),
+        ]
         self._page_of: dict[str, Any] = {}  # step -> the page it ran on (None: the main page); its branch goes on there
         self._lanes: list[Any] = []  # the pages opened for branches, beside the main page
         self._changed_by: dict[int, str] = {}  # id(page) -> the step whose action changed it last (id(None): main)
@@ -168,28 +170,34 @@ class Executor:
 
     def expect_run(self, record: RunRecord) -> None:
         """Check targets against a recorded run: an action whose target now resolves differently fails (the page drifted)."""
-        for event in record.events():
-            if event["event"] == "action":
-                self.expected.setdefault(event["step"], []).append(event.get("target"))
+        self.lifecycle.append(DriftCheck(record))
 
     def emit(self, event: events.Event) -> None:
         line = self.record.write(event)
         for hook in self.hooks:
             hook(event.event, line)
 
+    async def fire(self, point: str, *args: Any) -> None:
+        """Call every lifecycle hook's method ``point`` (see :class:`Lifecycle`), in order."""
+        for hook in self.lifecycle:
+            await getattr(hook, point)(self, *args)
+
     # ------------------------------------------------------------ resume
 
     def restore(self) -> dict[str, Any]:
-        """Mark the steps the log says finished; returns the last saved browser state (url, cookies file)."""
+        """Mark the steps the record says finished (:meth:`RunRecord.finished`); the last that finished done
+        (its ``url`` is where the resumed run's page goes back to)."""
         last: dict[str, Any] = {}
-        for event in self.record.events():
-            if event["event"] == "step_finished" and event["step"] in self.graph.nx:
-                self.graph.mark(event["step"], "done", event.get("output"))
-                if event.get("output") is not None:
-                    self.variables[event["step"]] = event["output"]
-                last = event
-            elif event["event"] == "step_skipped" and event["step"] in self.graph.nx:
-                self.graph.mark(event["step"], "skipped")
+        for step_id, event in self.record.finished().items():
+            if step_id not in self.graph.nx:
+                continue
+            if event["event"] == "step_skipped":
+                self.graph.mark(step_id, "skipped")
+                continue
+            self.graph.mark(step_id, "done", event.get("output"))
+            if event.get("output") is not None:
+                self.variables[step_id] = event["output"]
+            last = event
         return last
 
     def ungroundable(self) -> list[str]:
@@ -228,6 +236,7 @@ class Executor:
                 await self.session.context.add_cookies(json.loads(state_file.read_text())["cookies"])
                 if last.get("url"):
                     await self.session.page.goto(last["url"])
+            await self.fire("before_run")
             while True:
                 batch = self.graph.ready()[: self.parallel]
                 if not batch:
@@ -266,6 +275,7 @@ class Executor:
             result.revisions = self.replans_applied
             if self.grounded:
                 self.record.save_grounded(format_plan(result.plan))
+            await self.fire("after_run", result)
             if self.own_session:
                 await self.session.close()
             result.seconds = time.perf_counter() - started
@@ -308,7 +318,7 @@ class Executor:
         finally:
             self._url_after[step_id] = (page if page is not None else self.session.page).url
             self._left_at[step_id] = self._changed_by.get(id(page))
-        await self._checkpoint(step_id, state_file)
+        await self.fire("after_step", step_id)
         return answer
 
     def _follows(self, step_id: str) -> str | None:
@@ -385,76 +395,16 @@ class Executor:
                 self.graph.mark(n, "skipped")
                 self.emit(events.StepSkipped(step=n, reason="the plan already answered"))
 
-    async def _checkpoint(self, step_id: str, state_file: Any) -> None:
-        """Save what a resumed run needs (the cookies) and take the step's screenshot.
-
-        Both are asked for now, ahead of the next step's first command, but not waited for: capturing and
-        encoding a frame takes longer than most actions, and the run needs neither to go on.  :meth:`_drain`
-        waits for them.
-        A step whose actions only read the page (extract, assert, answer; or none, as a skipped step)
-        leaves it as it was: its screenshot is a copy of the one before, and the saved cookies stand.
-        """
-        page = self.session.page
-        unchanged = page in self._settled  # the step only read the page: the same picture, and the same cookies
-        self._settled.add(page)
-        if self.options.screenshots:
-            path = self.record.screenshot_path(step_id)
-            if unchanged:
-                shot = asyncio.ensure_future(self._same_picture(self._last_shot[page], path))
-            else:
-                await self.session.devtools(page)
-                shot = asyncio.ensure_future(self._screenshot(step_id, page, path))
-            self._last_shot[page] = (shot, path)
-            self._pending.append(shot)
-        if not unchanged or not state_file.exists():
-            self._saving = asyncio.ensure_future(self._save_cookies(step_id, state_file, self._saving))
-            self._pending.append(self._saving)
-        await asyncio.sleep(0)  # the tasks send their requests now, before the next step sends anything
-
-    async def _save_cookies(self, step_id: str, state_file: Path, previous: asyncio.Future[None] | None) -> None:
-        """Write the browser's cookies for a resumed run, whole, after the step before's (the next step does
-        not wait for them, as it does not wait for the screenshot)."""
-        try:
-            context = self.session.context
-            cookies = await untraced(context, lambda: context.cookies())  # the run's bookkeeping: not traced
-        except Exception as err:  # a context closing under us: the cookies saved before stand
-            self.emit(events.Warning_(step=step_id, message=f"cookies not saved: {err}"))
-            cookies = None
-        if previous is not None:
-            await previous
-        if cookies is not None:
-            await asyncio.to_thread(write_whole, state_file, json.dumps({"cookies": self.record.scrub(cookies)}))
-
-    @staticmethod
-    async def _same_picture(earlier: tuple[asyncio.Future[None], Path], path: Path) -> None:
-        task, earlier_path = earlier
-        await task
-        if earlier_path.exists():
-            await asyncio.to_thread(shutil.copyfile, earlier_path, path)
-
-    async def _screenshot(self, step_id: str, page: Any, path: Path) -> None:
-        for attempt in (1, 2):  # a navigation in flight can stall a screenshot: settle and try again
-            try:
-                if attempt == 2:
-                    await loaded(page, self.options.navigation_timeout_ms)
-                async with asyncio.timeout(10):  # not wait_for: its own task would send the request a turn later
-                    await self.session.screenshot(str(path), page)
-                return
-            except Exception as err:  # a screenshot is a nicety, never a failure
-                if attempt == 2 or page.is_closed():
-                    self.emit(events.Warning_(step=step_id, message=f"no screenshot: {err}"))
-                    return
-
     async def _drain(self) -> None:
-        """Wait for the screenshots and cookies still on their way (before a page closes, and before the run ends)."""
-        shots, self._pending = self._pending, []
-        await asyncio.gather(*shots)
+        """Wait for the hooks' work still in flight (before a page closes, and before the run ends)."""
+        await self.fire("settle")
 
     async def _run_step(self, step_id: str, result: RunResult) -> Any:
         step = self.graph.step(step_id)
         self.graph.mark(step_id, "running")
         started = time.perf_counter()
         self.emit(events.StepStarted(step=step_id, intent=step.intent.text if step.intent else None))
+        await self.fire("before_step", step_id)
         try:
             items: list[Any] = [None]
             if step.loop is not None:
@@ -494,6 +444,7 @@ class Executor:
             self.emit(
                 events.StepFailed(step=step_id, error=str(err), ms=round((time.perf_counter() - started) * 1000, 1))
             )
+            await self.fire("on_step_failure", step_id, str(err))
             raise StepFailed(f"step `{step_id}` failed: {err}") from None
         output = outputs if step.loop is not None else outputs[0]
         if step.output is not None or (step.call is not None and output is not None):
@@ -555,12 +506,12 @@ class Executor:
         for position, action in enumerate(actions):
             index = self._done_actions.get(step.id.name, 0)
             self._done_actions[step.id.name] = index + 1
-            recorded = self.expected.get(step.id.name, [])
-            await self._first_page()
+            expected = next(
+                (t for h in self.lifecycle if (t := h.expected_target(self, step.id.name, index)) is not None), None
+            )
+            await self.fire("before_action", step.id.name, action)
             try:
-                done = await perform(
-                    self.session, action, scope, self.sites, recorded[index] if index < len(recorded) else None
-                )
+                done = await perform(self.session, action, scope, self.sites, expected)
             except ActionFailed as err:
                 self._raise_if_blocked(step.id.name, err)
                 if self.session.page.url == "about:blank":
@@ -591,34 +542,9 @@ class Executor:
                 **done.event(),
             )
         )
-        self._actions_seen += 1
         if not isinstance(action, READS_ONLY):
-            self._settled.discard(self.session.page)
             self._changed_by[id(LANE.get())] = step_id
-        if self.pages:
-            await self._record_page(step_id)
-
-    async def _first_page(self) -> None:
-        """With page recording, the page before the run's first action."""
-        if self.pages and self._actions_seen == 0:
-            await self._record_page(None)
-
-    async def _record_page(self, step_id: str | None) -> None:
-        """The page as the executor model sees it, before the first action (step null) and after each one."""
-        try:
-            seen = (await observe(self.session.page)).masked(self.options.secrets)
-        except Exception as err:  # a page closing under us: the trajectory notes it, the run goes on
-            self.emit(events.Warning_(step=step_id, message=f"no page observation: {err}"))
-            return
-        self.record.write_page(
-            {
-                "after_action": self._actions_seen,
-                "step": step_id,
-                "url": seen.url,
-                "title": seen.title,
-                "tree": seen.tree,
-            }
-        )
+        await self.fire("after_action", step_id, action, done)
 
     async def _ground(
         self, step: ast.Step, scope: dict[str, Any], reason: str | None = None, prefix: tuple[ast.Action, ...] = ()
@@ -628,7 +554,7 @@ class Executor:
         step_id = step.id.name
 
         async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
-            await self._first_page()
+            await self.fire("before_action", step_id, action)
             try:
                 done = await perform(self.session, action, variables, self.sites, None)
             except ActionFailed as err:
@@ -645,11 +571,14 @@ class Executor:
         if step.loop is None:
             if not actions:  # the intent was already met: nothing to do, said so explicitly
                 actions = (ast.Wait.new(seconds=0),)
-            self.graph.nx.nodes[step_id]["step"] = step.model_copy(update={"actions": actions, "call": None})
+            self.graph.replace_step(step_id, step.model_copy(update={"actions": actions, "call": None}))
             self.grounded.add(step_id)
-        self.emit(events.StepGrounded(step=step_id, actions=[format_action(a) for a in actions], healed=reason is not None,
-            reason=reason, turns=grounded.turns,
-        ))  # fmt: skip
+        self.emit(
+            events.StepGrounded(
+                step=step_id, actions=[format_action(a) for a in actions], healed=reason is not None, reason=reason,
+                turns=grounded.turns,
+            )
+        )  # fmt: skip
         return grounded.value, grounded.answer if grounded.answered else _NO_ANSWER
 
     # ------------------------------------------------------------ replanning

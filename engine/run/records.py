@@ -119,6 +119,16 @@ class RunRecord:
         """Every event written so far (a line cut short by a crash is ignored)."""
         return read_jsonl(self.events_path)
 
+    def finished(self) -> dict[str, dict[str, Any]]:
+        """What a resumed run starts from: each step the log says finished (done or skipped), in the order
+        they last finished, as its last ``step_finished`` or ``step_skipped`` event."""
+        finished: dict[str, dict[str, Any]] = {}
+        for event in self.events():
+            if event["event"] in ("step_finished", "step_skipped"):
+                finished.pop(event["step"], None)  # a step run again (after a revision) finished last
+                finished[event["step"]] = event
+        return finished
+
     @property
     def pages_path(self) -> Path:
         return self.path / "pages.jsonl"
