@@ -15,6 +15,7 @@ from ..check.origins import origin_of
 from ..models.base import Model, ModelError
 from ..syntax.format import format_plan
 from .asking import Asker
+from .events import Event, ModelCall, ModelRejected
 from .planner import Draft, Planner
 
 
@@ -58,16 +59,15 @@ def make_plan(
         return 2
     assert model is not None
 
-    def progress(kind: str, **fields: object) -> None:
+    def progress(event: Event) -> None:
         if as_json:
             return
-        if kind == "model_call":
+        if isinstance(event, ModelCall):
             click.echo(
-                f"  model answered: {fields['completion_tokens']} tokens in {float(fields['latency_ms']) / 1000:.1f} s",  # type: ignore[arg-type]
-                err=True,
+                f"  model answered: {event.completion_tokens} tokens in {event.latency_ms / 1000:.1f} s", err=True
             )
-        elif kind == "model_rejected":
-            click.echo(f"  rejected: {str(fields['reason']).splitlines()[0][:120]}", err=True)
+        elif isinstance(event, ModelRejected):
+            click.echo(f"  rejected: {event.reason.splitlines()[0][:120]}", err=True)
 
     if not as_json:
         click.echo(f"Planning with {describe_model(model)}: {goal}", err=True)
