@@ -352,3 +352,20 @@ def test_every_step_replanning_stops_asking_once_no_step_is_left(tmp_path, shop)
     assert result.status == "succeeded", result.error
     assert len(planner.requests) == 1 and "Step home finished." in planner.requests[0].messages[-1]["content"]
     assert [e["after"] for e in events if e["event"] == "plan_kept"] == ["home"]
+
+
+def test_planact_plan_shows_each_answer_and_rejection_as_it_plans(shop, monkeypatch, tmp_path):
+    """The command's progress lines come from the run's typed events (a model call, a rejected answer)."""
+    from click.testing import CliRunner
+
+    from planact.cli import main
+
+    good = f'plan "Home"\ngoal "Open the shop"\nsite app = "{shop.url}"\nstep home "Open the shop":\n    goto app "/"\n'
+    planner = ScriptedModel(["no plan here", good])
+    monkeypatch.setattr("planact.models.config.load_model", lambda *a, **k: planner)
+    out = tmp_path / "home.pa"
+    result = CliRunner().invoke(main, ["plan", "Open the shop", "--site", shop.url, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("model answered:") == 2
+    assert "rejected: " in result.output
+    assert lint_text(out.read_text())[1] == []
