@@ -369,3 +369,32 @@ def test_planact_plan_shows_each_answer_and_rejection_as_it_plans(shop, monkeypa
     assert result.output.count("model answered:") == 2
     assert "rejected: " in result.output
     assert lint_text(out.read_text())[1] == []
+
+
+def test_a_compact_executor_answers_one_action_a_turn_and_done_on_the_page_it_left(tmp_path, shop):
+    """A fine-tuned executor (its card says compact prompts) gets the short prompt, without the plan, and its
+    one-action answers ground the step; it says `done` on a turn of its own."""
+    from agent_helpers import refs
+
+    turns: list[str] = []
+
+    def answer(messages):
+        user = messages[-1]["content"]
+        turns.append(user)
+        taken = user.split("Done in this step:\n", 1)[1].split("\n\nNext action", 1)[0]
+        if taken.strip() == "(none yet)":
+            return f'fill ref "{refs(user)[("searchbox", "Search")]}" with query'
+        if "click" not in taken:
+            return f'click ref "{refs(user)[("button", "Search")]}"'
+        return "done"
+
+    executor = ScriptedModel(answer, name="compact-executor", prompts="compact")
+    text = cheapest_plan(shop.url).split("\nstep sort")[0] + "\n"
+    result, record, events = run_text(text, tmp_path, Agent(executor=executor))
+    assert result.status == "succeeded", result.error
+    assert len(turns) == 3 and all("Its steps" not in t and t.startswith("Goal: ") for t in turns)
+    assert '/search?q=mouse"' in turns[-1] or "q=mouse" in turns[-1]  # done is said on the results page
+    grounded = next(e for e in events if e["event"] == "step_grounded")
+    assert grounded["step"] == "search" and len(grounded["actions"]) == 2 and grounded["turns"] == 3
+    assert "You are the EXECUTOR" in executor.requests[0].messages[0]["content"]
+    assert len(executor.requests[0].messages[0]["content"]) < 200

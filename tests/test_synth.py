@@ -430,3 +430,26 @@ def test_stats_of_an_export_folder_give_token_lengths_per_role_and_examples_per_
     assert 3 <= react["answer_tokens"]["mean"] < 20 and react["over_1536_tokens"] == 0
     text = CliRunner().invoke(main, ["synth", "stats", str(tmp_path)]).stdout
     assert "react" in text and "3 examples" in text and "2 start pages" in text
+
+
+def test_compact_executor_examples_answer_one_action_and_done_on_a_turn_of_its_own():
+    """A fine-tuned executor (compact prompts) says `done` when it sees the page the step's last action left."""
+    from planact.models.prompts import detect_form
+    from planact.synth.trajectory import Page
+
+    traj = small_trajectory()
+    for i, action in enumerate(traj.actions):  # every page recorded: the page after action i is "page i+1"
+        action.page_before = Page(url=f"http://127.0.0.1:8765/{i}", title=f"page {i}")
+        action.page_after = Page(url=f"http://127.0.0.1:8765/{i + 1}", title=f"page {i + 1}")
+    plan = own_header(parse(plan_text(traj.task, GOOD)), traj)
+    full, compact = executor_examples(plan, traj), executor_examples(plan, traj, "compact")
+    steps = len(plan.steps)
+    assert len(full) == len(traj.actions) and len(compact) == len(traj.actions) + steps
+    answers = [e["messages"][2]["content"] for e in compact]
+    assert answers.count("done") == steps and all("\n" not in a for a in answers)  # one line each
+    assert [a for a in answers if a != "done"] == [e["messages"][2]["content"].split("\ndone")[0] for e in full]
+    first_done = answers.index("done")  # after part1's two actions: on page 2, both actions taken
+    prompt = compact[first_done]["messages"][1]["content"]
+    assert '"page 2"' in prompt and prompt.count("\ngoto ") + prompt.count("\nfill ") == 2
+    assert detect_form(compact) == "compact" and detect_form(full) == "full"
+    assert len(compact[0]["messages"][0]["content"]) < len(full[0]["messages"][0]["content"]) / 3

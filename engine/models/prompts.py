@@ -59,11 +59,11 @@ def form_of(model: object) -> str:
 
 
 def detect_form(examples: Iterable[dict | list]) -> str:
-    """``compact`` when a chat example's system prompt is a compact prompt (the planner's or the
-    replanner's), else ``full``: what a model trained on these examples must be served with.
+    """``compact`` when a chat example's system prompt is a compact prompt (the planner's, the
+    replanner's or the executor's), else ``full``: what a model trained on these examples must be served with.
 
     An example is ``{"messages": [...]}`` or the list of messages itself."""
-    compact = {render(f"{name}.compact.system") for name in ("planner", "replanner")}
+    compact = {render(f"{name}.compact.system") for name in ("planner", "replanner", "executor")}
     for example in examples:
         messages = (example.get("messages") or []) if isinstance(example, dict) else example
         if messages and isinstance(messages[0], dict) and messages[0].get("content") in compact:

@@ -25,7 +25,7 @@ from ..browser.targets import stable_target
 from ..lang.evaluate import EvaluationError, Secret, evaluate
 from ..lang.origins import origin_of
 from ..models.base import Message, Model
-from ..models.prompts import conversation
+from ..models.prompts import conversation, form_of
 from ..syntax import ast
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_action
@@ -86,6 +86,8 @@ class Grounder:
     ) -> Grounded:
         from ..syntax.decoding import reply_grammar
 
+        form = form_of(self.model)
+
         scrub = self.asker.scrub | [v.reveal() for v in scope.values() if isinstance(v, Secret)]
         shown = {k: v if isinstance(v, Secret) else scrub.value(v) for k, v in scope.items()}  # cut short in prompts
         out = Grounded()
@@ -94,7 +96,7 @@ class Grounder:
         for turn in range(1, self.turns + 1):
             out.turns = turn
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
-            messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback)
+            messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
                 grammar=reply_grammar(), max_tokens=self.max_tokens,
@@ -195,11 +197,14 @@ def executor_prompt(
     seen: Observation,
     taken: list[str],
     feedback: str = "",
+    form: str = "full",
 ) -> list[Message]:
     """The executor model's prompt for one turn of a step (synthetic executor data is built by it too).
 
     The plan is shown by its steps: its header (title, sites, inputs) says again what the goal, the sites
-    and the variables lines say, and an executor prompt is read at every turn of every step."""
+    and the variables lines say, and an executor prompt is read at every turn of every step.  The
+    ``compact`` form (a model fine-tuned on planact's data) leaves the plan out, and such a model answers
+    one action per turn and ``done`` on a turn of its own, once it sees the page the last action left."""
     return conversation(
         "executor",
         {},
@@ -211,6 +216,7 @@ def executor_prompt(
             "url": seen.url, "title": seen.title, "observation": seen.tree,
             "taken": "\n".join(taken) or "(none yet)", "feedback": feedback,
         },
+        form,
     )  # fmt: skip
 
 

@@ -158,9 +158,10 @@ def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
     ]
 
 
-def react_examples(traj: Trajectory) -> list[dict[str, Any]]:
+def react_examples(traj: Trajectory, prompts: str = "full") -> list[dict[str, Any]]:
     """Executor examples with no plan (the react agent's form): the goal is the one step, and every action of
-    the trajectory is a turn of it, the episode's earlier actions taken; ``done`` after the last one."""
+    the trajectory is a turn of it, the episode's earlier actions taken; ``done`` after the last one (in the
+    compact form, on a turn of its own: see :func:`executor_examples`)."""
     from ..harness.agents import goal_plan
 
     plan = goal_plan(traj.task, dict(traj.sites))
@@ -168,34 +169,58 @@ def react_examples(traj: Trajectory) -> list[dict[str, Any]]:
     plan_text = LiveView(plan, {step.id.name: "running"}, {}, 0).annotated()
     scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
     out = []
-    for index, action in enumerate(traj.actions):
-        page = traj.page_before(index)
-        if page is None:
-            continue
-        last = index == len(traj.actions) - 1
-        prompt = executor_prompt(traj.task, plan_text, step, scope, traj.sites, page, _taken(traj, 0, index))
-        example = _chat(prompt, as_seen(action, page) + ("\ndone" if last else ""))
-        example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
-        out.append(example)
+    for index in range(len(traj.actions)):
+        if traj.page_before(index) is not None:
+            turn = _Turn(traj, index, 0, plan_text, step, scope, prompts)
+            out += turn.examples(last=index == len(traj.actions) - 1)
     return out
 
 
-def executor_examples(plan: ast.Plan, traj: Trajectory) -> list[dict[str, Any]]:
-    """One executor example per action whose page before it was recorded."""
+def executor_examples(plan: ast.Plan, traj: Trajectory, prompts: str = "full") -> list[dict[str, Any]]:
+    """One executor example per action whose page before it was recorded (in the ``compact`` form, one
+    more per step: ``done``, on the page its last action left)."""
     spans, out = Spans.of(plan), []
     scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
-    for index, action in enumerate(traj.actions):
-        page = traj.page_before(index)
-        if page is None:
+    for index in range(len(traj.actions)):
+        if traj.page_before(index) is None:
             continue
         position, offset = spans.locate(index)
         step = plan.steps[position]
-        taken = _taken(traj, index - offset, index)
         plan_text = _live(plan, traj, position, running=position).annotated()
-        last = offset == len(step.actions or ()) - 1
-        answer = as_seen(action, page) + ("\ndone" if last else "")
-        prompt = executor_prompt(traj.task, plan_text, step, scope, traj.sites, page, taken)
-        example = _chat(prompt, answer)
-        example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
-        out.append(example)
+        turn = _Turn(traj, index, index - offset, plan_text, step, scope, prompts)
+        out += turn.examples(last=offset == len(step.actions or ()) - 1)
     return out
+
+
+@dataclass
+class _Turn:
+    """Action ``index`` of a trajectory as the executor is asked for it, in step ``step`` (whose first action
+    is ``first``)."""
+
+    traj: Trajectory
+    index: int
+    first: int
+    plan_text: str
+    step: ast.Step
+    scope: dict[str, Any]
+    prompts: str
+
+    def examples(self, last: bool) -> list[dict[str, Any]]:
+        """The action (and ``done`` after it when it is the step's last); in the compact form the action
+        alone, and after the step's last a turn of its own: ``done``, on the page that action left."""
+        page = self.traj.page_before(self.index)
+        action = as_seen(self.traj.actions[self.index], page)
+        taken = _taken(self.traj, self.first, self.index)
+        meta = {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
+        if self.prompts != "compact":
+            return [{**_chat(self._prompt(page, taken), action + ("\ndone" if last else "")), "meta": meta}]
+        out = [{**_chat(self._prompt(page, taken), action), "meta": meta}]
+        after = self.traj.page_before(self.index + 1)
+        if last and after is not None:
+            done = [*taken, taken_line(action, self.traj.actions[self.index].value)]
+            out.append({**_chat(self._prompt(after, done), "done"), "meta": {**meta, "index": self.index + 1}})
+        return out
+
+    def _prompt(self, page: Any, taken: list[str]) -> list[dict[str, str]]:
+        t = self.traj
+        return executor_prompt(t.task, self.plan_text, self.step, self.scope, t.sites, page, taken, form=self.prompts)

@@ -89,8 +89,10 @@ def export(
             "planner, from grounded plans": len(planner),
             "planner, from expanded pairs": len(expanded),
             "replanner": _write(work / "replanner.jsonl", replans),
-            "executor": _write(work / "executor.jsonl", [e for _, p, t in plans for e in executor_examples(p, t)]),
-            "react": _write(work / "react.jsonl", [e for _, _, t in plans for e in react_examples(t)]),
+            "executor": _write(
+                work / "executor.jsonl", [e for _, p, t in plans for e in executor_examples(p, t, prompts)]
+            ),
+            "react": _write(work / "react.jsonl", [e for _, _, t in plans for e in react_examples(t, prompts)]),
         }
         (work / "README.md").write_text(card(synth, counts, grounded_planner, form, prompts), encoding="utf-8")
         if dest.exists():
