@@ -23,18 +23,19 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+from paper_table import task_of as _task_of  # the task an example was made on, as the mix reads it
+
 from planact.models.config import model_from_spec
+from planact.models.prompts import detect_form
 from planact.run.planner import COMPACT_REVISION_TOKENS
 from planact.run.records import read_jsonl
 from planact.syntax.decoding import plan_grammar, reply_grammar, revision_grammar, steps_grammar
 
-TASK_PAGE = re.compile(r"/miniwob/([\w-]+)\.html")
 STEP = re.compile(r'^step\s+(\w+)\s+"((?:[^"\\]|\\.)*)"', re.M)
 
 
 def task_of(example: dict) -> str:
-    found = TASK_PAGE.search(example["messages"][1]["content"])
-    return found.group(1) if found else "?"
+    return _task_of(example) or "?"
 
 
 def lines(text: str) -> list[str]:
@@ -60,7 +61,7 @@ def score(role: str, answer: str, reference: str) -> dict[str, bool]:
 
 
 def ask(model, role: str, messages: list[dict]) -> str:  # noqa: ANN001 - a planact Model
-    compact = "Steps only" in messages[0]["content"] or "step lines" in messages[0]["content"]
+    compact = detect_form([messages]) == "compact"
     if role == "planner":
         grammar, budget = (steps_grammar(), COMPACT_REVISION_TOKENS) if compact else (plan_grammar(), 1024)
     elif role == "replanner":

@@ -52,9 +52,6 @@ NO_MODEL = (
 )
 
 
-# actions that only read the page: a step made of them leaves the page as the step before left it
-
-
 class StepFailed(Exception):
     """A step could not be completed; the run stops and stays resumable."""
 
@@ -156,8 +153,9 @@ class Executor:
         self.errors: dict[str, str] = {}
         # the hooks of the run's lifecycle: its checkpoints, page recording (`pages`: the page after every
         # action, pages.jsonl), then the caller's
+        self.state_file = record.path / "browser-state.json"  # the cookies a resumed run starts from
         self.lifecycle: list[Lifecycle] = [
-            Checkpointer(record.path / "browser-state.json"),
+            Checkpointer(self.state_file),
             *([PageRecorder()] if pages else []),
             *(lifecycle or []),
         ]
@@ -213,7 +211,6 @@ class Executor:
         started = time.perf_counter()
         result = RunResult("failed", record=self.record)
         last = self.restore() if resume else {}
-        state_file = self.record.path / "browser-state.json"
         self.emit(
             events.RunStarted(
                 event="run_resumed" if resume else "run_started", plan=self.plan.title.text, steps=len(self.graph.nx)
@@ -232,8 +229,8 @@ class Executor:
                     source=self.session.choice.source if self.session.choice else None,
                 )
             )
-            if resume and state_file.exists():
-                await self.session.context.add_cookies(json.loads(state_file.read_text())["cookies"])
+            if resume and self.state_file.exists():
+                await self.session.context.add_cookies(json.loads(self.state_file.read_text())["cookies"])
                 if last.get("url"):
                     await self.session.page.goto(last["url"])
             await self.fire("before_run")
@@ -242,7 +239,7 @@ class Executor:
                 if not batch:
                     break
                 try:
-                    answer = await self._run_batch(batch, result, state_file)
+                    answer = await self._run_batch(batch, result)
                 except StepFailed as err:
                     if self.agent.replan == "never" or not await self._replan(batch[-1], str(err), failed=True):
                         raise
@@ -281,7 +278,7 @@ class Executor:
             result.seconds = time.perf_counter() - started
         return result
 
-    async def _run_batch(self, batch: list[str], result: RunResult, state_file: Any) -> Any:
+    async def _run_batch(self, batch: list[str], result: RunResult) -> Any:
         """Run ready steps, each on the page of the branch it continues (see :meth:`_page_for`); several at once
         when they are independent, each on a page of its own."""
         pages: list[Any] = []
@@ -290,7 +287,7 @@ class Executor:
         if len(batch) == 1:  # on this task: a task of its own would let the next command go before the checkpoint's
             token = LANE.set(pages[0])
             try:
-                answer = await self._run_step_on(batch[0], pages[0], result, state_file)
+                answer = await self._run_step_on(batch[0], pages[0], result)
             finally:
                 LANE.reset(token)
             await self._close_idle_lanes()
@@ -298,7 +295,7 @@ class Executor:
 
         async def in_lane(step_id: str, page: Any) -> Any:
             LANE.set(page)
-            return await self._run_step_on(step_id, page, result, state_file)
+            return await self._run_step_on(step_id, page, result)
 
         try:
             outcomes = await asyncio.gather(
@@ -311,7 +308,7 @@ class Executor:
                 raise outcome
         return next((o for o in outcomes if o is not _NO_ANSWER), _NO_ANSWER)
 
-    async def _run_step_on(self, step_id: str, page: Any, result: RunResult, state_file: Any) -> Any:
+    async def _run_step_on(self, step_id: str, page: Any, result: RunResult) -> Any:
         self._page_of[step_id] = page
         try:
             answer = await self._run_step(step_id, result)
