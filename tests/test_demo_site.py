@@ -94,3 +94,22 @@ def test_partner_link_redirects_off_site(server):
     with pytest.raises(urllib.error.HTTPError) as info:
         opener.open(request, timeout=10)
     assert info.value.code == 303 and info.value.headers["Location"].startswith("http://partner.example.com/")
+
+
+def test_what_a_visitor_types_is_escaped_on_every_page(server):
+    """The templates escape as html.escape does (quotes as &quot; and &#x27;), in text and in attributes."""
+    b = Browser(server.url)
+    typed = "<b>x</b> & \"q\" 'a'"
+    shown = "&lt;b&gt;x&lt;/b&gt; &amp; &quot;q&quot; &#x27;a&#x27;"
+    page = b.get("/search?" + urllib.parse.urlencode({"q": typed, "max_price": typed}))
+    assert f"Results for “{shown}”" in page and f'name="q" value="{shown}"' in page and "<b>x</b>" not in page
+    b.post("/login", username="bob", password="builder", next="/")
+    b.post("/forum/1", message=typed)
+    assert f'<li class="post">{shown}</li>' in b.get("/forum/1")
+    b.post("/cart/add", id="1", quantity="1")
+    page = b.post("/checkout", name=typed, street="", city="x", postal_code="", country="Nowhere")
+    assert f'<input name="name" value="{shown}">' in page
+    page = b.post(
+        "/checkout", name="Bob", street="1 St", city=typed, postal_code="AB1", country="Canada", shipping="<i>fast</i>"
+    )
+    assert f"Shipping: &lt;i&gt;fast&lt;/i&gt; to {shown}</p>" in page
