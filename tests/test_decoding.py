@@ -450,10 +450,34 @@ def test_regexes_become_classes_alternatives_and_repeats():
         assert not regex.fullmatch(bad), bad
 
 
-@pytest.mark.parametrize("pattern", [r"a(?=b)", r"(a)\1", r"a*?", r"^a", r"(?i)a", r"\bword", r"[\W]"])
+@pytest.mark.parametrize(
+    "pattern, node",
+    [
+        (r"ab|ac", Seq((Lit("a"), Chars(((98, 99),))))),  # a common start taken out, one-character alternatives a class
+        (r"(?:a|[bc])d", Seq((Chars(((97, 99),)), Lit("d")))),
+        (r"[x]y{2,}z{,3}", Seq((Lit("x"), Repeat(Lit("y"), 2, None), Repeat(Lit("z"), 0, 3)))),
+        (r"\.\x41\u00e9\{", Lit(".Aé{")),
+        (r"[]a-c\d-]", Chars(((45, 45), (48, 57), (93, 93), (97, 99)))),
+        (r"(ab)*|.", Alt((Repeat(Lit("ab"), 0, None), Chars(((10, 10),), negated=True)))),
+    ],
+)
+def test_the_regex_reader_builds_these_nodes(pattern, node):
+    assert regex_node(pattern) == node
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [r"a(?=b)", r"(a)\1", r"a*?", r"a++", r"a**", r"^a", r"a$", r"(?i)a", r"(?P<n>a)", r"\bword", r"[\W]", r"\0",
+     r"a{", r"}", r"[z-a]", r"[\d-z]", r"a{3,2}", r"(a", r"a)", r"[a", "a\\", r"\q", r"\x4", r"*a"],
+)  # fmt: skip
 def test_unsupported_regexes_are_named(pattern):
     with pytest.raises(GrammarError, match="regex|class"):
         regex_node(pattern)
+
+
+def test_the_decoding_grammars_do_not_use_pythons_private_regex_parser():
+    engine = ROOT / "engine" / "syntax" / "decoding"
+    assert not [p.name for p in engine.glob("*.py") if "_parser" in p.read_text().replace("lark_parser", "")]
 
 
 # ---------------------------------------------------------------- a real constrained generation
