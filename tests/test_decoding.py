@@ -38,6 +38,8 @@ from planact.syntax.decoding import (
     Seq,
     decoding_grammar,
     decoding_rules,
+    narrowed_to_refs,
+    page_reply_grammar,
     plan_grammar,
     regex_node,
     reply_grammar,
@@ -62,6 +64,11 @@ PARSERS = {"plan": (parse,), "revision": (parse, parse_patch), "reply": (parse_r
 # ---------------------------------------------------------------- the engines
 
 
+def _grammar(form):
+    """A named form's grammar, or the grammar itself (a page's reply grammar)."""
+    return FORMS[form]() if isinstance(form, str) else form
+
+
 @lru_cache
 def _xgrammar_compiled(ebnf: str):
     if xgrammar is None:
@@ -71,7 +78,7 @@ def _xgrammar_compiled(ebnf: str):
 
 
 def xgrammar_accepts(form: str, text: str) -> bool:
-    compiled = _xgrammar_compiled(FORMS[form]().ebnf)  # skips without xgrammar
+    compiled = _xgrammar_compiled(_grammar(form).ebnf)  # skips without xgrammar
     matcher = xgrammar.GrammarMatcher(compiled, terminate_without_stop_token=True)
     return matcher.accept_string(text) and matcher.is_terminated()
 
@@ -102,7 +109,7 @@ def _llguidance_grammar(lark: str) -> str:
 
 
 def llguidance_accepts(form: str, text: str) -> bool:
-    matcher = llguidance.LLMatcher(_llguidance_tokenizer(), _llguidance_grammar(FORMS[form]().lark), log_level=0)
+    matcher = llguidance.LLMatcher(_llguidance_tokenizer(), _llguidance_grammar(_grammar(form).lark), log_level=0)
     return matcher.consume_tokens(list(text.encode())) and not matcher.is_error() and matcher.is_accepting()
 
 
@@ -145,7 +152,7 @@ def _llama_sampler(gbnf: str):
 def llama_accepts(form: str, text: str) -> bool:
     """The llama.cpp grammar sampler, without running the model: each token of the text, then the end token."""
     llama_cpp, llm = _llama()
-    sampler = _llama_sampler(FORMS[form]().gbnf)
+    sampler = _llama_sampler(_grammar(form).gbnf)
     vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
     try:
         for token in llm.tokenize(text.encode(), add_bos=False, special=False) + [llama_cpp.llama_vocab_eos(vocab)]:
@@ -346,6 +353,29 @@ def test_replies(text, ok):
     assert accepted_by("reply", text) == dict.fromkeys(ENGINES, ok), text
     if ok:
         parse_reply(text)
+
+
+def test_a_pages_reply_grammar_names_only_the_pages_refs():
+    page = page_reply_grammar(["e1", "e2", "e13"])
+    assert page is page_reply_grammar(["e13", "e2", "e1", "e2"])  # one grammar per set of refs, cached
+    for text, ok in [
+        ('click ref "e2"\n', True),
+        ('fill ref "e13" with "x"\ndone\n', True),
+        ('click ref "e13" within ref "e1"\n', True),
+        ('click button "Submit"\n', True),  # the other kinds of target are as before
+        ('click ref "e3"\n', False),  # not on the page
+        ('click ref "e131"\n', False),
+        ('click ref "e1" first\n', True),
+        ("done\n", True),
+    ]:
+        assert accepted_by(page, text) == dict.fromkeys(ENGINES, ok), text
+    empty = page_reply_grammar([])  # a page without refs: no ref target at all
+    assert accepted_by(empty, 'click ref "e1"\n') == dict.fromkeys(ENGINES, False)
+    assert accepted_by(empty, 'click text "Next"\n') == dict.fromkeys(ENGINES, True)
+    with pytest.raises(GrammarError, match="ref"):
+        page_reply_grammar(['e1" | "x'])
+    with pytest.raises(GrammarError, match="no `target` rule"):
+        narrowed_to_refs(Rules(rules={"root": Lit("done")}, terminals=frozenset()), ["e1"])
 
 
 # ---------------------------------------------------------------- everything a form allows parses

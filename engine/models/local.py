@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +45,8 @@ PROMPT_CACHE_MB = 256
 ADAPTERS = Path(__file__).parent / "adapters"  # LoRA adapters for the default model that ship with planact
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
 _MODELS: dict[tuple[str, int, int | None, bool, str | None, int], Any] = {}
-_GRAMMARS: dict[str, Any] = {}
+_GRAMMARS: OrderedDict[str, Any] = OrderedDict()  # compiled grammars, least recently used first
+GRAMMAR_CACHE = 64  # the fixed grammars and the executor's per-page ones (syntax.decoding.page_reply_grammar)
 
 
 def _release() -> None:
@@ -330,6 +332,7 @@ def _compile_grammar(llama: Any, grammar: DecodingGrammar) -> Any:
     parser, and a bad grammar becomes a ModelError carrying the parser's message.
     """
     if grammar.gbnf in _GRAMMARS:
+        _GRAMMARS.move_to_end(grammar.gbnf)
         return _GRAMMARS[grammar.gbnf]
     llama_cpp = _import_llama_cpp()
     low_level = llama_cpp.llama_cpp
@@ -344,4 +347,6 @@ def _compile_grammar(llama: Any, grammar: DecodingGrammar) -> Any:
     low_level.llama_sampler_free(sampler)
     compiled = llama_cpp.LlamaGrammar.from_string(grammar.gbnf, verbose=False)
     _GRAMMARS[grammar.gbnf] = compiled
+    while len(_GRAMMARS) > GRAMMAR_CACHE:
+        _GRAMMARS.popitem(last=False)
     return compiled

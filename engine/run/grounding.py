@@ -84,7 +84,7 @@ class Grounder:
         perform: Perform,
         reason: str | None = None,
     ) -> Grounded:
-        from ..syntax.decoding import reply_grammar
+        from ..syntax.decoding import page_reply_grammar
 
         form = form_of(self.model)
 
@@ -97,14 +97,14 @@ class Grounder:
             out.turns = turn
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
             messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
+            refs = references(seen)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
-                grammar=reply_grammar(), max_tokens=self.max_tokens,
+                grammar=page_reply_grammar(refs), max_tokens=self.max_tokens,
             )  # fmt: skip
             _, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":  # cut off mid-action: keep the whole actions before it
                 body = complete_prefix(body, parse_reply)
-            refs = references(seen)
             try:
                 reply = self._check(body, refs, scope)
             except _Bad as err:
