@@ -34,7 +34,7 @@ def regen_lint() -> None:
 def diff_output(old: Path) -> str:
     """What `planact diff --no-color OLD NEW` prints for a golden pair."""
     from planact.graph import diff_plans
-    from planact.graph.render import render_text
+    from planact.graph.render_diff import render_text
     from planact.syntax.parser import parse
 
     new = old.with_name(old.name.replace(".old.pa", ".new.pa"))

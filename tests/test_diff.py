@@ -7,7 +7,7 @@ import pytest
 from planact import parse
 from planact.graph import diff_plans
 from planact.graph.diff import FieldChange, Insert, Keep, Remove, Update
-from planact.graph.render import render_json, render_text
+from planact.graph.render_diff import render_json, render_text
 
 BASE = """plan "Buy a mouse"
 site shop = "http://127.0.0.1:8765"

@@ -29,6 +29,7 @@ from ..lang import types as ty
 from ..lang.deps import Dependency, plan_dependencies
 from ..lang.modules import Module, Reader, import_cycle, load_module, read_from_disk
 from ..syntax import ast
+from ..syntax.visitor import ExprVisitor
 
 
 @dataclass
@@ -199,44 +200,9 @@ class Analysis:
 
     def _infer(self, e: object, scope: dict[str, Symbol]) -> ty.T:
         """The type of an expression; records it, and the reads and uses inside."""
-        t = self._expression_type(e, scope)
+        t = _INFERENCE.visit(e, self, scope)
         self._types[id(e)] = t
         return t
-
-    def _expression_type(self, e: object, scope: dict[str, Symbol]) -> ty.T:
-        if isinstance(e, ast.StringLit):
-            self._read_text(e, scope)
-            return ty.TEXT
-        if isinstance(e, ast.NumberLit):
-            return ty.NUMBER
-        if isinstance(e, ast.BoolLit):
-            return ty.BOOL
-        if isinstance(e, ast.Ref):
-            return self._resolve(e, scope)
-        if isinstance(e, ast.ListLit):
-            items = tuple(self._infer(i, scope) for i in e.items)
-            known = [t for t in items if t is not None]
-            mixed = any(not ty.comparable(known[0], t) for t in known[1:])
-            t = ("list", None) if mixed else ("list", known[0] if known else None)
-            self.uses.append(Use("items", e, t, parts=items))
-            return t
-        if isinstance(e, (ast.And, ast.Or, ast.Not)):
-            for operand in e.items if not isinstance(e, ast.Not) else (e.operand,):
-                self._wanted[id(operand)] = ty.BOOL
-                self.uses.append(Use("operand", operand, self._infer(operand, scope), ty.BOOL, owner=e))
-            return ty.BOOL
-        if isinstance(e, ast.Compare):
-            # what each side must be, for the advice of a side that turns out to have no value
-            if e.op in ("<", "<=", ">", ">="):
-                self._wanted[id(e.left)] = self._wanted[id(e.right)] = ty.NUMBER
-            elif e.op == "matches":
-                self._wanted[id(e.left)] = ty.TEXT
-            elif e.op in ("==", "!="):
-                self._wanted[id(e.left)], self._wanted[id(e.right)] = _literal_type(e.right), _literal_type(e.left)
-            left, right = self._infer(e.left, scope), self._infer(e.right, scope)
-            self.uses.append(Use("comparison", e, ty.BOOL, parts=(left, right)))
-            return ty.BOOL
-        raise TypeError(f"not an expression: {e!r}")
 
     def _read_text(self, s: ast.StringLit, scope: dict[str, Symbol]) -> None:
         """Resolve a string's interpolations."""
@@ -415,12 +381,76 @@ def _bind(call: ast.Call, params: tuple[ast.Param, ...]) -> list[Binding]:
     return out
 
 
-def _literal_type(e: object) -> ty.T:
-    """The type of a literal (None for anything else)."""
-    if isinstance(e, ast.NumberLit):
-        return ty.NUMBER
-    if isinstance(e, ast.BoolLit):
-        return ty.BOOL
-    if isinstance(e, ast.StringLit):
+class _TypeInference(ExprVisitor, exhaustive=True):
+    """The type of an expression, for :meth:`Analysis._infer` (which records it); records
+    the reads and uses inside on the analysis."""
+
+    def visit_StringLit(self, e: ast.StringLit, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        a._read_text(e, scope)
         return ty.TEXT
-    return None
+
+    def visit_NumberLit(self, e: ast.NumberLit, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return ty.NUMBER
+
+    def visit_BoolLit(self, e: ast.BoolLit, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return ty.BOOL
+
+    def visit_Ref(self, e: ast.Ref, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return a._resolve(e, scope)
+
+    def visit_ListLit(self, e: ast.ListLit, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        items = tuple(a._infer(i, scope) for i in e.items)
+        known = [t for t in items if t is not None]
+        mixed = any(not ty.comparable(known[0], t) for t in known[1:])
+        t = ("list", None) if mixed else ("list", known[0] if known else None)
+        a.uses.append(Use("items", e, t, parts=items))
+        return t
+
+    def _operands(self, e: Any, operands: tuple[Any, ...], a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        for operand in operands:
+            a._wanted[id(operand)] = ty.BOOL
+            a.uses.append(Use("operand", operand, a._infer(operand, scope), ty.BOOL, owner=e))
+        return ty.BOOL
+
+    def visit_And(self, e: ast.And, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return self._operands(e, e.items, a, scope)
+
+    def visit_Or(self, e: ast.Or, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return self._operands(e, e.items, a, scope)
+
+    def visit_Not(self, e: ast.Not, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        return self._operands(e, (e.operand,), a, scope)
+
+    def visit_Compare(self, e: ast.Compare, a: Analysis, scope: dict[str, Symbol]) -> ty.T:
+        # what each side must be, for the advice of a side that turns out to have no value
+        if e.op in ("<", "<=", ">", ">="):
+            a._wanted[id(e.left)] = a._wanted[id(e.right)] = ty.NUMBER
+        elif e.op == "matches":
+            a._wanted[id(e.left)] = ty.TEXT
+        elif e.op in ("==", "!="):
+            a._wanted[id(e.left)], a._wanted[id(e.right)] = _literal_type(e.right), _literal_type(e.left)
+        left, right = a._infer(e.left, scope), a._infer(e.right, scope)
+        a.uses.append(Use("comparison", e, ty.BOOL, parts=(left, right)))
+        return ty.BOOL
+
+
+_INFERENCE = _TypeInference()
+
+
+class _LiteralType(ExprVisitor):
+    """The type of a literal; None for any other expression."""
+
+    def visit_NumberLit(self, e: ast.NumberLit) -> ty.T:
+        return ty.NUMBER
+
+    def visit_BoolLit(self, e: ast.BoolLit) -> ty.T:
+        return ty.BOOL
+
+    def visit_StringLit(self, e: ast.StringLit) -> ty.T:
+        return ty.TEXT
+
+    def generic_visit(self, e: object) -> ty.T:
+        return None
+
+
+_literal_type = _LiteralType().visit

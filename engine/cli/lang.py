@@ -251,7 +251,7 @@ def diff(old: str, new: str, fmt: str, color: bool | None) -> None:
       planact diff --format json old.pa new.pa
     """
     from ..graph import diff_plans
-    from ..graph.render import render_json, render_text
+    from ..graph.render_diff import render_json, render_text
 
     plans = load_or_exit(old, 2, color), load_or_exit(new, 2, color)
     try:

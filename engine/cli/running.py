@@ -14,7 +14,7 @@ import click
 
 from ..browser.launch import BrowserNotFound
 from ..browser.session import SessionOptions
-from ..graph.render import render_text
+from ..graph.render_diff import render_text
 from ..lang.values import bind_inputs
 from ..run.events import PlanRevised
 from ..run.executor import Agent, Executor, RunResult, procedures_of, refusal, ungroundable_steps

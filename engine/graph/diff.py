@@ -5,7 +5,7 @@ records — :class:`Insert`, :class:`Remove`, :class:`Update` (with the fields
 that changed), :class:`Keep` — plus :class:`ItemChange` records for the parts
 of a plan that are not steps (title, goal, uses, sites, inputs, procedures).
 Comments and source positions never count as changes.  Rendering lives in
-:mod:`planact.graph.render`; applying a diff to a live graph in
+:mod:`planact.graph.render_diff`; applying a diff to a live graph in
 :mod:`planact.graph.patch`.
 """
 

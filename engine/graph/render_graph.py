@@ -1,4 +1,5 @@
-"""A step graph as Graphviz dot, Mermaid or JSON (deterministic: source order throughout)."""
+"""Rendering a step graph: Graphviz dot, Mermaid or JSON (deterministic: source order throughout).
+A plan diff is rendered by :mod:`planact.graph.render_diff`."""
 
 from __future__ import annotations
 

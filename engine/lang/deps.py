@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..syntax import ast
+from ..syntax.visitor import ExprVisitor
 
 DependencyKind = Literal["order", "sequence", "data"]
 
@@ -33,19 +34,21 @@ class Dependency:
 
 def expr_refs(expr: object) -> Iterator[ast.Ref]:
     """Every variable reference in an expression, string interpolations included."""
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, ast.Ref):
-            yield e
-        elif isinstance(e, ast.StringLit):
-            yield from e.refs
-        elif isinstance(e, ast.Compare):
-            stack += (e.right, e.left)
-        elif isinstance(e, (ast.And, ast.Or, ast.ListLit)):
-            stack.extend(reversed(e.items))
-        elif isinstance(e, ast.Not):
-            stack.append(e.operand)
+    refs: list[ast.Ref] = []
+    _REFS.visit(expr, refs)
+    yield from refs
+
+
+class _RefCollector(ExprVisitor):
+    """Appends each reference met to a list; every other expression is walked through."""
+
+    def visit_Ref(self, e: ast.Ref, refs: list[ast.Ref]) -> None:
+        refs.append(e)
+
+    generic_visit = ExprVisitor.visit_children
+
+
+_REFS = _RefCollector()
 
 
 def target_refs(target: ast.Target | None) -> Iterator[ast.Ref]:

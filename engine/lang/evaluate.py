@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..syntax import ast
+from ..syntax.visitor import ExprVisitor
 
 
 class Secret:
@@ -71,23 +72,42 @@ def interpolate(s: ast.StringLit, variables: Mapping[str, Any]) -> str:
 
 def evaluate(e: object, variables: Mapping[str, Any]) -> Any:
     """The value of an expression."""
-    if isinstance(e, ast.StringLit):
+    return _EVALUATOR.visit(e, variables)
+
+
+class _Evaluator(ExprVisitor, exhaustive=True):
+    def visit_StringLit(self, e: ast.StringLit, variables: Mapping[str, Any]) -> str:
         return interpolate(e, variables)
-    if isinstance(e, (ast.NumberLit, ast.BoolLit)):
+
+    def visit_NumberLit(self, e: ast.NumberLit, variables: Mapping[str, Any]) -> int | float:
         return e.value
-    if isinstance(e, ast.Ref):
+
+    def visit_BoolLit(self, e: ast.BoolLit, variables: Mapping[str, Any]) -> bool:
+        return e.value
+
+    def visit_Ref(self, e: ast.Ref, variables: Mapping[str, Any]) -> Any:
         return lookup(e, variables)
-    if isinstance(e, ast.ListLit):
-        return [evaluate(i, variables) for i in e.items]
-    if isinstance(e, ast.Not):
-        return not _truth(evaluate(e.operand, variables))
-    if isinstance(e, ast.And):
-        return all(_truth(evaluate(i, variables)) for i in e.items)
-    if isinstance(e, ast.Or):
-        return any(_truth(evaluate(i, variables)) for i in e.items)
-    if isinstance(e, ast.Compare):
-        return _compare(e.op, evaluate(e.left, variables), evaluate(e.right, variables))
-    raise EvaluationError(f"not an expression: {e!r}")
+
+    def visit_ListLit(self, e: ast.ListLit, variables: Mapping[str, Any]) -> list[Any]:
+        return [self.visit(i, variables) for i in e.items]
+
+    def visit_Not(self, e: ast.Not, variables: Mapping[str, Any]) -> bool:
+        return not _truth(self.visit(e.operand, variables))
+
+    def visit_And(self, e: ast.And, variables: Mapping[str, Any]) -> bool:
+        return all(_truth(self.visit(i, variables)) for i in e.items)
+
+    def visit_Or(self, e: ast.Or, variables: Mapping[str, Any]) -> bool:
+        return any(_truth(self.visit(i, variables)) for i in e.items)
+
+    def visit_Compare(self, e: ast.Compare, variables: Mapping[str, Any]) -> bool:
+        return _compare(e.op, self.visit(e.left, variables), self.visit(e.right, variables))
+
+    def generic_visit(self, e: object, variables: Mapping[str, Any]) -> Any:
+        raise EvaluationError(f"not an expression: {e!r}")
+
+
+_EVALUATOR = _Evaluator()
 
 
 def _truth(value: Any) -> bool:

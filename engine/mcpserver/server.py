@@ -216,7 +216,7 @@ def build_server(config: ServerConfig) -> FastMCP:
     ) -> dict[str, Any]:
         """The step-level semantic diff of two plans (each as text or path): a text rendering and the edits as JSON."""
         from ..graph.diff import diff_plans
-        from ..graph.render import render_json, render_text
+        from ..graph.render_diff import render_json, render_text
 
         plans = []
         for text, path in ((old_text, old_path), (new_text, new_path)):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import build_graph, diff_plans
-from ..graph.render import render_text
+from ..graph.render_diff import render_text
 from ..syntax.diagnostics import PlanError
 from ..syntax.format import format_call
 from ..syntax.parser import parse

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..lang.evaluate import EvaluationError, Secret, lookup, show
 from ..syntax import ast
+from ..syntax.visitor import ExprVisitor
 
 
 def concrete(action: ast.Action, scope: Mapping[str, Any], inputs: Mapping[str, Any] | None = None) -> ast.Action:
@@ -32,7 +33,7 @@ def concrete(action: ast.Action, scope: Mapping[str, Any], inputs: Mapping[str, 
     for name in action._expr_fields:
         value = getattr(action, name)
         if value is not None:
-            update[name] = _expr(value, scope)
+            update[name] = _CONCRETE.visit(value, scope)
     return action.model_copy(update=update)
 
 
@@ -77,21 +78,39 @@ def fill_in(s: ast.StringLit, scope: Mapping[str, Any]) -> ast.StringLit:
     return s.model_copy(update={"parts": tuple(parts)})
 
 
-def _expr(e: Any, scope: Mapping[str, Any]) -> Any:
-    if isinstance(e, ast.StringLit):
+class _Concrete(ExprVisitor, exhaustive=True):
+    """An expression with the values of the variables it reads written in (see :func:`_kept`)."""
+
+    def visit_StringLit(self, e: ast.StringLit, scope: Mapping[str, Any]) -> ast.StringLit:
         return fill_in(e, scope)
-    if isinstance(e, ast.Ref):
+
+    def visit_Ref(self, e: ast.Ref, scope: Mapping[str, Any]) -> Any:
         value = _kept(e, scope)
         return value if isinstance(value, ast.Ref) else literal(value, e.span)
-    if isinstance(e, ast.ListLit):
-        return e.model_copy(update={"items": tuple(_expr(i, scope) for i in e.items)})
-    if isinstance(e, ast.Compare):
-        return e.model_copy(update={"left": _expr(e.left, scope), "right": _expr(e.right, scope)})
-    if isinstance(e, (ast.And, ast.Or)):
-        return e.model_copy(update={"items": tuple(_expr(i, scope) for i in e.items)})
-    if isinstance(e, ast.Not):
-        return e.model_copy(update={"operand": _expr(e.operand, scope)})
-    return e
+
+    def visit_NumberLit(self, e: ast.NumberLit, scope: Mapping[str, Any]) -> ast.NumberLit:
+        return e
+
+    def visit_BoolLit(self, e: ast.BoolLit, scope: Mapping[str, Any]) -> ast.BoolLit:
+        return e
+
+    def visit_ListLit(self, e: ast.ListLit, scope: Mapping[str, Any]) -> ast.ListLit:
+        return e.model_copy(update={"items": tuple(self.visit(i, scope) for i in e.items)})
+
+    def visit_Compare(self, e: ast.Compare, scope: Mapping[str, Any]) -> ast.Compare:
+        return e.model_copy(update={"left": self.visit(e.left, scope), "right": self.visit(e.right, scope)})
+
+    def visit_And(self, e: ast.And, scope: Mapping[str, Any]) -> ast.And:
+        return e.model_copy(update={"items": tuple(self.visit(i, scope) for i in e.items)})
+
+    def visit_Or(self, e: ast.Or, scope: Mapping[str, Any]) -> ast.Or:
+        return e.model_copy(update={"items": tuple(self.visit(i, scope) for i in e.items)})
+
+    def visit_Not(self, e: ast.Not, scope: Mapping[str, Any]) -> ast.Not:
+        return e.model_copy(update={"operand": self.visit(e.operand, scope)})
+
+
+_CONCRETE = _Concrete()
 
 
 def literal(value: Any, span: ast.Span = ast.NO_SPAN) -> Any:

@@ -8,6 +8,7 @@ procedures, steps) with their comments; actions are indented by 4 spaces.
 from __future__ import annotations
 
 from . import ast
+from .visitor import ExprVisitor
 
 INDENT = "    "
 _STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "{": "\\{", "}": "\\}"})
@@ -46,29 +47,42 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, "compare": 4}
 
 def format_expr(e: object, context: int = 0) -> str:
     """An expression; ``context`` is the precedence of the surrounding operator."""
-    kind = getattr(e, "kind", None)
-    prec = _PRECEDENCE.get(kind, 5)  # type: ignore[arg-type]
-    if isinstance(e, ast.Or):
-        text = " or ".join(format_expr(i, 2) for i in e.items)
-    elif isinstance(e, ast.And):
-        text = " and ".join(format_expr(i, 3) for i in e.items)
-    elif isinstance(e, ast.Not):
-        text = "not " + format_expr(e.operand, 3)
-    elif isinstance(e, ast.Compare):
-        text = f"{format_expr(e.left, 5)} {e.op} {format_expr(e.right, 5)}"
-    elif isinstance(e, ast.Ref):
-        text = e.dotted
-    elif isinstance(e, ast.StringLit):
-        text = format_string(e)
-    elif isinstance(e, ast.NumberLit):
-        text = format_number(e.value)
-    elif isinstance(e, ast.BoolLit):
-        text = "true" if e.value else "false"
-    elif isinstance(e, ast.ListLit):
-        text = "[" + ", ".join(format_expr(i) for i in e.items) + "]"
-    else:
-        raise TypeError(f"not an expression: {e!r}")
-    return f"({text})" if prec < context else text
+    text = _FORMATTER.visit(e)
+    return f"({text})" if _PRECEDENCE.get(getattr(e, "kind", None), 5) < context else text  # type: ignore[arg-type]
+
+
+class _ExprFormatter(ExprVisitor, exhaustive=True):
+    """The text of an expression, without the parentheses its context may need."""
+
+    def visit_Or(self, e: ast.Or) -> str:
+        return " or ".join(format_expr(i, 2) for i in e.items)
+
+    def visit_And(self, e: ast.And) -> str:
+        return " and ".join(format_expr(i, 3) for i in e.items)
+
+    def visit_Not(self, e: ast.Not) -> str:
+        return "not " + format_expr(e.operand, 3)
+
+    def visit_Compare(self, e: ast.Compare) -> str:
+        return f"{format_expr(e.left, 5)} {e.op} {format_expr(e.right, 5)}"
+
+    def visit_Ref(self, e: ast.Ref) -> str:
+        return e.dotted
+
+    def visit_StringLit(self, e: ast.StringLit) -> str:
+        return format_string(e)
+
+    def visit_NumberLit(self, e: ast.NumberLit) -> str:
+        return format_number(e.value)
+
+    def visit_BoolLit(self, e: ast.BoolLit) -> str:
+        return "true" if e.value else "false"
+
+    def visit_ListLit(self, e: ast.ListLit) -> str:
+        return "[" + ", ".join(format_expr(i) for i in e.items) + "]"
+
+
+_FORMATTER = _ExprFormatter()
 
 
 def format_target(t: ast.Target) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...lang.origins import origin_of
 from ...syntax import ast
 from ...syntax.diagnostics import Diagnostic
+from ...syntax.visitor import ExprVisitor
 from ..rule import Rule
 
 
@@ -83,28 +84,45 @@ class UndeclaredOrigin(Rule):
 
 # A name bound to a value written in the plan: (expression, the names it may read, the name shown).
 _Env = dict[str, tuple[object, dict, str]]
+# What _texts yields: (a URL as written, where it is written, the variable it came through).
+_Texts = Iterator[tuple[str, ast.Span, str | None]]
 
 
-def _texts(expr: object, env: _Env, via: str | None = None) -> Iterator[tuple[str, ast.Span, str | None]]:
+def _texts(expr: object, env: _Env, via: str | None = None) -> _Texts:
     """The URLs an expression can be that the plan writes out: a string, an input's default, a
     loop variable over a list of them, an argument; with where each is written and the variable
     it came through.  A string that starts with a variable takes that variable's values as its
     start; anything known only at run time (an output, a parameter, a field) yields nothing.
     """
-    if isinstance(expr, ast.StringLit):
+    return _TEXTS.visit(expr, env, via)
+
+
+class _WrittenTexts(ExprVisitor):
+    """:func:`_texts`; an expression of any other kind can be no URL written out."""
+
+    def visit_StringLit(self, expr: ast.StringLit, env: _Env, via: str | None) -> _Texts:
         head = expr.parts[0] if expr.parts else ""
         if not isinstance(head, ast.Ref):
             yield expr.text, expr.span, via
             return
         rest = expr.model_copy(update={"parts": expr.parts[1:]}).text
-        for text, span, name in _texts(head, env, via):
+        for text, span, name in self.visit(head, env, via):
             yield text + rest, span, name
-    elif isinstance(expr, ast.Ref) and not expr.fields and expr.name in env:
-        value, scope, name = env[expr.name]
-        yield from _texts(value, scope, via or name)
-    elif isinstance(expr, ast.ListLit):
+
+    def visit_Ref(self, expr: ast.Ref, env: _Env, via: str | None) -> _Texts:
+        if not expr.fields and expr.name in env:
+            value, scope, name = env[expr.name]
+            yield from self.visit(value, scope, via or name)
+
+    def visit_ListLit(self, expr: ast.ListLit, env: _Env, via: str | None) -> _Texts:
         for item in expr.items:
-            yield from _texts(item, env, via)
+            yield from self.visit(item, env, via)
+
+    def generic_visit(self, expr: object, env: _Env, via: str | None) -> _Texts:
+        return iter(())
+
+
+_TEXTS = _WrittenTexts()
 
 
 def _arguments(call: ast.Call, define: ast.Define, env: _Env) -> _Env:

@@ -1,4 +1,5 @@
-"""A :class:`PlanDiff` printed like a ``terraform plan`` (``+ ~ -``, optional colour) or as JSON."""
+"""Rendering a plan diff: a :class:`PlanDiff` printed like a ``terraform plan`` (``+ ~ -``, optional
+colour) or as JSON.  The step graph itself is rendered by :mod:`planact.graph.render_graph`."""
 
 from __future__ import annotations
 
