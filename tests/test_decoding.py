@@ -38,7 +38,7 @@ from planact.syntax.decoding import (
     Seq,
     decoding_grammar,
     decoding_rules,
-    narrowed_to_refs,
+    narrowed_to_page,
     page_reply_grammar,
     plan_grammar,
     regex_node,
@@ -355,27 +355,43 @@ def test_replies(text, ok):
         parse_reply(text)
 
 
-def test_a_pages_reply_grammar_names_only_the_pages_refs():
-    page = page_reply_grammar(["e1", "e2", "e13"])
-    assert page is page_reply_grammar(["e13", "e2", "e1", "e2"])  # one grammar per set of refs, cached
+def test_a_pages_reply_grammar_names_only_what_the_page_shows():
+    shown = {
+        "e1": ("textbox", ""),
+        "e2": ("button", "Yes"),
+        "e13": ("button", 'Say "hi" {x}'),
+        "e4": ("clickable", "z"),
+    }
+    page = page_reply_grammar(shown)
+    assert page is page_reply_grammar(dict(reversed(shown.items())))  # one grammar per page, cached
     for text, ok in [
         ('click ref "e2"\n', True),
         ('fill ref "e13" with "x"\ndone\n', True),
         ('click ref "e13" within ref "e1"\n', True),
-        ('click button "Submit"\n', True),  # the other kinds of target are as before
         ('click ref "e3"\n', False),  # not on the page
         ('click ref "e131"\n', False),
-        ('click ref "e1" first\n', True),
+        ('click ref "e1" first\n', False),  # a ref is one element already
+        ('click button "Yes"\n', True),
+        ('click button "Yes" first\n', True),
+        ('click button "Say \\"hi\\" \\{x\\}"\n', True),  # a name as the formatter quotes it
+        ('click button "No"\n', False),  # the page has no such button
+        ("click button\n", True),
+        ('fill textbox first with "x"\n', True),
+        ('fill textbox "Name" with "x"\n', False),  # the page's textbox has no name
+        ('click link "Home"\n', True),  # no link among the refs: links are not narrowed
+        ('click text "Next"\n', True),
         ("done\n", True),
     ]:
         assert accepted_by(page, text) == dict.fromkeys(ENGINES, ok), text
-    empty = page_reply_grammar([])  # a page without refs: no ref target at all
+        if ok:
+            parse_reply(text)
+    empty = page_reply_grammar({})  # a page without refs: no ref target at all
     assert accepted_by(empty, 'click ref "e1"\n') == dict.fromkeys(ENGINES, False)
-    assert accepted_by(empty, 'click text "Next"\n') == dict.fromkeys(ENGINES, True)
+    assert accepted_by(empty, 'click button "Go"\n') == dict.fromkeys(ENGINES, True)
     with pytest.raises(GrammarError, match="ref"):
-        page_reply_grammar(['e1" | "x'])
+        page_reply_grammar({'e1" | "x': ("button", "x")})
     with pytest.raises(GrammarError, match="no `target` rule"):
-        narrowed_to_refs(Rules(rules={"root": Lit("done")}, terminals=frozenset()), ["e1"])
+        narrowed_to_page(Rules(rules={"root": Lit("done")}, terminals=frozenset()), {"e1": ("button", "x")})
 
 
 # ---------------------------------------------------------------- everything a form allows parses

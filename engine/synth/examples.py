@@ -18,7 +18,7 @@ from typing import Any
 
 from ..lang.evaluate import Secret
 from ..models.base import Message
-from ..run.grounding import executor_prompt, taken_line
+from ..run.grounding import executor_prompt, references, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan, format_step
@@ -136,17 +136,35 @@ def replan_examples(
 
 
 def as_seen(action: TrajectoryAction, page: Page) -> str:
-    """The action as the executor model can write it from the page it is shown: its target becomes the
-    observation's reference of the element it acted on (``ref "e7"``) when the observation shows that
-    element; otherwise (a text read, a page not observed) the action stays as it was recorded."""
+    """The action as the executor model can write it from the page it is shown.
+
+    Its target becomes what the observation shows of the element it acted on (:func:`_seen_target`): its
+    role and accessible name (``button "Submit"``) where it has them, as the intent usually names the element
+    so and a small model copies a name far more reliably than it picks a reference out of the page;
+    otherwise the observation's reference (``ref "e7"``).  An action on an element the observation does not show (a text
+    read, a page not observed) stays as it was recorded."""
     text = action.text()
     if action.ref is None or f"[ref={action.ref}]" not in page.tree:
         return text
     (parsed,) = parse_reply(text).actions
     if "target" not in parsed._target_fields or getattr(parsed, "target", None) is None:
         return text
-    seen = ast.Target.new(kind="ref", name=ast.StringLit(parts=(action.ref,)))
+    seen = _seen_target(action.ref, references(page))
     return format_action(parsed.model_copy(update={"target": seen}))
+
+
+def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
+    """What the model is taught to write for the element ``ref`` of an observation (``shown``: its refs'
+    roles and names): ``role "name"`` when the element has a role a target can name and a whole name (not
+    cut short with ``…``), ``role`` alone when it has no name; ``first`` after it when the page shows other
+    elements that target finds, and the element is the first of them; ``ref "eN"`` otherwise."""
+    role, name = shown.get(ref, ("", ""))
+    if role in ast.ROLE_KINDS and not name.endswith("…"):
+        found = [r for r, (other, text) in shown.items() if other == role and (not name or text == name)]
+        if found and found[0] == ref:
+            target = ast.Target.new(kind=role, name=ast.StringLit(parts=(name,)) if name else None)
+            return target if len(found) == 1 else target.model_copy(update={"pick": "first"})
+    return ast.Target.new(kind="ref", name=ast.StringLit(parts=(ref,)))
 
 
 def _taken(traj: Trajectory, first: int, index: int) -> list[str]:

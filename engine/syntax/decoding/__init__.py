@@ -40,7 +40,7 @@ brackets, ``not`` or ``within``) and its 16 MiB size limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -49,14 +49,14 @@ from .bnf import bnf
 from .layout import Layout
 from .llguidance import llguidance_lark
 from .nodes import EMPTY, ROOT, Alt, Chars, GrammarError, Lit, Node, Ref, Repeat, Rules, Seq
-from .page import narrowed_to_refs
+from .page import narrowed_to_page
 from .read import MAX_REPEATS, PARSER_CHECKED
 from .regex import regex_node, to_regex
 
 __all__ = [
     "EMPTY", "MAX_BLANK_LINES", "MAX_COMMENT_LINES", "MAX_REPEATS", "PARSER_CHECKED", "REASONING_LINES", "ROOT",
     "Alt", "Chars", "DecodingGrammar", "GrammarError", "Lit", "Node", "Ref", "Repeat", "Rules", "Seq",
-    "decoding_grammar", "decoding_rules", "narrowed_to_refs", "page_reply_grammar", "plan_grammar", "regex_node",
+    "decoding_grammar", "decoding_rules", "narrowed_to_page", "page_reply_grammar", "plan_grammar", "regex_node",
     "reply_grammar", "revision_grammar",
     "steps_grammar", "to_regex",
 ]  # fmt: skip
@@ -133,15 +133,16 @@ def reply_grammar() -> DecodingGrammar:
     return decoding_grammar("reply", ("reply",), blank_lines=0, comment_lines=0)
 
 
-def page_reply_grammar(refs: Iterable[str]) -> DecodingGrammar:
-    """:func:`reply_grammar` for one page: a ``ref`` target names one of ``refs`` (the page's ``[ref=eN]``),
-    so that a constrained model cannot answer with an element the page does not show (:mod:`.page`)."""
-    return _page_reply(tuple(sorted(set(refs))))
+def page_reply_grammar(shown: Mapping[str, tuple[str, str]]) -> DecodingGrammar:
+    """:func:`reply_grammar` for one page: a target names an element of ``shown`` (``{ref: (role, name)}``, the
+    page's ``[ref=eN]`` elements): one of its refs, or one of its roles with one of that role's names, so that
+    a constrained model cannot answer with an element the page does not show (:mod:`.page`)."""
+    return _page_reply(tuple(sorted(shown.items())))
 
 
-@lru_cache(maxsize=64)  # the pages of the steps being grounded; a page's grammar is ~1 ms to build
-def _page_reply(refs: tuple[str, ...]) -> DecodingGrammar:
-    rules = narrowed_to_refs(decoding_rules(("reply",), 0, 0), refs)
+@lru_cache(maxsize=64)  # the pages of the steps being grounded; a page's grammar takes a few ms to build
+def _page_reply(shown: tuple[tuple[str, tuple[str, str]], ...]) -> DecodingGrammar:
+    rules = narrowed_to_page(decoding_rules(("reply",), 0, 0), dict(shown))
     return DecodingGrammar(
         name="reply",
         gbnf=bnf(rules, _HEADER.format(name="page reply", engine="llama.cpp (GBNF)")),

@@ -1,56 +1,80 @@
-"""An executor grammar narrowed to one page: a ``ref`` target may only name an element the page shows.
+"""An executor grammar narrowed to one page: a target may only name an element the page shows.
 
-The executor sees the page as an accessibility tree whose elements carry
-``[ref=eN]``; an answer that names a ref the page does not have is refused
-after the model wrote it, and a small model, told so, often writes another
-ref that is not there.  Narrowing the grammar makes such an answer impossible
-to write: in :func:`narrowed_to_refs` the ``target`` rule's ``ref`` kind is
-taken out of ``TARGET_KIND`` and comes back as ``ref "<one of the page's
-refs>"``; every other kind of target and the rest of the answer are as in the
-page-free grammar.  A page with no refs leaves ``ref`` out altogether.
+The executor sees the page as an accessibility tree whose elements carry a
+role, often a name, and ``[ref=eN]``.  An answer that names an element the
+page does not have is refused after the model wrote it, and a small model,
+told so, often writes another that is not there either.  Narrowing the grammar
+makes such an answer impossible to write (:func:`narrowed_to_page`):
+
+- ``ref "eN"`` names one of the page's refs, and takes no ``first``/``nth``
+  (a ref is one element already);
+- a role the page shows (``button``, ``checkbox``, ...) is followed by
+  nothing or by one of the names the page shows for that role
+  (``button "Submit"``; not a name cut short with ``…``), then the optional
+  position;
+- the other kinds (roles the page does not show among its refs, ``label``,
+  ``placeholder``, ``text``, ``testid``, ``css``) and the rest of the answer
+  are as in the page-free grammar.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 
-from .nodes import Alt, GrammarError, Lit, Ref, Repeat, Rules, Seq
+from ..ast import ROLE_KINDS, StringLit
+from ..format import format_string
+from .nodes import Alt, GrammarError, Lit, Node, Ref, Repeat, Rules, Seq
 
 REF_KIND = "ref"
 _KINDS = "TARGET_KIND"
-_KINDS_SEEN = "TARGET_KIND_SEEN"  # every kind but ref
+_FREE_KINDS = "TARGET_KIND_FREE"  # the kinds that are not narrowed: label, placeholder, text, testid, css
 _PAGE_REF = "PAGE_REF"
 REF_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what an observation's ref looks like (e12); nothing to escape
 
 
-def narrowed_to_refs(rules: Rules, refs: Iterable[str]) -> Rules:
-    """``rules`` (a grammar holding the plan grammar's ``target`` rule) with ``ref`` targets limited to ``refs``.
+def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rules:
+    """``rules`` (a grammar holding the plan grammar's ``target`` rule) with targets limited to what ``shown``
+    (``{ref: (role, name)}``, the page's elements; an empty name for one without) holds.
 
     Raises :class:`GrammarError` when the grammar's ``target`` rule is not the shape this expects (a kind,
-    an optional string, then the rest) or a ref is not a plain name."""
-    names = sorted(set(refs), key=lambda r: (len(r), r))
-    for name in names:
-        if not REF_NAME.fullmatch(name):
-            raise GrammarError(f"a page's ref must be letters, digits, `_` or `-` (at most 32): {name!r}")
+    an optional string, an optional position, the rest) or a ref is not a plain name."""
+    for ref in shown:
+        if not REF_NAME.fullmatch(ref):
+            raise GrammarError(f"a page's ref must be letters, digits, `_` or `-` (at most 32): {ref!r}")
     target, kinds = rules.rules.get("target"), rules.rules.get(_KINDS)
     if not (
         isinstance(target, Seq)
-        and len(target.items) >= 2
+        and len(target.items) >= 3
         and target.items[0] == Ref(_KINDS)
         and isinstance(target.items[1], Repeat)
+        and isinstance(target.items[2], Repeat)
         and isinstance(kinds, Alt)
         and Lit(REF_KIND) in kinds.items
     ):
-        raise GrammarError("the grammar has no `target` rule of the form TARGET_KIND STRING? ... to narrow")
-    seen = Alt(tuple(k for k in kinds.items if k != Lit(REF_KIND)))
-    any_kind = Seq((Ref(_KINDS_SEEN), *target.items[1:]))
-    out = {**rules.rules, _KINDS_SEEN: seen}
-    terminals = set(rules.terminals) | {_KINDS_SEEN}
-    if names:
-        out[_PAGE_REF] = Alt(tuple(Lit(f'"{name}"') for name in names))
+        raise GrammarError("the grammar has no `target` rule of the form TARGET_KIND STRING? position? ... to narrow")
+    named, position, rest = target.items[1], target.items[2], target.items[3:]
+    names: dict[str, set[str]] = {}
+    for role, name in shown.values():
+        if role in ROLE_KINDS:
+            names.setdefault(role, set()).update([name] if name and not name.endswith("…") else [])  # cut short
+    out, terminals = dict(rules.rules), set(rules.terminals)
+    free = tuple(k for k in kinds.items if not (isinstance(k, Lit) and (k.text in names or k.text == REF_KIND)))
+    options: list[Node] = [Seq((Ref(_FREE_KINDS), named, position, *rest))]
+    out[_FREE_KINDS] = Alt(free)
+    terminals.add(_FREE_KINDS)
+    if shown:
+        out[_PAGE_REF] = Alt(tuple(Lit(f'"{ref}"') for ref in sorted(shown, key=lambda r: (len(r), r))))
         terminals.add(_PAGE_REF)
-        out["target"] = Alt((any_kind, Seq((Lit(REF_KIND), Lit(" "), Ref(_PAGE_REF), *target.items[2:]))))
-    else:
-        out["target"] = any_kind
+        options.append(Seq((Lit(REF_KIND), Lit(" "), Ref(_PAGE_REF), *rest)))
+    for role in sorted(names):
+        rule = f"PAGE_{role.upper()}"
+        quoted = sorted(format_string(StringLit(parts=(n,))) for n in names[role])
+        if quoted:
+            out[rule] = Alt(tuple(Lit(q) for q in quoted))
+            terminals.add(rule)
+            options.append(Seq((Lit(role), Repeat(Seq((Lit(" "), Ref(rule))), 0, 1), position, *rest)))
+        else:
+            options.append(Seq((Lit(role), position, *rest)))
+    out["target"] = Alt(tuple(options))
     return Rules(rules=out, terminals=frozenset(terminals), root=rules.root)
