@@ -39,6 +39,7 @@ from planact.syntax.decoding import (
     decoding_grammar,
     decoding_rules,
     narrowed_to_page,
+    one_turn,
     page_reply_grammar,
     plan_grammar,
     regex_node,
@@ -385,6 +386,13 @@ def test_a_pages_reply_grammar_names_only_what_the_page_shows():
         assert accepted_by(page, text) == dict.fromkeys(ENGINES, ok), text
         if ok:
             parse_reply(text)
+    one = page_reply_grammar(shown, one=True)  # a compact turn: one action or done, its newline optional
+    for text, ok in [('click button "Yes"', True), ('click button "Yes"\n', True), ("done", True),
+                     ('click ref "e2"\ndone\n', False), ('click ref "e2"\nclick ref "e1"\n', False),
+                     ('click button "No"', False)]:  # fmt: skip
+        assert accepted_by(one, text) == dict.fromkeys(ENGINES, ok), text
+    with pytest.raises(GrammarError, match="no `action` rule"):
+        one_turn(Rules(rules={"root": Lit("done")}, terminals=frozenset()))
     empty = page_reply_grammar({})  # a page without refs: no ref target at all
     assert accepted_by(empty, 'click ref "e1"\n') == dict.fromkeys(ENGINES, False)
     assert accepted_by(empty, 'click button "Go"\n') == dict.fromkeys(ENGINES, True)

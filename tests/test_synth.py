@@ -17,10 +17,10 @@ from planact.demo.server import serve_demo
 from planact.models.base import ScriptedModel
 from planact.models.prompts import detect_form
 from planact.syntax.parser import parse, parse_patch, parse_reply
-from planact.synth.examples import executor_examples, replan_examples
+from planact.synth.examples import as_seen, executor_examples, replan_examples
 from planact.synth.expand import Expander, expand, seed_pairs
 from planact.synth.ground import LEDGER, Teacher, ground_all, own_header
-from planact.synth.trajectory import Trajectory, TrajectoryAction, TrajectoryError, read_trajectories
+from planact.synth.trajectory import Page, Trajectory, TrajectoryAction, TrajectoryError, read_trajectories
 
 needs_browser = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
 DEMO = sorted((Path(__file__).parent.parent / "plans" / "demo").glob("*.pa"))
@@ -376,10 +376,31 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
 
 @needs("data")
 @needs_browser
+def test_an_action_is_taught_as_the_page_shows_its_element():
+    """The target of a recorded action becomes what the observation shows of the element acted on: role and
+    name, `first` when the page shows that target again later, the role alone for an element without a name,
+    the ref where neither works (a role a target cannot name, a later one of twins, a name cut short)."""
+    tree = "\n".join([
+        '- textbox [ref=e1]', '- button "Ok" [ref=e2]', '- button "Ok" [ref=e3]', '- textbox "Name" [ref=e4]',
+        '- clickable "x" [ref=e5]', '- link "A very long name th…" [ref=e6]', '- checkbox "B" [checked] [ref=e7]',
+    ])  # fmt: skip
+    page = Page(url="http://127.0.0.1:9/", tree=tree)
+    seen = {ref: as_seen(TrajectoryAction(action='click css "#x"', ref=ref), page) for ref in
+            ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e9")}  # fmt: skip
+    assert seen == {
+        "e1": "click textbox first", "e2": 'click button "Ok" first', "e3": 'click ref "e3"',
+        "e4": 'click textbox "Name"', "e5": 'click ref "e5"', "e6": 'click ref "e6"', "e7": 'click checkbox "B"',
+        "e9": 'click css "#x"',  # not on the page shown: as recorded
+    }  # fmt: skip
+    assert (
+        as_seen(TrajectoryAction(action='fill css "#n" with "Al"', ref="e4"), page) == 'fill textbox "Name" with "Al"'
+    )
+
+
 def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
     """`synth generate miniwob` records successful episodes of training seeds and exports examples whose
-    intents have the episode's values written in (no `{task.label}`) and whose targets are the refs of the
-    page shown (a loop's intent names the items it ran over); held-out seeds are refused; the compact export
+    intents have the episode's values written in (no `{task.label}`) and whose targets are what the page
+    shown shows of the element (its role and name, or its ref) (a loop's intent names the items it ran over); held-out seeds are refused; the compact export
     answers the planner's prompt with step lines."""
     out = tmp_path / "gen"
     tasks = "click-link,choose-date-easy,enter-text,click-checkboxes"
@@ -393,9 +414,14 @@ def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
     assert len(examples) == summary["examples"]["executor"] >= 6 and "{task." not in planner and "\\{" not in planner
     for example in examples:
         prompt, answer = example["messages"][-2]["content"], example["messages"][-1]["content"]
-        assert "{task." not in prompt and 'ref "' in answer and "css " not in answer, answer
-        for ref in re.findall(r'ref "(e\d+)"', answer):
-            assert f"[ref={ref}]" in prompt  # the element acted on, as the page shown names it
+        assert "{task." not in prompt and "css " not in answer, answer
+        for action in parse_reply(answer).actions:  # the element acted on, as the page shown names it
+            target = action.target
+            name = "".join(target.name.parts) if target.name else ""
+            if target.kind == "ref":
+                assert f"[ref={name}]" in prompt, answer
+            else:  # its role and name (`button "Ok"`), or its role alone (`textbox first`) when it has no name
+                assert (f'- {target.kind} "{name}"' if name else f"- {target.kind} ") in prompt, answer
     compact = CliRunner().invoke(main, ["synth", "export", str(out / "data"), "-o", str(tmp_path / "c"), "--prompts",
                                         "compact"])  # fmt: skip
     assert compact.exit_code == 0, compact.output

@@ -100,7 +100,7 @@ class Grounder:
             refs = references(seen)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
-                grammar=page_reply_grammar(refs), max_tokens=self.max_tokens,
+                grammar=page_reply_grammar(refs, one=form == "compact"), max_tokens=self.max_tokens,
             )  # fmt: skip
             _, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":  # cut off mid-action: keep the whole actions before it

@@ -49,14 +49,14 @@ from .bnf import bnf
 from .layout import Layout
 from .llguidance import llguidance_lark
 from .nodes import EMPTY, ROOT, Alt, Chars, GrammarError, Lit, Node, Ref, Repeat, Rules, Seq
-from .page import narrowed_to_page
+from .page import narrowed_to_page, one_turn
 from .read import MAX_REPEATS, PARSER_CHECKED
 from .regex import regex_node, to_regex
 
 __all__ = [
     "EMPTY", "MAX_BLANK_LINES", "MAX_COMMENT_LINES", "MAX_REPEATS", "PARSER_CHECKED", "REASONING_LINES", "ROOT",
     "Alt", "Chars", "DecodingGrammar", "GrammarError", "Lit", "Node", "Ref", "Repeat", "Rules", "Seq",
-    "decoding_grammar", "decoding_rules", "narrowed_to_page", "page_reply_grammar", "plan_grammar", "regex_node",
+    "decoding_grammar", "decoding_rules", "narrowed_to_page", "one_turn", "page_reply_grammar", "plan_grammar", "regex_node",
     "reply_grammar", "revision_grammar",
     "steps_grammar", "to_regex",
 ]  # fmt: skip
@@ -133,16 +133,19 @@ def reply_grammar() -> DecodingGrammar:
     return decoding_grammar("reply", ("reply",), blank_lines=0, comment_lines=0)
 
 
-def page_reply_grammar(shown: Mapping[str, tuple[str, str]]) -> DecodingGrammar:
+def page_reply_grammar(shown: Mapping[str, tuple[str, str]], *, one: bool = False) -> DecodingGrammar:
     """:func:`reply_grammar` for one page: a target names an element of ``shown`` (``{ref: (role, name)}``, the
     page's ``[ref=eN]`` elements): one of its refs, or one of its roles with one of that role's names, so that
-    a constrained model cannot answer with an element the page does not show (:mod:`.page`)."""
-    return _page_reply(tuple(sorted(shown.items())))
+    a constrained model cannot answer with an element the page does not show (:mod:`.page`).
+
+    ``one``: a compact-form turn, one action or ``done`` (:func:`~.page.one_turn`)."""
+    return _page_reply(tuple(sorted(shown.items())), one)
 
 
 @lru_cache(maxsize=64)  # the pages of the steps being grounded; a page's grammar takes a few ms to build
-def _page_reply(shown: tuple[tuple[str, tuple[str, str]], ...]) -> DecodingGrammar:
+def _page_reply(shown: tuple[tuple[str, tuple[str, str]], ...], one: bool) -> DecodingGrammar:
     rules = narrowed_to_page(decoding_rules(("reply",), 0, 0), dict(shown))
+    rules = one_turn(rules) if one else rules
     return DecodingGrammar(
         name="reply",
         gbnf=bnf(rules, _HEADER.format(name="page reply", engine="llama.cpp (GBNF)")),

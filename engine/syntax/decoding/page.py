@@ -15,6 +15,13 @@ makes such an answer impossible to write (:func:`narrowed_to_page`):
 - the other kinds (roles the page does not show among its refs, ``label``,
   ``placeholder``, ``text``, ``testid``, ``css``) and the rest of the answer
   are as in the page-free grammar.
+
+:func:`one_turn` makes the answer of a compact-form turn: one action or
+``done``, the line's newline optional.  A model fine-tuned on such turns ends
+its answer after the action; a grammar that insists on a newline there (as the
+page-free reply grammar does, where every action line ends with one) leaves
+it nothing to write but more target (`first within ...`) until its budget
+runs out.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ REF_KIND = "ref"
 _KINDS = "TARGET_KIND"
 _FREE_KINDS = "TARGET_KIND_FREE"  # the kinds that are not narrowed: label, placeholder, text, testid, css
 _PAGE_REF = "PAGE_REF"
+_TURN = "turn"
 REF_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what an observation's ref looks like (e12); nothing to escape
 
 
@@ -78,3 +86,16 @@ def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rule
             options.append(Seq((Lit(role), position, *rest)))
     out["target"] = Alt(tuple(options))
     return Rules(rules=out, terminals=frozenset(terminals), root=rules.root)
+
+
+def one_turn(rules: Rules) -> Rules:
+    """``rules`` (a reply grammar) answering one action or ``done``, each with or without its newline."""
+    action, done = rules.rules.get("action"), rules.rules.get("done")
+    if not (isinstance(action, Alt) and all(isinstance(a, Seq) and a.items[-1:] == (Lit("\n"),) for a in action.items)):
+        raise GrammarError("the grammar has no `action` rule of lines that end with a newline")
+    if done != Seq((Lit("done"), Lit("\n"))):
+        raise GrammarError('the grammar has no `done` rule of the form "done\\n"')
+    newline = Repeat(Lit("\n"), 0, 1)
+    out = {**rules.rules, _TURN: Alt(tuple(Seq(a.items[:-1]) for a in action.items))}
+    out[rules.root] = Alt((Seq((Ref(_TURN), newline)), Seq((Lit("done"), newline))))
+    return Rules(rules=out, terminals=rules.terminals, root=rules.root)
