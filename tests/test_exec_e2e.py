@@ -637,3 +637,56 @@ def test_a_lifecycle_hook_is_called_at_each_point_of_a_run_in_order(tmp_path, sh
         "after_run failed",
     ]
     assert (record.path / "screenshots").is_dir() and (record.path / "browser-state.json").exists()
+
+
+def test_hooks_decide_who_grounds_a_step_and_how_the_plan_goes_on(tmp_path, shop):
+    """The deciding points: with no model, a user's hook does a step that has no actions (the executor writes
+    what it did back into the step) and revises the plan after a step (the executor patches the graph)."""
+    from planact.browser.session import SessionOptions
+    from planact.lang.values import bind_inputs
+    from planact.run.executor import Executor
+    from planact.run.grounding import Grounded
+    from planact.run.lifecycle import Lifecycle, Revision
+    from planact.run.records import RunRecord
+    from planact.syntax.parser import parse_reply
+
+    head = f'plan "decide"\n\nsite shop = "{shop.url}"\n\nstep home "Open the shop":\n    goto shop "/"\n\n'
+    cart = 'step cart "Open the cart" after home\n'
+    asked: list[tuple[str, ...]] = []
+
+    class Decider(Lifecycle):
+        def grounds(self, run, step):
+            return step.id.name == "cart"
+
+        async def ground_step(self, run, step, scope, failure):
+            asked.append(("ground", step.id.name, str(failure)))
+            grounded = Grounded()
+            for action in parse_reply('goto shop "/cart"\ndone').actions:
+                await run.act(step.id.name, action, scope)
+                grounded.actions.append(action)
+            return grounded
+
+        async def revise(self, run, steps, error):
+            asked.append(("revise", *steps, str(error)))
+            if steps == ["home"]:  # a step added after the first; the plan as it stands otherwise
+                return Revision(parse(head + cart + '\nstep title "Read the title" after cart:\n    extract heading\n'))
+            return None
+
+    record = RunRecord.create(tmp_path / "runs")
+    plan = parse(head + cart)
+    no_hook = Executor(plan, bind_inputs(plan, {}, {}), record, SessionOptions())
+    assert no_hook.ungroundable() == ["cart"]  # refused before the browser starts
+    executor = Executor(plan, bind_inputs(plan, {}, {}), record, SessionOptions(timeout_ms=1500), lifecycle=[Decider()])
+    assert executor.ungroundable() == []
+    result = asyncio.run(executor.run())
+    assert result.status == "succeeded", result.error
+    assert result.steps == {"home": "done", "cart": "done", "title": "done"} and result.revisions == 1
+    assert asked == [("revise", "home", "None"), ("ground", "cart", "None"), ("revise", "cart", "None"),
+                     ("revise", "title", "None")]  # fmt: skip
+    found = [json.loads(line) for line in record.events_path.read_text().splitlines()]
+    revised = next(e for e in found if e["event"] == "plan_revised")
+    assert revised["after"] == "home" and revised["added"] == 1
+    grounded = next(e for e in found if e["event"] == "step_grounded")
+    assert grounded["step"] == "cart" and grounded["actions"] == ['goto shop "/cart"']
+    assert [e["source"] for e in found if e["event"] == "action"] == ["plan", "model", "plan"]
+    assert 'goto shop "/cart"' in (record.path / "plan.grounded.pa").read_text()

@@ -8,6 +8,13 @@ variable named by its id; an ``answer`` finishes the run.  After each step the
 page is screenshotted and the browser's cookies are saved, so a run killed
 midway resumes (``resume=True``) from its event log without re-running any
 step that finished.
+
+The executor only schedules: it walks the graph and fires the hooks of its
+lifecycle (``lifecycle.py``) at each point, and applies what the hooks that
+decide answer: the actions a grounding hook performed for a step are written
+back into it, a revised plan is patched into the graph in place.  Checkpoints,
+page recording, the drift check, grounding (``grounding.py``) and replanning
+(``replanning.py``) are such hooks, installed from the run's options.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ from typing import Any
 import networkx as nx
 
 from ..browser.actions import ActionFailed, ActionResult, page_vars, perform
-from ..browser.observe import observe
 from ..browser.session import LANE, BrowserSession, SessionOptions
 from ..graph import build_graph
 from ..graph.diff import diff_plans
@@ -43,8 +49,9 @@ from .drift import DriftCheck
 from .grounding import Grounder, GroundingFailed
 from .lifecycle import Lifecycle
 from .pages import PageRecorder
-from .planner import LiveView, Planner, Rejected
+from .planner import LiveView, Planner
 from .records import RunRecord
+from .replanning import Replanner
 
 NO_MODEL = (
     "step `{step}` has no actions and no model is configured to ground it: "
@@ -139,24 +146,24 @@ class Executor:
         self.agent = agent or Agent()
         self.tally = Tally()
         self.asker = Asker(self.emit, self.tally, record.scrubber)
-        self.grounder = (
-            Grounder(self.agent.executor, self.asker, self.sites, turns=self.agent.turns)
-            if self.agent.executor is not None else None
-        )  # fmt: skip
-        self.planner = (
-            Planner(self.agent.planner, self.asker, attempts=self.agent.attempts)
-            if self.agent.planner is not None else None
-        )  # fmt: skip
-        self.replans = 0
         self.replans_applied = 0
-        self.grounded: set[str] = set()  # steps whose actions a model wrote
+        self.grounded: set[str] = set()  # steps whose actions a hook wrote (a model's)
         self.errors: dict[str, str] = {}
         # the hooks of the run's lifecycle: its checkpoints, page recording (`pages`: the page after every
-        # action, pages.jsonl), then the caller's
+        # action, pages.jsonl), grounding (an executor model), replanning (a planner model and --replan), then
+        # the caller's
         self.state_file = record.path / "browser-state.json"  # the cookies a resumed run starts from
+        agent = self.agent
+        deciding: list[Lifecycle] = []
+        if agent.executor is not None:
+            deciding.append(Grounder(agent.executor, self.asker, self.sites, turns=agent.turns))
+        if agent.planner is not None and agent.replan != "never":
+            planner = Planner(agent.planner, self.asker, attempts=agent.attempts)
+            deciding.append(Replanner(planner, agent.replan, agent.max_replans))
         self.lifecycle: list[Lifecycle] = [
             Checkpointer(self.state_file),
             *([PageRecorder()] if pages else []),
+            *deciding,
             *(lifecycle or []),
         ]
         self._page_of: dict[str, Any] = {}  # step -> the page it ran on (None: the main page); its branch goes on there
@@ -180,6 +187,14 @@ class Executor:
         for hook in self.lifecycle:
             await getattr(hook, point)(self, *args)
 
+    async def decide(self, point: str, *args: Any) -> Any:
+        """The first answer (not None) of the lifecycle hooks' method ``point``, asked in order; None: none answered."""
+        for hook in self.lifecycle:
+            answer = await getattr(hook, point)(self, *args)
+            if answer is not None:
+                return answer
+        return None
+
     # ------------------------------------------------------------ resume
 
     def restore(self) -> dict[str, Any]:
@@ -199,11 +214,12 @@ class Executor:
         return last
 
     def ungroundable(self) -> list[str]:
-        """Pending steps that no one can do: no actions and no executor model (see :func:`ungroundable_steps`)."""
-        if self.grounder is not None:
-            return []
+        """Pending steps that no one can do: no actions, and no hook grounds them (see :func:`ungroundable_steps`)."""
         pending = [self.graph.step(n) for n in self.graph.ids() if self.graph.status(n) == "pending"]
-        return ungroundable_steps(pending, self.procedures)
+        return [
+            n for n in ungroundable_steps(pending, self.procedures)
+            if not any(hook.grounds(self, self.graph.step(n)) for hook in self.lifecycle)
+        ]  # fmt: skip
 
     # ------------------------------------------------------------ run
 
@@ -241,7 +257,7 @@ class Executor:
                 try:
                     answer = await self._run_batch(batch, result)
                 except StepFailed as err:
-                    if self.agent.replan == "never" or not await self._replan(batch[-1], str(err), failed=True):
+                    if not await self._revise(batch, str(err)):
                         raise
                     result.failed_step = None
                     continue
@@ -249,9 +265,7 @@ class Executor:
                     result.answer = answer
                     self._skip_rest(result)
                     break
-                left = any(self.graph.status(n) == "pending" for n in self.graph.ids())
-                if self.agent.replan == "every-step" and left:  # nothing left to revise once every step ran
-                    await self._replan(batch[-1], f"Step {', '.join(batch)} finished.")
+                await self._revise(batch)
             pending = [n for n in self.graph.ids() if self.graph.status(n) == "pending"]
             if pending:
                 raise StepFailed(f"steps {', '.join(pending)} can never run (a dependency cycle?)")
@@ -496,8 +510,8 @@ class Executor:
         return proc.actions, params
 
     async def _run_actions(self, step: ast.Step, scope: dict[str, Any]) -> tuple[Any, Any]:
-        if step.call is None and step.actions is None and self.grounder is not None:
-            return await self._ground(step, scope)
+        if step.call is None and step.actions is None and (grounded := await self._ground(step, scope)) is not None:
+            return grounded
         actions, scope = self._actions_of(step, scope)
         value, answer = None, _NO_ANSWER
         for position, action in enumerate(actions):
@@ -514,10 +528,12 @@ class Executor:
                 if self.session.page.url == "about:blank":
                     raise StepFailed(f"{err}: the page is blank, no step has opened a site yet (begin with a step "
                                      'that does `goto SITE "/"`)') from None  # fmt: skip
-                if self.grounder is None or step.call is not None or step.loop is not None:
-                    raise
-                # self-healing: the page changed under a grounded step; the model grounds the rest of it again
-                return await self._ground(step, scope, reason=str(err), prefix=actions[:position])
+                # self-healing: the page changed under a plain step; a hook (the model) grounds the rest of it again
+                if step.call is None and step.loop is None:
+                    healed = await self._ground(step, scope, reason=str(err), prefix=actions[:position])
+                    if healed is not None:
+                        return healed
+                raise
             self._raise_if_blocked(step.id.name)
             await self._action_done(step.id.name, "plan", action, scope, done)
             if isinstance(action, ast.Extract):
@@ -543,27 +559,28 @@ class Executor:
             self._changed_by[id(LANE.get())] = step_id
         await self.fire("after_action", step_id, action, done)
 
+    async def act(self, step_id: str, action: ast.Action, variables: dict[str, Any]) -> ActionResult:
+        """Perform an action a hook chose for a step (see :meth:`Lifecycle.ground_step`): its ``before_action`` and
+        ``after_action`` points fire and it is logged as the model's; a navigation the guard blocked fails it."""
+        await self.fire("before_action", step_id, action)
+        try:
+            done = await perform(self.session, action, variables, self.sites, None)
+        except ActionFailed as err:
+            self._raise_if_blocked(step_id, err)
+            raise
+        self._raise_if_blocked(step_id)
+        await self._action_done(step_id, "model", action, variables, done)
+        return done
+
     async def _ground(
         self, step: ast.Step, scope: dict[str, Any], reason: str | None = None, prefix: tuple[ast.Action, ...] = ()
-    ) -> tuple[Any, Any]:
-        """Let the executor model do the step; write its actions back into the step (not for looped steps)."""
-        assert self.grounder is not None
+    ) -> tuple[Any, Any] | None:
+        """Let a hook do the step (:meth:`Lifecycle.ground_step`) and write the actions it performed back into the
+        step (not for looped steps); its (value, answer), or None when no hook answered."""
         step_id = step.id.name
-
-        async def run_one(action: ast.Action, variables: dict[str, Any]) -> ActionResult:
-            await self.fire("before_action", step_id, action)
-            try:
-                done = await perform(self.session, action, variables, self.sites, None)
-            except ActionFailed as err:
-                self._raise_if_blocked(step_id, err)
-                raise
-            self._raise_if_blocked(step_id)
-            await self._action_done(step_id, "model", action, variables, done)
-            return done
-
-        grounded = await self.grounder.ground(
-            self.session.page, step, scope, self._prompt_plan(), self._goal(), run_one, reason=reason
-        )
+        grounded = await self.decide("ground_step", step, scope, reason)
+        if grounded is None:
+            return None
         actions = tuple(prefix) + tuple(grounded.actions)
         if step.loop is None:
             if not actions:  # the intent was already met: nothing to do, said so explicitly
@@ -578,16 +595,15 @@ class Executor:
         )  # fmt: skip
         return grounded.value, grounded.answer if grounded.answered else _NO_ANSWER
 
-    # ------------------------------------------------------------ replanning
+    # ------------------------------------------------------------ what the hooks see of the run
 
-    def _goal(self) -> str:
+    def goal(self) -> str:
+        """The goal of the plan as it is now (its title when it states none)."""
         plan = self.graph.to_plan()
         return plan.goal.text if plan.goal else plan.title.text
 
-    def _prompt_plan(self) -> str:
-        return self._live().annotated()
-
-    def _live(self) -> LiveView:
+    def live(self) -> LiveView:
+        """The plan as it stands in this run: each step's status, the outputs and errors so far (scrubbed)."""
         return LiveView(
             self.graph.to_plan(),
             {n: self.graph.status(n) for n in self.graph.ids()},
@@ -596,29 +612,24 @@ class Executor:
             self.record.scrub(dict(self.errors)),
         )
 
-    async def _replan(self, after: str, event: str, failed: bool = False) -> bool:
-        """Ask the planner for the next revision and apply it in place; True when the plan changed."""
-        if self.planner is None or self.replans >= self.agent.max_replans:
-            return False
-        self.replans += 1
-        failed_steps = [n for n in self.graph.ids() if self.graph.status(n) == "failed"]
-        live = self._live()
-        page = self._page_of.get(after)  # the page of the branch that just moved
-        seen = (await observe(page if page is not None and not page.is_closed() else self.session.page)).masked(
-            self.options.secrets
-        )
-        try:
-            revised = await self.planner.revise(live, ("The step failed. " if failed else "") + event, seen)
-        except (Rejected, ModelError) as err:
-            self.emit(events.PlanKept(after=after, reason=f"no usable revision: {err}"))
-            return False
+    def page_after(self, step_id: str) -> Any:
+        """The page a step ran on (its branch's), while it is open; the run's main page otherwise."""
+        page = self._page_of.get(step_id)
+        return page if page is not None and not page.is_closed() else self.session.page
+
+    # ------------------------------------------------------------ revising the plan
+
+    async def _revise(self, batch: list[str], error: str | None = None) -> bool:
+        """Ask the hooks for a revision after a batch (:meth:`Lifecycle.revise`) and patch it into the graph in
+        place; True when the plan changed."""
+        revised = await self.decide("revise", batch, error)
         if revised is None:
-            self.emit(events.PlanKept(after=after, reason="the planner kept the plan"))
             return False
-        plan, reasoning = revised
+        after = batch[-1]
+        failed_steps = [n for n in self.graph.ids() if self.graph.status(n) == "failed"]
         for n in failed_steps:  # a failed step may be rewritten or removed by a revision
             self.graph.mark(n, "pending")
-        diff = diff_plans(self.graph.to_plan(), plan)
+        diff = diff_plans(self.graph.to_plan(), revised.plan)
         problems = apply_patch(self.graph, diff)
         if problems:
             for n in failed_steps:
@@ -632,7 +643,7 @@ class Executor:
         added, changed, removed = diff.summary
         self.replans_applied += 1
         self.emit(events.PlanRevised(revision=revision, file=path.name, added=added, changed=changed, removed=removed,
-            after=after, reasoning=reasoning or None,
+            after=after, reasoning=revised.reasoning or None,
         ))  # fmt: skip
         return True
 

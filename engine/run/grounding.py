@@ -9,6 +9,11 @@ declared site.  A bad answer is rejected with its reason and asked again; the
 turns are bounded.  Actions that ran are kept with semantic targets (a
 reference only means something within one observation), so the step can be
 written back, grounded, for a later run with no model.
+
+:class:`Grounder` is a hook of the run's lifecycle (``lifecycle.py``): the executor installs it when
+the run has an executor model, and asks it (``ground_step``) for every step with no actions and for a
+plain step whose written action failed on the page (self-healing); what it did is written back into
+the step by the executor.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from ..browser.actions import ActionFailed, ActionResult
 from ..browser.observe import Observation, observe
@@ -32,7 +38,11 @@ from ..syntax.format import format_action
 from ..syntax.parser import parse_reply
 from . import events
 from .asking import Asker, complete_prefix, split_reasoning
+from .lifecycle import Lifecycle
 from .planner import describe
+
+if TYPE_CHECKING:
+    from .executor import Executor
 
 _REF_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?.*\[ref=(e\d+)\]')
 
@@ -64,8 +74,8 @@ class Grounded:
     turns: int = 0
 
 
-class Grounder:
-    """Runs the executor model's turns for one step at a time."""
+class Grounder(Lifecycle):
+    """Runs the executor model's turns for one step at a time; as a hook, it does every step it is asked to."""
 
     def __init__(
         self, model: Model, asker: Asker, sites: Mapping[str, str], *, turns: int = 8, max_tokens: int = 256
@@ -73,6 +83,16 @@ class Grounder:
         self.model, self.asker, self.sites = model, asker, sites
         self.turns, self.max_tokens = max(1, turns), max_tokens
         self.origins = {origin_of(u) for u in sites.values()}
+
+    def grounds(self, run: Executor, step: ast.Step) -> bool:
+        return True
+
+    async def ground_step(
+        self, run: Executor, step: ast.Step, scope: dict[str, Any], failure: str | None
+    ) -> Grounded | None:
+        """The step done on the run's page, seeing the live plan; each action performed through the run."""
+        perform = partial(run.act, step.id.name)
+        return await self.ground(run.session.page, step, scope, run.live().annotated(), run.goal(), perform, failure)
 
     async def ground(
         self,
