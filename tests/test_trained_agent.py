@@ -32,6 +32,9 @@ def test_the_trained_adapters_ship_with_their_cards():
     planner = json.loads((ADAPTERS / "miniwob-planner.json").read_text())
     assert planner["prompts"] == "compact" and "--executor local:miniwob" in planner["command"]
     assert not set(planner["training_tasks"]) & set(planner["unseen_tasks"])
+    agent = json.loads((ADAPTERS / "miniwob-agent.json").read_text())  # one adapter, every role, compact
+    assert agent["prompts"] == "compact" and set(agent["roles"]) == {"executor", "planner", "replanner"}
+    assert agent["held_out_seed"] == 1000 and not set(agent["training_tasks"]) & set(agent["unseen_tasks"])
 
 
 def test_a_shipped_adapter_loads_by_name_and_an_unknown_name_says_what_ships():
@@ -40,7 +43,7 @@ def test_a_shipped_adapter_loads_by_name_and_an_unknown_name_says_what_ships():
     assert model.prompts == "full"  # trained on the full prompts
     planner = LocalLlama("miniwob-planner")
     assert planner.prompts == "compact"  # its card says so: it is served with the compact prompts
-    shipped = r"\(shipped: miniwob, miniwob-planner\)"
+    shipped = r"\(shipped: miniwob, miniwob-agent, miniwob-planner\)"
     with pytest.raises(ModelError, match=rf"no adapter of that name ships with planact {shipped}"):
         LocalLlama("nosuch")
 
@@ -93,3 +96,23 @@ def test_the_trained_planner_and_executor_solve_a_held_out_episode_together(tmp_
     events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
     planned = [e for e in events if e["event"] == "model_call" and e.get("purpose") == "plan"]
     assert planned and planned[0]["completion"].startswith("step ")  # step lines, the header is the engine's
+
+
+@needs("data")
+@needs_browser
+@pytest.mark.parametrize(("task", "agent"), [("click-test", "dynamic"), ("click-dialog-2", "static")])
+def test_the_one_adapter_agent_plans_and_executes_a_held_out_episode(tmp_path: Path, task: str, agent: str):
+    """`--model local:miniwob-agent` alone: the same adapter drafts the plan (step lines) and grounds each
+    step one action a turn, constrained to what the page shows, on a held-out seed."""
+    out = tmp_path / "bench"
+    done = subprocess.run(
+        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", agent, "--model", "local:miniwob-agent",
+         "--tasks", task, "--seeds", "1", "--first-seed", "1000", "--timeout", "120", "-o", str(out), "--json"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert row["success"] is True and row["actions"] >= 1, row
+    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
+    grounding = [e["completion"] for e in events if e["event"] == "model_call" and e.get("purpose") == "ground"]
+    assert grounding and all(len(c.strip().splitlines()) == 1 for c in grounding)  # one action or done a turn
