@@ -62,19 +62,26 @@ def test_the_prompt_cache_changes_no_answer():
         assert cached.complete(messages, max_tokens=12).text == plain.complete(messages, max_tokens=12).text
 
 
-@needs("data")
-@needs_browser
-@pytest.mark.parametrize(("task", "seed"), SOLVED)
-def test_the_trained_agent_solves_a_held_out_episode(tmp_path: Path, task: str, seed: int):
+def held_out_episode(tmp_path: Path, agent: str, task: str, seed: int, *models: str) -> tuple[dict, list[dict]]:
+    """One `planact bench miniwob` episode in a process of its own: its result row and its run's events."""
     out = tmp_path / "bench"
     done = subprocess.run(
-        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", "react", "--model", "local:miniwob",
-         "--tasks", task, "--seeds", "1", "--first-seed", str(seed), "--timeout", "120", "-o", str(out), "--json"],
+        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", agent, *models, "--tasks", task,
+         "--seeds", "1", "--first-seed", str(seed), "--timeout", "120", "-o", str(out), "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    assert (row["task"], row["seed"], row["agent"]) == (task, seed, "react")
+    assert (row["task"], row["seed"], row["agent"]) == (task, seed, agent)
+    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
+    return row, events
+
+
+@needs("data")
+@needs_browser
+@pytest.mark.parametrize(("task", "seed"), SOLVED)
+def test_the_trained_agent_solves_a_held_out_episode(tmp_path: Path, task: str, seed: int):
+    row, _ = held_out_episode(tmp_path, "react", task, seed, "--model", "local:miniwob")
     assert row["success"] is True and row["model_calls"] >= 1, row
 
 
@@ -83,17 +90,9 @@ def test_the_trained_agent_solves_a_held_out_episode(tmp_path: Path, task: str, 
 @pytest.mark.parametrize("agent", ["static", "dynamic"])
 def test_the_trained_planner_and_executor_solve_a_held_out_episode_together(tmp_path: Path, agent: str):
     """The planner (compact prompts) drafts a plan from the instruction and the page, the executor grounds it."""
-    out = tmp_path / "bench"
-    done = subprocess.run(
-        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", agent, "--planner-model",
-         "local:miniwob-planner", "--executor-model", "local:miniwob", "--tasks", "click-test", "--seeds", "1",
-         "--first-seed", "1000", "--timeout", "120", "-o", str(out), "--json"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    models = ("--planner-model", "local:miniwob-planner", "--executor-model", "local:miniwob")
+    row, events = held_out_episode(tmp_path, agent, "click-test", 1000, *models)
     assert row["success"] is True and row["steps"] >= 1, row
-    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
     planned = [e for e in events if e["event"] == "model_call" and e.get("purpose") == "plan"]
     assert planned and planned[0]["completion"].startswith("step ")  # step lines, the header is the engine's
 
@@ -104,15 +103,9 @@ def test_the_trained_planner_and_executor_solve_a_held_out_episode_together(tmp_
 def test_the_one_adapter_agent_plans_and_executes_a_held_out_episode(tmp_path: Path, task: str, agent: str):
     """`--model local:miniwob-agent` alone: the same adapter drafts the plan (step lines) and grounds each
     step one action a turn, constrained to what the page shows, on a held-out seed."""
-    out = tmp_path / "bench"
-    done = subprocess.run(
-        [sys.executable, "-m", "planact", "bench", "miniwob", "--agent", agent, "--model", "local:miniwob-agent",
-         "--tasks", task, "--seeds", "1", "--first-seed", "1000", "--timeout", "120", "-o", str(out), "--json"],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    (row,) = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    row, events = held_out_episode(tmp_path, agent, task, 1000, "--model", "local:miniwob-agent")
     assert row["success"] is True and row["actions"] >= 1, row
-    events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
+    planned = [e for e in events if e["event"] == "model_call" and e.get("purpose") == "plan"]
+    assert planned and planned[0]["completion"].startswith("step ")
     grounding = [e["completion"] for e in events if e["event"] == "model_call" and e.get("purpose") == "ground"]
     assert grounding and all(len(c.strip().splitlines()) == 1 for c in grounding)  # one action or done a turn
