@@ -22,14 +22,16 @@ import random
 import re
 from collections import defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 from paper_table import task_of as _task_of  # the task an example was made on, as the mix reads it
 
 from planact.models.config import model_from_spec
 from planact.models.prompts import detect_form
+from planact.run.grounding import references
 from planact.run.planner import COMPACT_REVISION_TOKENS
 from planact.run.records import read_jsonl
-from planact.syntax.decoding import plan_grammar, reply_grammar, revision_grammar, steps_grammar
+from planact.syntax.decoding import page_reply_grammar, plan_grammar, revision_grammar, steps_grammar
 
 STEP = re.compile(r'^step\s+(\w+)\s+"((?:[^"\\]|\\.)*)"', re.M)
 
@@ -66,8 +68,9 @@ def ask(model, role: str, messages: list[dict]) -> str:  # noqa: ANN001 - a plan
         grammar, budget = (steps_grammar(), COMPACT_REVISION_TOKENS) if compact else (plan_grammar(), 1024)
     elif role == "replanner":
         grammar, budget = revision_grammar(), COMPACT_REVISION_TOKENS
-    else:
-        grammar, budget = reply_grammar(), 256
+    else:  # the engine's grammar for this page: what it shows, one action a turn in the compact form
+        page = SimpleNamespace(tree=messages[-1]["content"])
+        grammar, budget = page_reply_grammar(references(page), one=compact), 256  # type: ignore[arg-type]
     return model.complete(messages, grammar=grammar, max_tokens=budget).text
 
 
