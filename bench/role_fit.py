@@ -22,7 +22,6 @@ import random
 import re
 from collections import defaultdict
 from pathlib import Path
-from types import SimpleNamespace
 
 from paper_table import task_of as _task_of  # the task an example was made on, as the mix reads it
 
@@ -69,8 +68,7 @@ def ask(model, role: str, messages: list[dict]) -> str:  # noqa: ANN001 - a plan
     elif role == "replanner":
         grammar, budget = revision_grammar(), COMPACT_REVISION_TOKENS
     else:  # the engine's grammar for this page: what it shows, one action a turn in the compact form
-        page = SimpleNamespace(tree=messages[-1]["content"])
-        grammar, budget = page_reply_grammar(references(page), one=compact), 256  # type: ignore[arg-type]
+        grammar, budget = page_reply_grammar(references(messages[-1]["content"]), one=compact), 256
     return model.complete(messages, grammar=grammar, max_tokens=budget).text
 
 

@@ -8,7 +8,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from planact.browser.observe import Observation
 from planact.browser.session import SessionOptions
 from planact.lang.values import bind_inputs
 from planact.models import ScriptedModel
@@ -23,7 +22,7 @@ _STEP = re.compile(r"^Current step: (\w+)", re.M)
 def refs(message: str) -> dict[tuple[str, str], str]:
     """(role, name) -> reference, for the elements an executor prompt shows (first one wins)."""
     found: dict[tuple[str, str], str] = {}
-    for ref, described in references(Observation("", "", message)).items():
+    for ref, described in references(message).items():
         found.setdefault(described, ref)
     return found
 

@@ -53,10 +53,10 @@ class GroundingFailed(Exception):
     """The model did not complete the step within its budget."""
 
 
-def references(observation: Observation) -> dict[str, tuple[str, str]]:
-    """``{ref: (role, name)}`` for every element the observation shows with a reference."""
+def references(tree: str) -> dict[str, tuple[str, str]]:
+    """``{ref: (role, name)}`` for every element an observation's tree text shows with a reference."""
     found = {}
-    for line in observation.tree.splitlines():
+    for line in tree.splitlines():
         m = _REF_LINE.match(line)
         if m:
             found[m.group(3)] = (m.group(1), (m.group(2) or "").replace('\\"', '"'))
@@ -117,7 +117,7 @@ class Grounder(Lifecycle):
             out.turns = turn
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
             messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
-            refs = references(seen)
+            refs = references(seen.tree)
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
                 grammar=page_reply_grammar(refs, one=form == "compact"), max_tokens=self.max_tokens,

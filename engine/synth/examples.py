@@ -149,7 +149,7 @@ def as_seen(action: TrajectoryAction, page: Page) -> str:
     (parsed,) = parse_reply(text).actions
     if "target" not in parsed._target_fields or getattr(parsed, "target", None) is None:
         return text
-    seen = _seen_target(action.ref, references(page))
+    seen = _seen_target(action.ref, references(page.tree))
     return format_action(parsed.model_copy(update={"target": seen}))
 
 

@@ -56,15 +56,15 @@ from .regex import regex_node, to_regex
 __all__ = [
     "EMPTY", "MAX_BLANK_LINES", "MAX_COMMENT_LINES", "MAX_REPEATS", "PARSER_CHECKED", "REASONING_LINES", "ROOT",
     "Alt", "Chars", "DecodingGrammar", "GrammarError", "Lit", "Node", "Ref", "Repeat", "Rules", "Seq",
-    "decoding_grammar", "decoding_rules", "narrowed_to_page", "one_turn", "page_reply_grammar", "plan_grammar", "regex_node",
-    "reply_grammar", "revision_grammar",
-    "steps_grammar", "to_regex",
+    "decoding_grammar", "decoding_rules", "narrowed_to_page", "one_turn", "page_reply_grammar", "plan_grammar",
+    "regex_node", "reply_grammar", "revision_grammar", "steps_grammar", "to_regex",
 ]  # fmt: skip
 
 MAX_COMMENT_LINES = 20
 REASONING_LINES = 3  # leading comment lines in a replanning answer: room to think, not to ramble
 MAX_BLANK_LINES = 2
 
+_REPLY = (("reply",), 0, 0)  # the executor's answer: its start rule, no blank lines, no leading comments
 _HEADER = "planact {name} grammar for {engine}, generated from grammar/plan.lark by planact.syntax.decoding"
 
 
@@ -95,12 +95,16 @@ def decoding_grammar(
     name: str, starts: tuple[str, ...], blank_lines: int = MAX_BLANK_LINES, comment_lines: int = MAX_COMMENT_LINES
 ) -> DecodingGrammar:
     """The decoding grammar, in the three dialects, for text that one of the ``starts`` rules accepts."""
-    rules = decoding_rules(starts, blank_lines, comment_lines)
+    return _printed(name, name, decoding_rules(starts, blank_lines, comment_lines))
+
+
+def _printed(name: str, title: str, rules: Rules) -> DecodingGrammar:
+    """``rules`` in each dialect, each under a header naming the grammar ``title``."""
     return DecodingGrammar(
         name=name,
-        gbnf=bnf(rules, _HEADER.format(name=name, engine="llama.cpp (GBNF)")),
-        lark=llguidance_lark(rules, _HEADER.format(name=name, engine="llguidance (Lark)")),
-        ebnf=bnf(rules, _HEADER.format(name=name, engine="xgrammar (EBNF)")),
+        gbnf=bnf(rules, _HEADER.format(name=title, engine="llama.cpp (GBNF)")),
+        lark=llguidance_lark(rules, _HEADER.format(name=title, engine="llguidance (Lark)")),
+        ebnf=bnf(rules, _HEADER.format(name=title, engine="xgrammar (EBNF)")),
     )
 
 
@@ -130,7 +134,7 @@ def revision_grammar() -> DecodingGrammar:
 @lru_cache(maxsize=1)
 def reply_grammar() -> DecodingGrammar:
     """An executor answer (start rule ``reply``): action lines, then optionally ``done``; no blank lines."""
-    return decoding_grammar("reply", ("reply",), blank_lines=0, comment_lines=0)
+    return decoding_grammar("reply", *_REPLY)
 
 
 def page_reply_grammar(shown: Mapping[str, tuple[str, str]], *, one: bool = False) -> DecodingGrammar:
@@ -144,11 +148,5 @@ def page_reply_grammar(shown: Mapping[str, tuple[str, str]], *, one: bool = Fals
 
 @lru_cache(maxsize=64)  # the pages of the steps being grounded; a page's grammar takes a few ms to build
 def _page_reply(shown: tuple[tuple[str, tuple[str, str]], ...], one: bool) -> DecodingGrammar:
-    rules = narrowed_to_page(decoding_rules(("reply",), 0, 0), dict(shown))
-    rules = one_turn(rules) if one else rules
-    return DecodingGrammar(
-        name="reply",
-        gbnf=bnf(rules, _HEADER.format(name="page reply", engine="llama.cpp (GBNF)")),
-        lark=llguidance_lark(rules, _HEADER.format(name="page reply", engine="llguidance (Lark)")),
-        ebnf=bnf(rules, _HEADER.format(name="page reply", engine="xgrammar (EBNF)")),
-    )
+    rules = narrowed_to_page(decoding_rules(*_REPLY), dict(shown))
+    return _printed("reply", "page reply", one_turn(rules) if one else rules)
