@@ -1,11 +1,14 @@
-"""The Plan-and-Act table in miniature, on MiniWoB++: base SmolLM2-135M against the same model fine-tuned on
-planact's own synthetic data, on held-out seeds.  Every phase resumes from what OUT already holds.
+"""The Plan-and-Act table in miniature, on MiniWoB++ and the demo shop: base SmolLM2-135M against the same model
+fine-tuned on planact's own synthetic data, on held-out seeds and held-out tasks.  Every phase resumes from what
+OUT already holds.
 
 1. generate: `planact synth generate miniwob` over the training tasks' training seeds (< 1000): the
    grounded plans of plans/miniwob replayed with page recording, only episodes the page's reward judged
    successful kept, exported as planner, replanner, executor and react (plan-less executor) examples, in
    the prompt form of ``--prompts`` (compact: short planner and replanner prompts, a planner answer of
    step lines; the trained model's card records the form, and it is served with it).
+1b. generate demo: `planact synth generate demo` over the training families (DEMO_FAMILIES): new tasks
+   from the shop's catalogue, their reference plans replayed and kept when the task's evaluator passes.
 2. mix: one training set for every role (OUT/mix.jsonl), at most N examples of each role per task
    (``--mix``), drawn with a fixed seed.  One adapter serves planner, replanner and executor: their system
    prompts tell the roles apart, one LoRA is loaded once, and the training time is spent on the roles'
@@ -14,6 +17,9 @@ planact's own synthetic data, on held-out seeds.  Every phase resumes from what 
 4. evaluate: `planact bench miniwob` on seeds from 1000 on (never generated), for the training tasks and
    for tasks that were never in the training data (UNSEEN), each agent with the base or the trained
    model.  The agent gets the instruction and the page, nothing else: no plan file, no task name.
+4b. evaluate on the demo shop: `planact synth demo-tasks` writes held-out tasks (seeds from 1000, contents
+   never generated for training) of the training families and of two families never trained on
+   (DEMO_UNSEEN), and `planact bench demo --task-file` runs the trained agents on them.
 
 Prints the table (success with its 95% Wilson interval, mean steps, actions, model calls, tokens and
 seconds per episode) per task group, and writes it to OUT/table.md.
@@ -40,6 +46,9 @@ from planact.synth.stats import EXPORT_ROLES
 PLANS = Path(__file__).resolve().parents[1] / "plans" / "miniwob"
 # tasks with a grounded plan that are kept out of training (their siblings, e.g. focus-text, are not)
 UNSEEN_TASKS = "click-button-sequence,focus-text-2,enter-text-dynamic,click-collapsible-nodelay,login-user"
+# demo-shop task families generated for training, and two kept out of it (planact.synth.demo_tasks)
+DEMO_FAMILIES = "search-cheapest,product-info,cart-add,search-filter"
+DEMO_UNSEEN = "navigation,cart-edit"
 TASK_PAGE = re.compile(r"/miniwob/([\w-]+)\.html")
 
 
@@ -47,20 +56,22 @@ def plan_tasks() -> list[str]:
     return sorted(p.stem for p in PLANS.glob("*.pa"))
 
 
-def task_of(example: dict) -> str | None:
+def miniwob_task(example: dict) -> str | None:
     """The MiniWoB++ task an example was made on: the task page's file name in its prompt."""
     found = TASK_PAGE.search(example["messages"][1]["content"])
     return found.group(1) if found else None
 
 
-def mix(export: Path, caps: dict[str, int], allowed: set[str], out: Path, seed: int = 0) -> dict[str, int]:
-    """OUT/mix.jsonl: the examples of ``caps[role]`` episodes of each task, per role, shuffled; counts per role.
+def mix(export: Path, caps: dict[str, int], allowed: set[str], task_of=None, seed: int = 0) -> tuple[list, dict]:
+    """The examples of ``caps[role]`` episodes of each task, per role; (examples, counts per role).
 
     Whole episodes are drawn, not single examples, so that every action of a task (the fill before the
     click) is seen as often as the others.  An episode's examples share the goal, the prompt's first line;
     where episodes share it too (a task whose instruction never changes) the task's examples are capped at
-    ``caps[role]`` times the median episode's.
+    ``caps[role]`` times the median episode's.  ``task_of`` names an example's task (default: the MiniWoB++
+    page in its prompt); an example of a task not in ``allowed`` stops the run.
     """
+    task_of = task_of or miniwob_task
     rng = random.Random(seed)
     chosen: list[dict] = []
     counts: dict[str, int] = {}
@@ -81,9 +92,27 @@ def mix(export: Path, caps: dict[str, int], allowed: set[str], out: Path, seed: 
             picked = [e for goal in drawn for e in groups[goal]][: caps[role] * max(median, 1)]
             chosen += picked
             counts[role] = counts.get(role, 0) + len(picked)
-    rng.shuffle(chosen)
-    out.write_text("".join(json.dumps(e) + "\n" for e in chosen))
-    return counts
+    return chosen, counts
+
+
+def demo_family_of(tasks_file: Path):
+    """An example's demo task family, looked up by its goal (the generated tasks' intents are unique)."""
+    family = {f"Goal: {t['intent']}": t["family"] for t in json.loads(tasks_file.read_text())}
+
+    def task_of(example: dict) -> str | None:
+        return family.get(example["messages"][1]["content"].split("\n", 1)[0])
+
+    return task_of
+
+
+def demo_task_groups(tasks_file: Path, train: list[str], unseen: list[str]) -> dict[str, set[str]]:
+    """Table groups of the held-out demo tasks: those of the training families, those of the unseen ones."""
+    tasks = json.loads(tasks_file.read_text()) if tasks_file.exists() else []
+    groups = {
+        f"demo: trained families ({len(train)}), held-out tasks": {t["task_id"] for t in tasks if t["family"] in train},
+        f"demo: unseen families ({', '.join(unseen)})": {t["task_id"] for t in tasks if t["family"] in unseen},
+    }
+    return {name: ids for name, ids in groups.items() if ids}
 
 
 def rows_of(folder: Path, tasks: set[str]) -> list[dict]:
@@ -150,12 +179,18 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
                 ("lr", args.lr),
                 ("lora_layers", args.lora_layers),
                 ("executor", args.executor),
+                ("demo_families", args.demo_families),
+                ("demo_unseen", args.demo_unseen),
+                ("demo_seeds", args.demo_seeds),
+                ("demo_mix", args.demo_mix),
             )
             if v != ""
         ),  # fmt: skip
         "held_out_seed": HELD_OUT_SEED,
         "training_tasks": train,
         "unseen_tasks": unseen,
+        "demo_training_families": [f for f in args.demo_families.split(",") if f],
+        "demo_unseen_families": [f for f in args.demo_unseen.split(",") if f],
         "examples": counts,
         "training": {
             k: manifest.get(k) for k in ("steps", "examples", "too_long", "first_loss", "last_loss", "seconds")
@@ -164,6 +199,18 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
     }
     (args.ship / f"{name}.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"shipped: {args.ship / f'{name}.gguf'} and its card")
+
+
+def generated(benchmark: str, tasks: list[str], seeds: int, folder: Path, args: argparse.Namespace) -> Path:
+    """`planact synth generate BENCHMARK` into ``folder``, exported in the prompt form of ``--prompts``: the
+    export folder."""
+    planact("synth", "generate", benchmark, "--tasks", ",".join(tasks), "--seeds", str(seeds), "-o", str(folder),
+            "--parallel", str(args.parallel), "--json")  # fmt: skip
+    if args.prompts == "full":
+        return folder / "export"
+    planact("synth", "export", str(folder / "data"), "-o", str(folder / f"export-{args.prompts}"),
+            "--prompts", args.prompts)  # fmt: skip
+    return folder / f"export-{args.prompts}"
 
 
 def main() -> None:
@@ -191,6 +238,14 @@ def main() -> None:
     parser.add_argument("--executor", default="",
                         help="Executor model of the trained rows (a model spec, e.g. local:miniwob) [the model "
                         "trained here]; the planner is always the model trained here.")  # fmt: skip
+    parser.add_argument("--demo-families", default=DEMO_FAMILIES,
+                        help="Demo-shop task families generated for training (empty: no demo data).")  # fmt: skip
+    parser.add_argument("--demo-unseen", default=DEMO_UNSEEN, help="Demo families kept out of training, evaluated too.")
+    parser.add_argument("--demo-seeds", type=int, default=40, help="Training tasks generated per demo family.")
+    parser.add_argument("--demo-mix", default="planner=40,executor=12,replanner=3",
+                        help="Demo episodes per family whose examples of each role are in the training set.")  # fmt: skip
+    parser.add_argument("--demo-eval", type=int, default=4, help="Held-out demo tasks per family evaluated.")
+    parser.add_argument("--demo-timeout", type=float, default=90.0, help="Seconds per demo evaluation episode.")
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--skip", default="", help="Phases to skip (comma-separated: base, trained).")
     parser.add_argument("--ship", type=Path, help="Copy the adapter and its card here (engine/models/adapters).")
@@ -205,16 +260,24 @@ def main() -> None:
     skip = set(args.skip.split(","))
 
     print(f"\n== 1. generate ({len(train_tasks)} training tasks; unseen: {', '.join(unseen)})", flush=True)
-    planact("synth", "generate", "miniwob", "--tasks", ",".join(train_tasks), "--seeds", str(args.seeds),
-            "-o", str(out / "data"), "--parallel", str(args.parallel), "--json")  # fmt: skip
+    export = generated("miniwob", train_tasks, args.seeds, out / "data", args)
 
-    export = out / "data" / "export"
-    if args.prompts != "full":
-        export = out / "data" / f"export-{args.prompts}"
-        planact("synth", "export", str(out / "data" / "data"), "-o", str(export), "--prompts", args.prompts)
+    demo_train = [f for f in args.demo_families.split(",") if f]
+    demo_unseen = [f for f in args.demo_unseen.split(",") if f]
+    if demo_train:
+        print(f"\n== 1b. generate demo ({', '.join(demo_train)}; unseen: {', '.join(demo_unseen)})", flush=True)
+        demo_export = generated("demo", demo_train, args.demo_seeds, out / "demo", args)
 
     print("\n== 2. mix", flush=True)
-    counts = mix(export, caps, set(train_tasks), out / "mix.jsonl")
+    chosen, counts = mix(export, caps, set(train_tasks))
+    if demo_train:
+        demo_caps = {role: int(n) for role, n in (part.split("=") for part in args.demo_mix.split(",") if part)}
+        more, demo_counts = mix(demo_export, demo_caps, set(demo_train), demo_family_of(out / "demo" / "tasks.json"))
+        chosen += more
+        print(f"  demo examples: {demo_counts}")
+        counts = {role: counts.get(role, 0) + demo_counts.get(role, 0) for role in {**counts, **demo_counts}}
+    random.Random(0).shuffle(chosen)
+    (out / "mix.jsonl").write_text("".join(json.dumps(e) + "\n" for e in chosen))
     print(f"  {sum(counts.values())} examples -> {out / 'mix.jsonl'}: {counts}")
 
     print("\n== 3. train", flush=True)
@@ -248,6 +311,17 @@ def main() -> None:
                     "--seeds", str(args.eval_seeds), "--first-seed", str(HELD_OUT_SEED), "--timeout", str(timeout),
                     "--parallel", str(args.parallel), "-o", str(folders[name]), "--json")  # fmt: skip
 
+    demo_folders = {name: out / f"eval-demo-{name}" for name in models}
+    if demo_train or demo_unseen:
+        print("\n== 4b. evaluate on held-out demo-shop tasks", flush=True)
+        planact("synth", "demo-tasks", "-o", str(out / "demo-eval"), "--families", ",".join(demo_train + demo_unseen),
+                "--instances", str(args.demo_eval), "--first-seed", str(HELD_OUT_SEED))  # fmt: skip
+        if "trained" not in skip:
+            for agent in args.agents.split(","):
+                planact("bench", "demo", "--task-file", str(out / "demo-eval" / "tasks.json"), "--agent", agent,
+                        "--model", models["trained"][0], "--timeout", str(args.demo_timeout),
+                        "--parallel", str(args.parallel), "-o", str(demo_folders["trained"]), "--json")  # fmt: skip
+
     groups = {
         f"trained tasks ({len(train_tasks)}), held-out seeds": set(train_tasks),
         f"unseen tasks ({len(unseen)})": set(unseen),
@@ -255,6 +329,9 @@ def main() -> None:
     }
     agents = args.agents.split(",")
     text = table(groups, folders, agents)
+    if demo_train or demo_unseen:
+        demo_groups = demo_task_groups(out / "demo-eval" / "tasks.json", demo_train, demo_unseen)
+        text += "".join(table(demo_groups, demo_folders, agents).splitlines(keepends=True)[2:])
     for agent in agents:
         text += f"\ntrained {agent}, per task: " + ", ".join(
             f"{t} {s}" for t, s in per_task(folders["trained"], agent).items()

@@ -165,11 +165,14 @@ def bench_miniwob(plans: str | None, **options: Any) -> None:
 @click.option(
     "--plans", type=click.Path(file_okay=False), help="Grounded plans for replay [default: plans/bench-demo]."
 )
-def bench_demo(plans: str | None, **options: Any) -> None:
+@click.option("--task-file", type=click.Path(exists=True, dir_okay=False),
+              help="Demo-shop tasks in WebArena format with __DEMO__ placeholders (e.g. `planact synth demo-tasks`) "
+              "[default: the built-in demo tasks].")  # fmt: skip
+def bench_demo(plans: str | None, task_file: str | None, **options: Any) -> None:
     """planact's own WebArena-format tasks for the bundled demo shop (served on 127.0.0.1)."""
     from ..harness.suites import Demo
 
-    _run(Demo(Path(plans) if plans else None), **options)
+    _run(Demo(Path(plans) if plans else None, Path(task_file) if task_file else None), **options)
 
 
 @bench.command("webarena")

@@ -350,11 +350,12 @@ def export_command(folder: str, out: str, grounded_planner: bool, form: str, pro
 
 
 @synth.command("generate")
-@click.argument("benchmark", type=click.Choice(["miniwob"]))
+@click.argument("benchmark", type=click.Choice(["miniwob", "demo"]))
 @click.option("-o", "--out", required=True, type=click.Path(file_okay=False), help="The folder to fill (resumable).")
-@click.option("--tasks", "patterns", metavar="PATTERN", help="Task ids, glob, comma-separated [default: every "
-              "task with a grounded plan].")  # fmt: skip
-@click.option("--seeds", default=20, show_default=True, type=click.IntRange(1), help="Training seeds per task.")
+@click.option("--tasks", "patterns", metavar="PATTERN", help="miniwob: task ids, glob, comma-separated [default: "
+              "every task with a grounded plan]; demo: task families, comma-separated [default: every family].")  # fmt: skip
+@click.option("--seeds", default=20, show_default=True, type=click.IntRange(1),
+              help="Training seeds per task (demo: new tasks per family).")  # fmt: skip
 @click.option("--first-seed", default=0, show_default=True, type=click.IntRange(0, 999))
 @click.option("--parallel", default=2, show_default=True, type=click.IntRange(1, 64), help="Episodes at once.")
 @click.option("--plans", type=click.Path(file_okay=False), help="Grounded plans [default: plans/miniwob].")
@@ -373,6 +374,13 @@ def generate_command(
     executor examples (OUT/export). Seeds from 1000 on are held out for
     evaluation and refused here. Rerunning the command resumes.
 
+    demo: the demo shop's task families (search-cheapest, product-info, cart-add,
+    search-filter, navigation, cart-edit) make a new task of every seed from the
+    catalogue, with its evaluator and a reference plan (OUT/tasks.json,
+    OUT/plans). The plans are replayed against the bundled shop with page
+    recording, and an episode is kept only when the task's evaluator passes it.
+    Held-out tasks (`planact synth demo-tasks`) never ask what these ask.
+
     With --backend ray the recording episodes run on the workers of a Ray cluster
     (--parallel workers). Grounding and export stay in this process: they run no
     browser (no replay: the page's reward stands for it) and take seconds.
@@ -380,20 +388,63 @@ def generate_command(
     \b
     Example:
       planact synth generate miniwob --tasks 'click-*,enter-text' --seeds 50 -o data/miniwob
+      planact synth generate demo --tasks cart-add,product-info --seeds 30 -o data/demo
     """
-    from ..synth.generate import GenerateError, generate_miniwob
+    from ..synth.generate import GenerateError, generate_demo, generate_miniwob
     from .bench import backend_from_flags
 
+    if benchmark == "demo" and plans:
+        raise click.UsageError("--plans is for miniwob: the demo tasks' plans are generated with them")
     runs_on = backend_from_flags(**backend, command="planact synth generate")
     try:
-        result = generate_miniwob(
-            Path(out), patterns, seeds, first_seed, parallel, Path(plans) if plans else None,
-            progress=_say, backend=runs_on,
-        )  # fmt: skip
+        if benchmark == "demo":
+            result = generate_demo(Path(out), patterns, seeds, first_seed, parallel, progress=_say, backend=runs_on)
+        else:
+            result = generate_miniwob(
+                Path(out), patterns, seeds, first_seed, parallel, Path(plans) if plans else None,
+                progress=_say, backend=runs_on,
+            )  # fmt: skip
     except GenerateError as err:
         raise click.ClickException(str(err)) from None
     if as_json:
         click.echo(json.dumps(vars(result), indent=2))
+
+
+@synth.command("demo-tasks")
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for tasks.json and plans/ (their reference plans).")  # fmt: skip
+@click.option("--families", metavar="NAMES", help="Task families, comma-separated [default: every family].")
+@click.option("--instances", default=5, show_default=True, type=click.IntRange(1), help="Tasks per family.")
+@click.option("--first-seed", default=1000, show_default=True, type=click.IntRange(0),
+              help="First seed; from 1000 on the tasks are held out (never generated for training).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the tasks written as JSON.")
+def demo_tasks_command(out: str, families: str | None, instances: int, first_seed: int, as_json: bool) -> None:
+    """Write demo-shop tasks of the generated families, held-out ones by default.
+
+    OUT/tasks.json is a WebArena-format task file with __DEMO__ placeholders, and
+    OUT/plans/TASK_ID.pa the reference plan of each task, so that
+
+    \b
+      planact bench demo --task-file OUT/tasks.json --plans OUT/plans --agent replay
+      planact bench demo --task-file OUT/tasks.json --agent dynamic --model local:miniwob-agent
+
+    check the tasks and evaluate an agent on them (the agent sees the instruction
+    and the page, not the plans). A family with fewer contents left than asked for
+    gives what it has.
+    """
+    from ..synth.demo_tasks import DemoTaskError, instances as make_instances, families as named, write_tasks
+
+    try:
+        chosen = make_instances(named(families), instances, first_seed)
+    except DemoTaskError as err:
+        raise click.ClickException(str(err)) from None
+    tasks, plans = write_tasks(chosen, Path(out))
+    if as_json:
+        click.echo(json.dumps([i.config() for i in chosen], indent=2))
+    else:
+        for item in chosen:
+            _say(f"  {item.task_id:22} {item.intent}")
+        _say(f"{len(chosen)} tasks -> {tasks}; reference plans -> {plans}")
 
 
 @synth.command("stats")

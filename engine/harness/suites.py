@@ -194,8 +194,9 @@ class Demo(WebArena):
 
     name = "demo"
 
-    def __init__(self, plans: Path | None = None) -> None:
-        super().__init__("demo", {}, plans or PLANS / "bench-demo")
+    def __init__(self, plans: Path | None = None, tasks: Path | None = None) -> None:
+        # ``tasks``: a task file of demo-shop tasks (``__DEMO__`` placeholders), e.g. `planact synth demo-tasks`'s
+        super().__init__(str(tasks) if tasks else "demo", {}, plans or PLANS / "bench-demo")
 
     def open(self, patterns: str | None = None) -> Demo:
         from ..demo.server import serve_demo

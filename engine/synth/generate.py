@@ -7,10 +7,16 @@ are the teacher's answer (:class:`~planact.synth.ground.RecordedSteps`), checked
 model's (spans, lint); the reward stands for the replay, since a seed's page cannot be served again
 without its episode.  Then the replanning examples and the export, as `synth replans` and `synth export`.
 
-Seeds from :data:`HELD_OUT_SEED` on are never used here: they are the held-out evaluation seeds.
+The demo shop's task families are generators too (:mod:`planact.synth.demo_tasks`): every seed is a new
+task from the catalogue with its WebArena-format evaluator and a reference plan, and an episode is kept
+only when the plan's replay passes the task's evaluator.
+
+Seeds from :data:`HELD_OUT_SEED` on are never used here: they are the held-out evaluation seeds (and, for the
+demo shop, held-out contents).
 
 The folder it fills::
 
+    OUT/tasks.json, OUT/plans/   (demo) the generated tasks and their reference plans
     OUT/episodes/      the recording benchmark run (results.jsonl + run records; rerunning resumes)
     OUT/trajectories.jsonl
     OUT/data/          the synth folder: ground.jsonl ledger, grounded/, replans.jsonl
@@ -59,13 +65,8 @@ def generate_miniwob(
 
     ``backend`` plays the recording episodes (:class:`~planact.harness.runner.LocalBackend` when None, or a
     :class:`~planact.harness.ray_backend.RayBackend`); the rest runs here, on what the runner wrote."""
-    from ..harness.agents import Models
-    from ..harness.ray_backend import BackendError
-    from ..harness.runner import BenchOptions, Runner, read_results
+    from ..harness.runner import BenchOptions, read_results
     from ..harness.suites import MiniWoB
-    from .export import build_replans, export
-    from .ground import RecordedSteps, ground_all, ledger
-    from .trajectory import TrajectoryError, from_run, write_trajectories
 
     if first_seed + seeds > HELD_OUT_SEED:
         raise GenerateError(
@@ -77,11 +78,68 @@ def generate_miniwob(
         suite.open(patterns)
     except (FileNotFoundError, ImportError) as err:
         raise GenerateError(str(err)) from None
+    if not suite.tasks:
+        suite.close()
+        raise GenerateError(f"no MiniWoB++ task with a grounded plan matches {patterns!r}")
+    options = BenchOptions(agents=("replay",), seeds=seeds, first_seed=first_seed, parallel=parallel, pages=True)
+    _record(suite, options, out, progress, backend)
+    seed_range = range(first_seed, first_seed + seeds)
+    names = {t.id for t in suite.tasks}
+    rows = [
+        r for r in read_results(out / "episodes" / "results.jsonl") if r["task"] in names and r["seed"] in seed_range
+    ]
+    return _synthesize(rows, out, progress)
+
+
+def generate_demo(
+    out: Path,
+    names: str | None,
+    instances: int,
+    first_seed: int = 0,
+    parallel: int = 1,
+    progress: Callable[[str], None] = lambda line: None,
+    backend: Any = None,
+) -> Generated:
+    """New demo-shop tasks from its task families (:mod:`planact.synth.demo_tasks`), recorded, gated and exported.
+
+    OUT/tasks.json and OUT/plans hold the generated tasks and their reference plans; the plans are replayed
+    with page recording and an episode is kept only when the task's own evaluator passed it."""
+    from ..harness.runner import BenchOptions, read_results
+    from ..harness.suites import Demo
+    from .demo_tasks import DemoTaskError, families
+    from .demo_tasks import instances as make_instances
+    from .demo_tasks import write_tasks
+
+    if first_seed + instances > HELD_OUT_SEED:
+        raise GenerateError(
+            f"seeds {first_seed}..{first_seed + instances - 1} reach the held-out seeds (>= {HELD_OUT_SEED}), "
+            "which are kept for evaluation: choose seeds below it (`planact synth demo-tasks` writes held-out tasks)"
+        )
     try:
-        if not suite.tasks:
-            raise GenerateError(f"no MiniWoB++ task with a grounded plan matches {patterns!r}")
-        options = BenchOptions(agents=("replay",), seeds=seeds, first_seed=first_seed, parallel=parallel, pages=True)
-        total = len(suite.tasks) * seeds
+        chosen = make_instances(families(names), instances, first_seed)
+    except DemoTaskError as err:
+        raise GenerateError(str(err)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    tasks, plans = write_tasks(chosen, out)
+    progress(f"{len(chosen)} tasks of {len({i.family for i in chosen})} families -> {tasks}")
+    suite = Demo(plans, tasks=tasks)
+    suite.open(None)
+    options = BenchOptions(agents=("replay",), seeds=1, first_seed=0, parallel=parallel, pages=True)
+    _record(suite, options, out, progress, backend)
+    ids = {i.task_id for i in chosen}
+    rows = [r for r in read_results(out / "episodes" / "results.jsonl") if r["task"] in ids]
+    return _synthesize(rows, out, progress)
+
+
+def _record(suite: Any, options: Any, out: Path, progress: Callable[[str], None], backend: Any) -> None:
+    """Play the suite's replay episodes with page recording into OUT/episodes (what is there already is kept);
+    closes the suite."""
+    from ..harness.agents import Models
+    from ..harness.ray_backend import BackendError
+    from ..harness.runner import Runner
+
+    try:
+        total = len(suite.tasks) * options.seeds
         runner = Runner(suite, Models(), options, out / "episodes", backend=backend)
         todo = len(runner.pending())
         finished = [0]
@@ -101,12 +159,14 @@ def generate_miniwob(
     finally:
         suite.close()
 
+
+def _synthesize(rows: list[dict], out: Path, progress: Callable[[str], None]) -> Generated:
+    """The successful episodes among ``rows`` as trajectories, grounded (recorded teacher), replans, export."""
+    from .export import build_replans, export
+    from .ground import RecordedSteps, ground_all, ledger
+    from .trajectory import TrajectoryError, from_run, write_trajectories
+
     result = Generated(out=str(out))
-    seed_range = range(first_seed, first_seed + seeds)
-    names = {t.id for t in suite.tasks}
-    rows = [
-        r for r in read_results(out / "episodes" / "results.jsonl") if r["task"] in names and r["seed"] in seed_range
-    ]
     result.episodes = len(rows)
     trajectories = []
     for row in rows:
