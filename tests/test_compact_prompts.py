@@ -105,3 +105,32 @@ def test_a_revision_that_names_a_finished_step_again_without_actions_keeps_it_as
     assert revised.steps[0] == plan.steps[0] and revised.steps[1].intent.text == "Press the Submit button"
     with pytest.raises(Rejected, match="cannot change"):  # new actions for a finished step are history rewritten
         live.merge('step type "Type Ana":\n    fill ref "e3" with "Bo"\n')
+
+
+class _OutOfTokens(ScriptedModel):
+    """A scripted model whose answers all ran out of tokens (as a looping small model's do)."""
+
+    def complete(self, messages, **kwargs):
+        import dataclasses
+
+        return dataclasses.replace(super().complete(messages, **kwargs), finish_reason="length")
+
+
+def test_a_compact_plan_that_loops_until_its_budget_keeps_the_steps_before_the_first_repeat():
+    """`step add ...` written again and again until the token budget ran out: the plan is the steps before
+    the repeat (a warning says so), not three rejections for duplicate names."""
+    loop = 'step find "Search the site for usb hub"\nstep open "Open the result titled Acme USB Hub"\n'
+    loop += 'step add "Add 2 of this product to the cart"\n' + 'step add "Add to the result"\n' * 12 + "step ad"
+    model = _OutOfTokens([loop], prompts="compact")
+    seen: list[tuple[str, dict]] = []
+    draft = asyncio.run(Planner(model, Asker(lambda e: seen.append((e.event, e.fields())))).draft(GOAL, *SITE, PAGE))
+    assert draft.plan is not None and draft.attempts == 1 and len(model.requests) == 1
+    assert [s.id.name for s in draft.plan.steps] == ["find", "open", "add"]
+    assert draft.plan.steps[2].intent.text == "Add 2 of this product to the cart"
+    warnings = [fields["message"] for kind, fields in seen if kind == "warning"]
+    assert warnings == ["the planner's answer ran out of tokens repeating step `add`: kept the 3 steps before the repeat"]
+    # an answer cut off with no repeat is kept whole (less its unfinished line), with no warning
+    model = _OutOfTokens(['step a "Do A"\nstep b "Do B"\nstep c "Do'], prompts="compact")
+    seen.clear()
+    draft = asyncio.run(Planner(model, Asker(lambda e: seen.append((e.event, e.fields())))).draft(GOAL, *SITE, PAGE))
+    assert [s.id.name for s in draft.plan.steps] == ["a", "b"] and not [k for k, _ in seen if k == "warning"]

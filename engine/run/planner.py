@@ -145,6 +145,8 @@ class Planner:
             reasoning, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":
                 body = complete_prefix(body, parse_patch if compact else parse)
+                if compact:
+                    body = self._until_repeat(body)
             if reasoning:
                 draft.reasoning.append(reasoning)
             draft.text = body
@@ -161,6 +163,30 @@ class Planner:
                 again = "Write the steps again, fixed." if compact else "Write the whole plan again, fixed."
                 messages = ask_again(prompt, completion.text, f"That plan has problems:\n{err}\n{again}", messages)
         return draft
+
+    def _until_repeat(self, body: str) -> str:
+        """A compact answer that ran out of tokens, cut before its first step whose id an earlier step has.
+
+        A small model that loops (``step add ...`` again and again until its budget is spent) has written
+        its plan before the loop; the repeats make it fail the lint (duplicate names) on every attempt,
+        and asking again gets the same loop.  The steps before the first repeat are kept (a warning says
+        so); an answer with no repeated id, or that does not parse, is returned as it is."""
+        try:
+            items = parse_patch(body).items
+        except PlanError:
+            return body
+        seen: set[str] = set()
+        for position, item in enumerate(items):
+            if not isinstance(item, ast.Step) or item.id.name in seen:
+                if isinstance(item, ast.Step) and position:
+                    self.asker.emit(events.Warning_(step=None, message=(
+                        f"the planner's answer ran out of tokens repeating step `{item.id.name}`: kept the "
+                        f"{position} steps before the repeat"
+                    )))  # fmt: skip
+                    return steps_answer(items[:position])
+                return body
+            seen.add(item.id.name)
+        return body
 
     @staticmethod
     def _steps_only(body: str, goal: str, site_name: str, site_url: str) -> str:
