@@ -106,6 +106,7 @@ def generate_demo(
     with page recording and an episode is kept only when the task's own evaluator passed it."""
     from ..harness.runner import BenchOptions, read_results
     from ..harness.suites import Demo
+    from ..harness.webarena import TaskFileError
     from .demo_tasks import DemoTaskError, families
     from .demo_tasks import instances as make_instances
     from .demo_tasks import write_tasks
@@ -123,7 +124,11 @@ def generate_demo(
     tasks, plans = write_tasks(chosen, out)
     progress(f"{len(chosen)} tasks of {len({i.family for i in chosen})} families -> {tasks}")
     suite = Demo(plans, tasks=tasks)
-    suite.open(None)
+    try:
+        suite.open(None)
+    except (TaskFileError, OSError) as err:  # the task file just written, or the shop's server, failed
+        suite.close()
+        raise GenerateError(str(err)) from None
     options = BenchOptions(agents=("replay",), seeds=1, first_seed=0, parallel=parallel, pages=True)
     _record(suite, options, out, progress, backend)
     ids = {i.task_id for i in chosen}
