@@ -128,7 +128,9 @@ def test_a_compact_plan_that_loops_until_its_budget_keeps_the_steps_before_the_f
     assert [s.id.name for s in draft.plan.steps] == ["find", "open", "add"]
     assert draft.plan.steps[2].intent.text == "Add 2 of this product to the cart"
     warnings = [fields["message"] for kind, fields in seen if kind == "warning"]
-    assert warnings == ["the planner's answer ran out of tokens repeating step `add`: kept the 3 steps before the repeat"]
+    assert warnings == [
+        "the planner's answer ran out of tokens repeating step `add`: kept the 3 steps before the repeat"
+    ]
     # an answer cut off with no repeat is kept whole (less its unfinished line), with no warning
     model = _OutOfTokens(['step a "Do A"\nstep b "Do B"\nstep c "Do'], prompts="compact")
     seen.clear()

@@ -432,7 +432,9 @@ def demo_tasks_command(out: str, families: str | None, instances: int, first_see
     and the page, not the plans). A family with fewer contents left than asked for
     gives what it has.
     """
-    from ..synth.demo_tasks import DemoTaskError, instances as make_instances, families as named, write_tasks
+    from ..synth.demo_tasks import DemoTaskError, write_tasks
+    from ..synth.demo_tasks import families as named
+    from ..synth.demo_tasks import instances as make_instances
 
     try:
         chosen = make_instances(named(families), instances, first_seed)

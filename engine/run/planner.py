@@ -177,14 +177,14 @@ class Planner:
             return body
         seen: set[str] = set()
         for position, item in enumerate(items):
-            if not isinstance(item, ast.Step) or item.id.name in seen:
-                if isinstance(item, ast.Step) and position:
-                    self.asker.emit(events.Warning_(step=None, message=(
-                        f"the planner's answer ran out of tokens repeating step `{item.id.name}`: kept the "
-                        f"{position} steps before the repeat"
-                    )))  # fmt: skip
-                    return steps_answer(items[:position])
+            if not isinstance(item, ast.Step):  # a `remove` line: `_steps_only` says why it cannot be
                 return body
+            if item.id.name in seen:
+                self.asker.emit(events.Warning_(step=None, message=(
+                    f"the planner's answer ran out of tokens repeating step `{item.id.name}`: kept the "
+                    f"{position} steps before the repeat"
+                )))  # fmt: skip
+                return steps_answer(items[:position])
             seen.add(item.id.name)
         return body
 

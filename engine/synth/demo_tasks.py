@@ -17,11 +17,14 @@ import hashlib
 import json
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..demo.catalog import CATEGORIES, PRODUCTS, Product
+from ..run.records import write_whole
+from ..syntax import ast
+from ..syntax.format import format_string
 from .generate import HELD_OUT_SEED
 
 HELD_OUT_SHARE = 5  # one content in this many is held out
@@ -52,14 +55,12 @@ class Instance:
     plan: str
     eval: dict[str, Any]
     start_url: str = "__DEMO__"
-    require_login: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def config(self) -> dict[str, Any]:
         return {
             "task_id": self.task_id, "family": self.family, "seed": self.seed, "sites": ["demo"],
-            "require_login": self.require_login, "storage_state": None, "start_url": self.start_url,
-            "intent": self.intent, "eval": self.eval, **self.extra,
+            "require_login": False, "storage_state": None, "start_url": self.start_url,
+            "intent": self.intent, "eval": self.eval,
         }  # fmt: skip
 
 
@@ -70,8 +71,8 @@ def held_out(family: str, content: tuple) -> bool:
 
 
 def _q(text: str) -> str:
-    """A plan-language string literal."""
-    return json.dumps(text, ensure_ascii=False)
+    """A plan-language string literal (the formatter's own: quotes, backslashes and braces escaped)."""
+    return format_string(ast.StringLit(parts=(text,)))
 
 
 def _money(value: float) -> str:
@@ -83,7 +84,12 @@ def _answer(**kind: Any) -> dict[str, Any]:
 
 
 def _url(url: str, exact: bool = False) -> dict[str, Any]:
-    spec: dict[str, Any] = {"eval_types": ["url_match"], "reference_answers": None, "reference_url": url, "program_html": []}
+    spec: dict[str, Any] = {
+        "eval_types": ["url_match"],
+        "reference_answers": None,
+        "reference_url": url,
+        "program_html": [],
+    }
     if exact:
         spec["url_note"] = "EXACT"
     return spec
@@ -113,8 +119,9 @@ def _open_product(p: Product) -> list[str]:
 
 
 # ------------------------------------------------------------------ families
-# Each takes a random generator and returns (content, intent, plan, eval[, start_url]); content is what the
-# held-out split is drawn on, and it must determine the task (the phrasing is drawn after it).
+# Each takes a random generator and returns (content, intent, plan, eval); content is what the held-out split
+# is drawn on, and it must determine the task (the phrasing is drawn after it).  A family's start page other
+# than the shop's home is in START.
 
 
 def search_cheapest(rng: random.Random) -> tuple:
@@ -142,25 +149,35 @@ def search_cheapest(rng: random.Random) -> tuple:
         '    extract css ".price" first within css ".results"', "",
         'step report "Report the price":', "    answer price",
     ]  # fmt: skip
-    return content, intent, _plan(f"Find the price of the {which} {noun}{where}", steps), _answer(
-        must_include=[_money(best.price)]
+    return (
+        content,
+        intent,
+        _plan(f"Find the price of the {which} {noun}{where}", steps),
+        _answer(must_include=[_money(best.price)]),
     )
 
 
+# product-info: attribute -> (the step that reads it, the value's css, its type, the answer line), and how it is asked
+READS = {
+    "stock": ("Read how many are in stock", ".stock", "number", '"{value} in stock"'),
+    "rating": ("Read its rating", ".rating", "number", '"{value}"'),
+    "price": ("Read its price", ".price", "text", "value"),
+}
+ASKS = {
+    "stock": ("How many units of the {} are in stock?", "How many {} units does the shop have in stock?"),
+    "rating": ("What is the customer rating of the {}?", "How do customers rate the {}?"),
+    "price": ("How much does the {} cost?", "What is the price of the {}?"),
+}
+
+
 def product_info(rng: random.Random) -> tuple:
-    attribute = rng.choice(("stock", "rating", "price"))
+    attribute = rng.choice(tuple(READS))
     pool = [p for p in PRODUCTS if p.stock > 0] if attribute == "stock" else PRODUCTS
     p = rng.choice(pool)
     content = (p.id, attribute)
-    if attribute == "stock":
-        intent = rng.choice((f"How many units of the {p.title} are in stock?", f"How many {p.title} units does the shop have in stock?"))
-        read, css, shape, answer, report = "Read how many are in stock", ".stock", "number", str(p.stock), '"{value} in stock"'
-    elif attribute == "rating":
-        intent = rng.choice((f"What is the customer rating of the {p.title}?", f"How do customers rate the {p.title}?"))
-        read, css, shape, answer, report = "Read its rating", ".rating", "number", f"{p.rating:.1f}", '"{value}"'
-    else:
-        intent = rng.choice((f"How much does the {p.title} cost?", f"What is the price of the {p.title}?"))
-        read, css, shape, answer, report = "Read its price", ".price", "text", _money(p.price), "value"
+    intent = rng.choice(ASKS[attribute]).format(p.title)
+    read, css, shape, report = READS[attribute]
+    answer = {"stock": str(p.stock), "rating": f"{p.rating:.1f}", "price": _money(p.price)}[attribute]
     steps = _open_product(p) + [
         f"step value {_q(read)} -> {shape}:",
         f"    extract css {_q(css)} first" + (" as number" if shape == "number" else ""), "",
@@ -207,17 +224,27 @@ def navigation(rng: random.Random) -> tuple:
     if rng.random() < 0.5:
         category = rng.choice(CATEGORIES)
         content = ("category", category)
-        intent = rng.choice((f"Browse all the {category.lower()} the shop sells.", f"Show me every {SINGULAR[category]} in the shop."))
+        intent = rng.choice(
+            (f"Browse all the {category.lower()} the shop sells.", f"Show me every {SINGULAR[category]} in the shop.")
+        )
         steps = [f"step browse {_q(f'Open the {category.lower()} category')}:",
                  f"    click link {_q(category)} within css \".categories\"", '    wait for heading "All products"']  # fmt: skip
-        return content, intent, _plan(f"Browse the {category.lower()}", steps, uses_web=False), _url(
-            f"__DEMO__/search?category={category}"
+        return (
+            content,
+            intent,
+            _plan(f"Browse the {category.lower()}", steps, uses_web=False),
+            _url(f"__DEMO__/search?category={category}"),
         )
     p = rng.choice(PRODUCTS)
     content = ("product", p.id)
     intent = rng.choice((f"Open the product page of the {p.title}.", f"Take me to the {p.title}'s page."))
     steps = _open_product(p)
-    return content, intent, _plan(f"Open the {p.title}'s product page", steps), _url(f"__DEMO__/product/{p.id}", exact=True)
+    return (
+        content,
+        intent,
+        _plan(f"Open the {p.title}'s product page", steps),
+        _url(f"__DEMO__/product/{p.id}", exact=True),
+    )
 
 
 def cart_edit(rng: random.Random) -> tuple:
@@ -266,8 +293,12 @@ def instance(family: str, seed: int) -> Instance:
         rng = random.Random(f"{family}:{seed}:{attempt}")
         content, intent, plan, spec = make(rng)
         if held_out(family, content) == evaluation:
-            return Instance(f"{family}-{seed}", family, seed, content, intent, plan, spec, START.get(family, "__DEMO__"))
-    raise DemoTaskError(f"family {family} has no {'held-out' if evaluation else 'training'} content")  # pragma: no cover
+            return Instance(
+                f"{family}-{seed}", family, seed, content, intent, plan, spec, START.get(family, "__DEMO__")
+            )
+    raise DemoTaskError(
+        f"family {family} has no {'held-out' if evaluation else 'training'} content"
+    )  # pragma: no cover
 
 
 def instances(names: list[str], count: int, first_seed: int) -> list[Instance]:
@@ -279,7 +310,7 @@ def instances(names: list[str], count: int, first_seed: int) -> list[Instance]:
         seen: set[tuple] = set()
         seed, misses = first_seed, 0
         end = HELD_OUT_SEED if first_seed < HELD_OUT_SEED else None  # a training run stays below the line
-        while sum(1 for i in out if i.family == family) < count and misses < 50 * count and seed != end:
+        while len(seen) < count and misses < 50 * count and seed != end:
             made = instance(family, seed)
             seed += 1
             if made.content in seen:
@@ -291,18 +322,14 @@ def instances(names: list[str], count: int, first_seed: int) -> list[Instance]:
 
 
 def write_tasks(chosen: list[Instance], out: Path) -> tuple[Path, Path]:
-    """OUT/tasks.json (WebArena format, ``__DEMO__`` placeholders) and OUT/plans/TASK_ID.pa; written aside and
-    moved into place, so an interrupted write leaves the old files whole."""
+    """OUT/tasks.json (WebArena format, ``__DEMO__`` placeholders) and OUT/plans/TASK_ID.pa, each written whole
+    or not at all (:func:`~planact.run.records.write_whole`), so an interrupted write leaves the old files."""
     plans = out / "plans"
     plans.mkdir(parents=True, exist_ok=True)
     for item in chosen:
         path = plans / f"{item.task_id}.pa"
         if not path.exists() or path.read_text(encoding="utf-8") != item.plan:
-            aside = path.with_suffix(".pa.part")
-            aside.write_text(item.plan, encoding="utf-8")
-            aside.replace(path)
+            write_whole(path, item.plan)
     tasks = out / "tasks.json"
-    aside = tasks.with_suffix(".json.part")
-    aside.write_text(json.dumps([i.config() for i in chosen], indent=1) + "\n", encoding="utf-8")
-    aside.replace(tasks)
+    write_whole(tasks, json.dumps([i.config() for i in chosen], indent=1) + "\n")
     return tasks, plans

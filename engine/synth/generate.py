@@ -107,9 +107,8 @@ def generate_demo(
     from ..harness.runner import BenchOptions, read_results
     from ..harness.suites import Demo
     from ..harness.webarena import TaskFileError
-    from .demo_tasks import DemoTaskError, families
+    from .demo_tasks import DemoTaskError, families, write_tasks
     from .demo_tasks import instances as make_instances
-    from .demo_tasks import write_tasks
 
     if first_seed + instances > HELD_OUT_SEED:
         raise GenerateError(
