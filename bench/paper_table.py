@@ -178,6 +178,7 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
                 ("epochs", args.epochs),
                 ("lr", args.lr),
                 ("lora_layers", args.lora_layers),
+                ("init", args.init),
                 ("executor", args.executor),
                 ("demo_families", args.demo_families),
                 ("demo_unseen", args.demo_unseen),
@@ -205,11 +206,11 @@ def generated(benchmark: str, tasks: list[str], seeds: int, folder: Path, args: 
     """`planact synth generate BENCHMARK` into ``folder``, exported in the prompt form of ``--prompts``: the
     export folder."""
     planact("synth", "generate", benchmark, "--tasks", ",".join(tasks), "--seeds", str(seeds), "-o", str(folder),
-            "--parallel", str(args.parallel), "--json")  # fmt: skip
+            "--parallel", str(args.parallel), "--json", required=True)  # fmt: skip
     if args.prompts == "full":
         return folder / "export"
     planact("synth", "export", str(folder / "data"), "-o", str(folder / f"export-{args.prompts}"),
-            "--prompts", args.prompts)  # fmt: skip
+            "--prompts", args.prompts, required=True)  # fmt: skip
     return folder / f"export-{args.prompts}"
 
 
@@ -227,6 +228,9 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=-1, help="Stop training after this many steps.")
     parser.add_argument("--lr", type=float, default=4e-4)
     parser.add_argument("--lora-layers", type=int, default=8)
+    parser.add_argument("--init", default="",
+                        help="Start training from the adapter of an earlier run's agent folder (OUT/agent), a "
+                        "fresh schedule: a second epoch of an earlier run, say, with --out a new folder.")  # fmt: skip
     parser.add_argument("--agents", default="react,static,dynamic")
     parser.add_argument("--eval-seeds", type=int, default=1, help=f"Held-out seeds per task (from {HELD_OUT_SEED}).")
     parser.add_argument("--every", default="static=2,dynamic=1",
@@ -283,7 +287,8 @@ def main() -> None:
     print("\n== 3. train", flush=True)
     planact("train", "agent", "--data", str(out / "mix.jsonl"), "-o", str(out / "agent"), "--epochs", str(args.epochs),
             "--lr", str(args.lr), "--lora-layers", str(args.lora_layers), "--batch-size", "4",
-            "--max-length", "1536", "--max-steps", str(args.max_steps), "--json")  # fmt: skip
+            "--max-length", "1536", "--max-steps", str(args.max_steps),
+            *(["--init", args.init] if args.init else []), "--json", required=True)  # fmt: skip
     manifest = json.loads((out / "agent" / "planact-model.json").read_text())
     log = read_jsonl(out / "agent" / "log.jsonl")
     rate = log[-1].get("tokens_per_second") if log else None

@@ -55,10 +55,13 @@ def split(families: set[str] | None) -> tuple[list[str], list[str]]:
     return train_ids, held_out
 
 
-def planact(*args: str) -> None:
-    """Run a planact command, its output shown as it comes."""
+def planact(*args: str, required: bool = False) -> None:
+    """Run a planact command, its output shown as it comes; a ``required`` one that fails ends the script
+    (a benchmark that fails some episodes exits non-zero and is not required: its results are the point)."""
     print("$ planact " + " ".join(args), flush=True)
-    subprocess.run([sys.executable, "-m", "planact", *args], check=False)
+    code = subprocess.run([sys.executable, "-m", "planact", *args], check=False).returncode
+    if required and code != 0:
+        raise SystemExit(f"`planact {args[0]} {args[1] if len(args) > 1 else ''}` failed (exit {code}): stopping here")
 
 
 def phase(name: str) -> float:

@@ -49,7 +49,7 @@ def test_setup_command_checks_and_refuses_unknown_components():
     out = CliRunner().invoke(main, ["setup", "--only", "gpu"])
     assert (
         out.exit_code == 2
-        and "unknown component gpu; the components are browser, models, train, grammars, data" in out.output
+        and "unknown component gpu; the components are browser, models, train, f16, grammars, data" in out.output
     )
 
 

@@ -153,6 +153,22 @@ def test_a_tiny_lora_run_trains_checkpoints_resumes_exports_and_serves_a_plan(ti
     text = complete_prefix(completion.text, parse) if completion.finish_reason == "length" else completion.text
     assert parse(text).title is not None  # a random tiny model, but under the grammar its plan parses
 
+    # --init: a new run starts from this adapter (a fresh schedule), so its first loss is where this one ended
+    warm = [*args[:7], str(tmp_path / "warm"), "--max-steps", "2", "--batch-size", "2", "--lr", "1e-3",
+            "--init", str(out), "--json"]  # fmt: skip
+    result = CliRunner().invoke(main, warm)
+    assert result.exit_code == 0, result.output
+    continued = json.loads(result.stdout)
+    assert continued["steps"] == 2 and continued["first_loss"] < manifest["first_loss"]
+    assert json.loads((tmp_path / "warm" / "settings.json").read_text())["init"] == str(out)
+    assert (tmp_path / "warm" / "adapter.gguf").is_file()
+    shape = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "other"), "--init", str(out), "--lora-r", "8"])
+    assert shape.exit_code == 1 and "the adapter was trained with other --lora-r (r 16" in shape.output
+    assert "Traceback" not in shape.output
+    nothing = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "none"), "--init", str(tmp_path)])
+    assert nothing.exit_code == 1 and "no LoRA adapter there" in nothing.output
+    assert not (tmp_path / "none").exists()  # refused before anything was written
+
 
 @needs_training
 def test_bad_training_data_is_refused_with_the_line(tmp_path):

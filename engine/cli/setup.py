@@ -34,6 +34,7 @@ def setup_(only: str | None, check_only: bool, torch_spec: str, as_json: bool) -
     browser  a Chromium (as `planact setup-browser`)
     models   llama-cpp-python (builds from source, ~5 min) and the SmolLM2-135M model file
     train    PyTorch's CPU build, transformers, peft, gguf (for `planact train`)
+    f16      an f16 copy of the model file in ~/.cache/planact ($PLANACT_CACHE): faster on a CPU
     grammars xgrammar (a constrained-decoding engine the tests check the grammars with)
     data     MiniWoB++ pages and the WebArena-Lite / WebArena task configs
 

@@ -56,10 +56,49 @@ class TrainSettings:
     lora_layers: int = 0  # > 0: LoRA on the top N decoder layers only (the ones below run without gradients)
     precision: str = "auto"  # auto | bf16 | fp32: bf16 autocast where the hardware has it (AMX / AVX512-BF16, GPUs)
     save_steps: int = 50
+    init: str = ""  # a folder `planact train` wrote: start from its LoRA adapter (a fresh schedule), not from zero
 
     def comparable(self) -> dict[str, Any]:
         """The settings a resumed run must share with the interrupted one."""
         return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("save_steps",)}
+
+
+def init_adapter(init: str) -> Path:
+    """The LoRA adapter folder of ``--init``: a folder `planact train` wrote (its ``adapter/``), or an adapter folder."""
+    path = Path(init).expanduser()
+    for folder in (path / "adapter", path):
+        if (folder / "adapter_config.json").is_file():
+            return folder
+    raise TrainError(
+        f"--init {init}: no LoRA adapter there (a folder `planact train --method lora` wrote holds adapter/adapter_config.json)"
+    )
+
+
+def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
+    """The base model with ``--init``'s adapter loaded trainable; its LoRA shape must be the one asked for."""
+    if settings.method != "lora":
+        raise TrainError("--init continues a LoRA adapter: it needs --method lora")
+    folder = init_adapter(settings.init)
+    try:
+        config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise TrainError(f"--init {settings.init}: unreadable adapter_config.json ({err})") from None
+    layers = model.config.num_hidden_layers
+    asked = {
+        "lora_r": settings.lora_r, "lora_alpha": settings.lora_alpha,
+        "lora_layers": sorted(range(layers - settings.lora_layers, layers)) if settings.lora_layers else None,
+    }  # fmt: skip
+    found = {
+        "lora_r": config.get("r"), "lora_alpha": config.get("lora_alpha"),
+        "lora_layers": sorted(config["layers_to_transform"]) if config.get("layers_to_transform") else None,
+    }  # fmt: skip
+    differ = [f"--{k.replace('_', '-')}" for k in asked if asked[k] != found[k]]
+    if differ:
+        raise TrainError(
+            f"--init {settings.init}: the adapter was trained with other {', '.join(differ)} "
+            f"(r {found['lora_r']}, alpha {found['lora_alpha']}, layers {found['lora_layers'] or 'all'}): give the same"
+        )
+    return peft.PeftModel.from_pretrained(model, str(folder), is_trainable=True)
 
 
 def use_bf16(precision: str) -> bool:
@@ -131,6 +170,8 @@ Progress = Callable[[dict[str, Any]], None]
 def train(settings: TrainSettings, out: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Fine-tune, export, and return the manifest (also written to ``out/planact-model.json``)."""
     torch, transformers, peft = _imports()
+    if settings.init:
+        init_adapter(settings.init)  # a wrong --init fails before the base model is loaded
     out.mkdir(parents=True, exist_ok=True)
     saved = out / "settings.json"
     if saved.exists():
@@ -151,7 +192,9 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
         raise TrainError(
             f"every example is longer than --max-length {settings.max_length} tokens (the longest: {data.longest})"
         )
-    if settings.method == "lora":
+    if settings.init:
+        model = _warm_start(peft, model, settings)
+    elif settings.method == "lora":
         layers = model.config.num_hidden_layers
         if settings.lora_layers > layers:
             raise TrainError(f"--lora-layers {settings.lora_layers}: the model has {layers} layers")
