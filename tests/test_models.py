@@ -521,7 +521,8 @@ def test_local_specs(clean_env, tmp_path, monkeypatch):
 def test_local_spec_loads_the_default_model(clean_env, gguf):
     model = load_model(default="local")
     assert isinstance(model, LocalLlama) and model.model_path == gguf
-    assert describe_model(model) == f"local:{gguf} (llama.cpp, n_ctx 8192)"
+    widened = ", f16 copy" if model.weights != gguf else ""  # planact setup's f16 copy, served when written
+    assert describe_model(model) == f"local:{gguf} (llama.cpp, n_ctx 8192{widened})"
 
 
 def test_vllm_absent_says_how_to_install(clean_env):
