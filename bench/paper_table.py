@@ -175,6 +175,7 @@ def ship(args: argparse.Namespace, out: Path, manifest: dict, counts: dict, trai
                 ("seeds", args.seeds),
                 ("prompts", args.prompts),
                 ("mix", args.mix),
+                ("mix_seed", args.mix_seed or ""),
                 ("epochs", args.epochs),
                 ("lr", args.lr),
                 ("lora_layers", args.lora_layers),
@@ -224,6 +225,9 @@ def main() -> None:
                         help="Prompt form of the training data (and so of the trained model).")  # fmt: skip
     parser.add_argument("--mix", default="react=3,executor=3,planner=10,replanner=2",
                         help="Episodes per task whose examples of each role are in the training set.")  # fmt: skip
+    parser.add_argument("--mix-seed", type=int, default=0,
+                        help="Seed of the mix's draw of episodes (another seed: other episodes, e.g. for a run "
+                        "that continues an adapter with --init).")  # fmt: skip
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--max-steps", type=int, default=-1, help="Stop training after this many steps.")
     parser.add_argument("--lr", type=float, default=4e-4)
@@ -273,10 +277,12 @@ def main() -> None:
         demo_export = generated("demo", demo_train, args.demo_seeds, out / "demo", args)
 
     print("\n== 2. mix", flush=True)
-    chosen, counts = mix(export, caps, set(train_tasks))
+    chosen, counts = mix(export, caps, set(train_tasks), seed=args.mix_seed)
     if demo_train:
         demo_caps = {role: int(n) for role, n in (part.split("=") for part in args.demo_mix.split(",") if part)}
-        more, demo_counts = mix(demo_export, demo_caps, set(demo_train), demo_family_of(out / "demo" / "tasks.json"))
+        more, demo_counts = mix(
+            demo_export, demo_caps, set(demo_train), demo_family_of(out / "demo" / "tasks.json"), args.mix_seed
+        )
         chosen += more
         print(f"  demo examples: {demo_counts}")
         counts = {role: counts.get(role, 0) + demo_counts.get(role, 0) for role in {**counts, **demo_counts}}

@@ -17,7 +17,7 @@ from planact.demo.server import serve_demo
 from planact.models.base import ScriptedModel
 from planact.models.prompts import detect_form
 from planact.syntax.parser import parse, parse_patch, parse_reply
-from planact.synth.examples import as_seen, executor_examples, replan_examples
+from planact.synth.examples import as_seen, executor_examples, react_examples, replan_examples
 from planact.synth.expand import Expander, expand, seed_pairs
 from planact.synth.ground import LEDGER, Teacher, ground_all, own_header
 from planact.synth.trajectory import Page, Trajectory, TrajectoryAction, TrajectoryError, read_trajectories
@@ -479,3 +479,51 @@ def test_compact_executor_examples_answer_one_action_and_done_on_a_turn_of_its_o
     assert '"page 2"' in prompt and prompt.count("\ngoto ") + prompt.count("\nfill ") == 2
     assert detect_form(compact) == "compact" and detect_form(full) == "full"
     assert len(compact[0]["messages"][0]["content"]) < len(full[0]["messages"][0]["content"]) / 3
+
+
+def test_executor_examples_leave_out_checks_but_keep_a_wait_for_what_the_page_does_not_show_yet():
+    """An assert, and a wait for an element the page already shows, are not taught to the executor: the
+    engine waits for a navigation an action starts, and asserts change nothing.  A wait for an element the
+    page does not show yet stays; a step of checks only is `done` at once."""
+    from planact.synth.examples import is_check
+    from planact.synth.trajectory import Page
+
+    shown = Page(
+        url="http://127.0.0.1:8765/search?q=mouse", tree='- heading "Results" [level=1]\n- link "Acme" [ref=e1]'
+    )
+    empty = Page(url="http://127.0.0.1:8765/", tree='- searchbox "Search" [ref=e1]')
+    checks = [
+        ('wait for heading first', shown, True), ('wait for heading "Results"', shown, True),
+        ('wait for heading "Other"', shown, False), ('wait for heading first', empty, False),
+        ('assert page.url contains "search"', empty, True), ('assert visible link "Acme"', shown, True),
+        ('wait for css ".spinner"', shown, False), ('click link "Acme"', shown, False),
+    ]  # fmt: skip
+    for action, page, expected in checks:
+        assert is_check(TrajectoryAction(action=action), page) is expected, action
+
+    traj = Trajectory(
+        id="checks", task="Open the Acme result", start_url="http://127.0.0.1:8765",
+        sites={"shop": "http://127.0.0.1:8765"},
+        actions=[
+            TrajectoryAction(action='fill searchbox "Search" with "mouse"', ref="e1", page_before=empty),
+            TrajectoryAction(action='press "Enter" in searchbox "Search"', ref="e1", page_before=empty),
+            TrajectoryAction(action="wait for heading first", page_before=shown),
+            TrajectoryAction(action='assert page.url contains "search"', page_before=shown),
+            TrajectoryAction(action='assert visible link "Acme"', page_before=shown),
+            TrajectoryAction(action='click link "Acme"', ref="e1", page_before=shown),
+        ],
+    )  # fmt: skip
+    text = 'plan "Open the Acme result"\nsite shop = "http://127.0.0.1:8765"\n\n'
+    text += 'step search "Search for mouse":\n    fill searchbox "Search" with "mouse"\n    press "Enter" in searchbox "Search"\n    wait for heading first\n    assert page.url contains "search"\n\n'
+    text += 'step check "Check the result is there":\n    assert visible link "Acme"\n\n'
+    text += 'step open "Open the Acme result":\n    click link "Acme"\n'
+    examples = executor_examples(parse(text), traj, "compact")
+    turns = [(e["meta"]["step"], e["messages"][2]["content"]) for e in examples]
+    assert turns == [
+        ("search", 'fill searchbox "Search" with "mouse"'), ("search", 'press "Enter" in searchbox "Search"'),
+        ("search", "done"), ("check", "done"), ("open", 'click link "Acme"'),
+    ]  # fmt: skip
+    done = examples[2]["messages"][1]["content"]  # on the results page, the two actions taken, no check
+    assert '"Results"' in done and "wait for" not in done and "assert" not in done
+    react = [e["messages"][2]["content"] for e in react_examples(traj, "compact")]
+    assert react == ['fill searchbox "Search" with "mouse"', 'press "Enter" in searchbox "Search"', 'click link "Acme"']

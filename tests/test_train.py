@@ -165,6 +165,14 @@ def test_a_tiny_lora_run_trains_checkpoints_resumes_exports_and_serves_a_plan(ti
     shape = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "other"), "--init", str(out), "--lora-r", "8"])
     assert shape.exit_code == 1 and "the adapter was trained with other --lora-r (r 16" in shape.output
     assert "Traceback" not in shape.output
+    # the adapter GGUF the run exported continues it just as well: read back, its matrices are the folder's
+    from_gguf = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "warm-gguf"), *warm[8:-3], "--init",
+                                          str(out / "adapter.gguf"), "--json"])  # fmt: skip
+    assert from_gguf.exit_code == 0, from_gguf.output
+    assert json.loads(from_gguf.stdout)["first_loss"] == pytest.approx(continued["first_loss"], rel=1e-3)
+    model_file = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "bad"), "--init", str(tiny_gguf)])
+    assert model_file.exit_code == 1 and "not a LoRA adapter GGUF" in model_file.output
+    assert "Traceback" not in model_file.output
     nothing = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "none"), "--init", str(tmp_path)])
     assert nothing.exit_code == 1 and "no LoRA adapter there" in nothing.output
     assert not (tmp_path / "none").exists()  # refused before anything was written

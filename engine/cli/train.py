@@ -36,9 +36,10 @@ import click
     help="bf16 autocast (weights stay float32); auto: where the CPU (AMX, AVX512-BF16) or GPU has fast bf16.",
 )  # fmt: skip
 @click.option("--save-steps", default=50, show_default=True, type=click.IntRange(1), help="Checkpoint every N steps.")
-@click.option("--init", default="", metavar="FOLDER",
-              help="Start from the LoRA adapter of a folder `planact train` wrote (same --lora-r/--lora-alpha/"
-                   "--lora-layers), with a fresh schedule: train it further, on the same data or new.")  # fmt: skip
+@click.option("--init", default="", metavar="ADAPTER",
+              help="Start from a LoRA adapter (same --lora-r/--lora-alpha/--lora-layers), with a fresh schedule, "
+                   "to train it further on the same data or new: a folder `planact train` wrote, an adapter GGUF "
+                   "it exported, or a shipped adapter by name (miniwob-agent).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def train(role: str, data: str, base: str, out: str, as_json: bool, **options: Any) -> None:
     """Fine-tune a model on chat data: LoRA by default, full fine-tuning as an option.

@@ -13,6 +13,7 @@ So a model fine-tuned on them sees at run time exactly the prompts it was traine
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,12 +168,46 @@ def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
     return ast.Target.new(kind="ref", name=ast.StringLit(parts=(ref,)))
 
 
+_SHOWN_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?')
+
+
+def is_check(action: TrajectoryAction, page: Page | None) -> bool:
+    """Whether an action of a recorded run only checks the page, in a way the executor is not taught: an
+    ``assert`` (the engine's replay gates and the evaluator judge the outcome; an assert changes nothing on the
+    page), or a ``wait for`` an element the page before it already shows (the engine waits for a navigation an
+    action starts, so such a wait was satisfied before it began).  A wait for an element not shown yet stays:
+    it is what the executor must do on that page.  Executor and react examples leave checks out, so a small
+    model learns the actions that move the task on (measured: the demo shop's reference plans are 37% checks)."""
+    try:
+        (parsed,) = parse_reply(action.text()).actions
+    except ValueError:
+        return False
+    if isinstance(parsed, ast.Assert | ast.AssertVisible):
+        return True
+    if not isinstance(parsed, ast.WaitFor) or page is None or parsed.target.within is not None:
+        return False
+    target = parsed.target
+    if target.kind not in ast.ROLE_KINDS or (target.name is not None and target.name.refs):
+        return False
+    name = target.name.text if target.name is not None else None
+    for line in page.tree.splitlines():
+        m = _SHOWN_LINE.match(line)
+        if m and m.group(1) == target.kind and (name is None or (m.group(2) or "").replace('\\"', '"') == name):
+            return True
+    return False
+
+
+def _acting(traj: Trajectory, first: int, end: int) -> list[int]:
+    """The indices of ``first..end-1`` that are not checks (:func:`is_check`)."""
+    return [i for i in range(first, end) if not is_check(traj.actions[i], traj.page_before(i))]
+
+
 def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
     """The actions ``first..index-1`` as the executor's prompt lists them at run time: as the model wrote them
-    (refs), a read's value after it."""
+    (refs), a read's value after it; checks left out (:func:`is_check`)."""
     return [
         taken_line(as_seen(traj.actions[i], traj.page_before(i) or NOT_SEEN), traj.actions[i].value)
-        for i in range(first, index)
+        for i in _acting(traj, first, index)
     ]
 
 
@@ -187,10 +222,11 @@ def react_examples(traj: Trajectory, prompts: str = "full") -> list[dict[str, An
     plan_text = LiveView(plan, {step.id.name: "running"}, {}, 0).annotated()
     scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
     out = []
-    for index in range(len(traj.actions)):
+    acting = _acting(traj, 0, len(traj.actions))
+    for index in acting:
         if traj.page_before(index) is not None:
             turn = _Turn(traj, index, 0, plan_text, step, scope, prompts)
-            out += turn.examples(last=index == len(traj.actions) - 1)
+            out += turn.examples(last=index == acting[-1])
     return out
 
 
@@ -199,14 +235,18 @@ def executor_examples(plan: ast.Plan, traj: Trajectory, prompts: str = "full") -
     more per step: ``done``, on the page its last action left)."""
     spans, out = Spans.of(plan), []
     scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
-    for index in range(len(traj.actions)):
-        if traj.page_before(index) is None:
-            continue
-        position, offset = spans.locate(index)
-        step = plan.steps[position]
+    for position, step in enumerate(plan.steps):
+        first = spans.starts[position]
+        end = first + len(step.actions or ())
         plan_text = _live(plan, traj, position, running=position).annotated()
-        turn = _Turn(traj, index, index - offset, plan_text, step, scope, prompts)
-        out += turn.examples(last=offset == len(step.actions or ()) - 1)
+        acting = _acting(traj, first, end)
+        if not acting and first < end and traj.page_before(first) is not None:  # a step of checks only: done
+            turn = _Turn(traj, first, first, plan_text, step, scope, prompts)
+            out.append({**_chat(turn._prompt(traj.page_before(first), []), "done"), "meta": turn.meta()})
+        for index in acting:
+            if traj.page_before(index) is not None:
+                turn = _Turn(traj, index, first, plan_text, step, scope, prompts)
+                out += turn.examples(last=index == acting[-1])
     return out
 
 
@@ -229,7 +269,7 @@ class _Turn:
         page = self.traj.page_before(self.index)
         action = as_seen(self.traj.actions[self.index], page)
         taken = _taken(self.traj, self.first, self.index)
-        meta = {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
+        meta = self.meta()
         if self.prompts != "compact":
             return [{**_chat(self._prompt(page, taken), action + ("\ndone" if last else "")), "meta": meta}]
         out = [{**_chat(self._prompt(page, taken), action), "meta": meta}]
@@ -238,6 +278,9 @@ class _Turn:
             done = [*taken, taken_line(action, self.traj.actions[self.index].value)]
             out.append({**_chat(self._prompt(after, done), "done"), "meta": {**meta, "index": self.index + 1}})
         return out
+
+    def meta(self) -> dict[str, Any]:
+        return {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
 
     def _prompt(self, page: Any, taken: list[str]) -> list[dict[str, str]]:
         t = self.traj

@@ -167,3 +167,74 @@ def write_lora(peft_model: Any, path: Path) -> Path:
         raise ExportError("the model has no LoRA weights to export")
     _finish(writer)
     return path
+
+
+def from_gguf_rows(weight: np.ndarray, n_head: int) -> np.ndarray:
+    """The inverse of :func:`to_gguf_rows`: llama.cpp's row order of a query/key projection back to Hugging Face's."""
+    rows = weight.shape[0]
+    return weight.reshape(n_head, rows // n_head // 2, 2, *weight.shape[1:]).swapaxes(1, 2).reshape(weight.shape)
+
+
+_HF_LAYER_NAMES = {short: hf for hf, short in _LAYER_NAMES.items()}
+
+
+class LoraFile:
+    """A llama.cpp LoRA adapter GGUF read back (what :func:`write_lora` wrote): its alpha, rank, the decoder layers
+    and modules it adapts, and its A and B matrices by Hugging Face module (``model.layers.22.self_attn.q_proj``)."""
+
+    def __init__(self, path: Path) -> None:
+        import gguf
+
+        try:
+            reader = gguf.GGUFReader(str(path))
+        except (OSError, ValueError) as err:
+            raise ExportError(f"{path}: not a readable GGUF file ({err})") from None
+        fields = {name: field.contents() for name, field in reader.fields.items() if not name.startswith("tokenizer.")}
+        if fields.get("general.type") != "adapter" or fields.get("adapter.type") != "lora":
+            raise ExportError(f"{path}: not a LoRA adapter GGUF (general.type {fields.get('general.type')!r})")
+        if fields.get("general.architecture") != ARCH:
+            raise ExportError(f"{path}: an adapter for {fields.get('general.architecture')!r}, not {ARCH!r}")
+        self.alpha = float(fields.get("adapter.lora.alpha", 0.0))
+        self.matrices: dict[tuple[str, str], np.ndarray] = {}  # (HF module, "lora_a" | "lora_b") -> matrix
+        for tensor in reader.tensors:
+            short, _, side = tensor.name.rpartition(".weight.")
+            parts = short.split(".")
+            module = _HF_LAYER_NAMES.get(parts[-1]) if len(parts) == 3 and parts[0] == "blk" else None
+            if side not in ("lora_a", "lora_b") or module is None or not parts[1].isdigit():
+                raise ExportError(f"{path}: tensor {tensor.name} is not a LoRA matrix of a decoder layer")
+            self.matrices[(f"model.layers.{parts[1]}.{module}", side)] = np.array(tensor.data, dtype=np.float32)
+        if not self.matrices:
+            raise ExportError(f"{path}: the adapter holds no LoRA matrices")
+        self.rank = int(next(m for (_, side), m in self.matrices.items() if side == "lora_a").shape[0])
+        self.layers = sorted({int(module.split(".")[2]) for module, _ in self.matrices})
+        self.modules = sorted({module.split(".")[-1] for module, _ in self.matrices})
+
+    def load_into(self, peft_model: Any) -> int:
+        """Copy the matrices into a PEFT LoRA model of the same shape; the number of tensors copied.  Every LoRA
+        tensor of the model must have its matrix here, of the same shape, and every matrix here a tensor."""
+        import torch
+
+        config = peft_model.get_base_model().config
+        left = dict(self.matrices)
+        with torch.no_grad():
+            for name, param in peft_model.named_parameters():
+                if ".lora_A." not in name and ".lora_B." not in name:
+                    continue
+                module = name.split(".lora_")[0].removeprefix("base_model.model.")
+                side = "lora_a" if ".lora_A." in name else "lora_b"
+                matrix = left.pop((module, side), None)
+                if matrix is None:
+                    raise ExportError(f"the adapter has no {side} matrix for {module}")
+                heads = _heads(config, (gguf_name(module) or "").split(".")[-1])
+                if heads is not None and side == "lora_b":
+                    matrix = from_gguf_rows(matrix, heads)
+                if tuple(matrix.shape) != tuple(param.shape):
+                    raise ExportError(
+                        f"{module} {side}: the adapter's {matrix.shape} is not the model's {tuple(param.shape)}"
+                    )
+                param.copy_(torch.from_numpy(np.ascontiguousarray(matrix)))
+        if left:
+            raise ExportError(
+                f"the model has no LoRA for {len(left)} of the adapter's matrices ({next(iter(left))[0]}, ...)"
+            )
+        return len(self.matrices)

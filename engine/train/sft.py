@@ -64,41 +64,86 @@ class TrainSettings:
 
 
 def init_adapter(init: str) -> Path:
-    """The LoRA adapter folder of ``--init``: a folder `planact train` wrote (its ``adapter/``), or an adapter folder."""
+    """The LoRA adapter of ``--init``: a folder `planact train` wrote (its ``adapter/``), an adapter folder, a
+    llama.cpp LoRA adapter GGUF (what `planact train` exports; a shipped one by its name, ``miniwob-agent``)."""
+    from ..models.local import shipped_adapters
+
     path = Path(init).expanduser()
+    if path.suffix == ".gguf" and path.is_file():
+        return path
+    if not path.exists() and init in shipped_adapters():
+        return shipped_adapters()[init]
     for folder in (path / "adapter", path):
         if (folder / "adapter_config.json").is_file():
             return folder
     raise TrainError(
-        f"--init {init}: no LoRA adapter there (a folder `planact train --method lora` wrote holds adapter/adapter_config.json)"
+        f"--init {init}: no LoRA adapter there (a folder `planact train --method lora` wrote holds "
+        f"adapter/adapter_config.json; an adapter GGUF ends in .gguf; shipped: {', '.join(shipped_adapters()) or 'none'})"
     )
+
+
+def _fresh_lora(peft: Any, model: Any, settings: TrainSettings) -> Any:
+    """The base model with a new LoRA of the settings' shape (on the top ``lora_layers`` layers if asked)."""
+    layers = model.config.num_hidden_layers
+    if settings.lora_layers > layers:
+        raise TrainError(f"--lora-layers {settings.lora_layers}: the model has {layers} layers")
+    top = {"layers_to_transform": list(range(layers - settings.lora_layers, layers))} if settings.lora_layers else {}
+    lora = peft.LoraConfig(
+        r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
+        target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM", **top,
+    )  # fmt: skip
+    return peft.get_peft_model(model, lora)
 
 
 def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
     """The base model with ``--init``'s adapter loaded trainable; its LoRA shape must be the one asked for."""
     if settings.method != "lora":
         raise TrainError("--init continues a LoRA adapter: it needs --method lora")
-    folder = init_adapter(settings.init)
-    try:
-        config = json.loads((folder / "adapter_config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise TrainError(f"--init {settings.init}: unreadable adapter_config.json ({err})") from None
+    source = init_adapter(settings.init)
     layers = model.config.num_hidden_layers
     asked = {
         "lora_r": settings.lora_r, "lora_alpha": settings.lora_alpha,
         "lora_layers": sorted(range(layers - settings.lora_layers, layers)) if settings.lora_layers else None,
     }  # fmt: skip
-    found = {
-        "lora_r": config.get("r"), "lora_alpha": config.get("lora_alpha"),
-        "lora_layers": sorted(config["layers_to_transform"]) if config.get("layers_to_transform") else None,
-    }  # fmt: skip
+    if source.suffix == ".gguf":
+        from .gguf_export import ExportError, LoraFile
+
+        try:
+            adapter = LoraFile(source)
+        except ExportError as err:
+            raise TrainError(f"--init {settings.init}: {err}") from None
+        every = list(range(layers))
+        found = {
+            "lora_r": adapter.rank, "lora_alpha": int(adapter.alpha) if adapter.alpha.is_integer() else adapter.alpha,
+            "lora_layers": None if adapter.layers == every else adapter.layers,
+        }  # fmt: skip
+        if sorted(adapter.modules) != sorted(LORA_TARGETS):
+            raise TrainError(
+                f"--init {settings.init}: the adapter adapts {', '.join(adapter.modules)}, not {', '.join(LORA_TARGETS)}"
+            )
+    else:
+        try:
+            config = json.loads((source / "adapter_config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise TrainError(f"--init {settings.init}: unreadable adapter_config.json ({err})") from None
+        found = {
+            "lora_r": config.get("r"), "lora_alpha": config.get("lora_alpha"),
+            "lora_layers": sorted(config["layers_to_transform"]) if config.get("layers_to_transform") else None,
+        }  # fmt: skip
     differ = [f"--{k.replace('_', '-')}" for k in asked if asked[k] != found[k]]
     if differ:
         raise TrainError(
             f"--init {settings.init}: the adapter was trained with other {', '.join(differ)} "
             f"(r {found['lora_r']}, alpha {found['lora_alpha']}, layers {found['lora_layers'] or 'all'}): give the same"
         )
-    return peft.PeftModel.from_pretrained(model, str(folder), is_trainable=True)
+    if source.suffix != ".gguf":
+        return peft.PeftModel.from_pretrained(model, str(source), is_trainable=True)
+    model = _fresh_lora(peft, model, settings)
+    try:
+        adapter.load_into(model)
+    except ExportError as err:
+        raise TrainError(f"--init {settings.init}: {err}") from None
+    return model
 
 
 def use_bf16(precision: str) -> bool:
@@ -195,17 +240,7 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
     if settings.init:
         model = _warm_start(peft, model, settings)
     elif settings.method == "lora":
-        layers = model.config.num_hidden_layers
-        if settings.lora_layers > layers:
-            raise TrainError(f"--lora-layers {settings.lora_layers}: the model has {layers} layers")
-        top = (
-            {"layers_to_transform": list(range(layers - settings.lora_layers, layers))} if settings.lora_layers else {}
-        )
-        lora = peft.LoraConfig(
-            r=settings.lora_r, lora_alpha=settings.lora_alpha, lora_dropout=settings.lora_dropout,
-            target_modules=list(LORA_TARGETS), task_type="CAUSAL_LM", **top,
-        )  # fmt: skip
-        model = peft.get_peft_model(model, lora)
+        model = _fresh_lora(peft, model, settings)
     elif settings.method != "full":
         raise TrainError(f"--method takes lora or full, not {settings.method!r}")
 
