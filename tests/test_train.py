@@ -173,6 +173,10 @@ def test_a_tiny_lora_run_trains_checkpoints_resumes_exports_and_serves_a_plan(ti
     model_file = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "bad"), "--init", str(tiny_gguf)])
     assert model_file.exit_code == 1 and "not a LoRA adapter GGUF" in model_file.output
     assert "Traceback" not in model_file.output
+    (tmp_path / "garbage.gguf").write_bytes(b"GGUF\x03\x00\x00\x00not a model")
+    garbage = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "bad"), "--init", str(tmp_path / "garbage.gguf")])
+    assert garbage.exit_code == 1 and "not a readable GGUF file" in garbage.output
+    assert "Traceback" not in garbage.output and not (tmp_path / "bad").exists()
     nothing = CliRunner().invoke(main, [*warm[:7], str(tmp_path / "none"), "--init", str(tmp_path)])
     assert nothing.exit_code == 1 and "no LoRA adapter there" in nothing.output
     assert not (tmp_path / "none").exists()  # refused before anything was written

@@ -177,7 +177,8 @@ def is_check(action: TrajectoryAction, page: Page | None) -> bool:
     page), or a ``wait for`` an element the page before it already shows (the engine waits for a navigation an
     action starts, so such a wait was satisfied before it began).  A wait for an element not shown yet stays:
     it is what the executor must do on that page.  Executor and react examples leave checks out, so a small
-    model learns the actions that move the task on (measured: the demo shop's reference plans are 37% checks)."""
+    model learns the actions that move the task on (320 of the 1,085 actions of 141 generated demo-shop
+    episodes are checks)."""
     try:
         (parsed,) = parse_reply(action.text()).actions
     except ValueError:

@@ -187,7 +187,7 @@ class LoraFile:
 
         try:
             reader = gguf.GGUFReader(str(path))
-        except (OSError, ValueError) as err:
+        except Exception as err:  # the reader raises what its parse hits first (ValueError, IndexError, ...)
             raise ExportError(f"{path}: not a readable GGUF file ({err})") from None
         fields = {name: field.contents() for name, field in reader.fields.items() if not name.startswith("tokenizer.")}
         if fields.get("general.type") != "adapter" or fields.get("adapter.type") != "lora":

@@ -95,6 +95,16 @@ def _fresh_lora(peft: Any, model: Any, settings: TrainSettings) -> Any:
     return peft.get_peft_model(model, lora)
 
 
+def _gguf_adapter(init: str, source: Path) -> Any:
+    """The adapter GGUF of ``--init`` read back (a :class:`LoraFile`); a TrainError if it is not one."""
+    from .gguf_export import ExportError, LoraFile
+
+    try:
+        return LoraFile(source)
+    except ExportError as err:
+        raise TrainError(f"--init {init}: {err}") from None
+
+
 def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
     """The base model with ``--init``'s adapter loaded trainable; its LoRA shape must be the one asked for."""
     if settings.method != "lora":
@@ -106,12 +116,9 @@ def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
         "lora_layers": sorted(range(layers - settings.lora_layers, layers)) if settings.lora_layers else None,
     }  # fmt: skip
     if source.suffix == ".gguf":
-        from .gguf_export import ExportError, LoraFile
+        from .gguf_export import ExportError
 
-        try:
-            adapter = LoraFile(source)
-        except ExportError as err:
-            raise TrainError(f"--init {settings.init}: {err}") from None
+        adapter = _gguf_adapter(settings.init, source)
         every = list(range(layers))
         found = {
             "lora_r": adapter.rank, "lora_alpha": int(adapter.alpha) if adapter.alpha.is_integer() else adapter.alpha,
@@ -215,8 +222,10 @@ Progress = Callable[[dict[str, Any]], None]
 def train(settings: TrainSettings, out: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Fine-tune, export, and return the manifest (also written to ``out/planact-model.json``)."""
     torch, transformers, peft = _imports()
-    if settings.init:
-        init_adapter(settings.init)  # a wrong --init fails before the base model is loaded
+    if settings.init:  # a wrong --init fails before the base model is loaded or anything is written
+        source = init_adapter(settings.init)
+        if source.suffix == ".gguf":
+            _gguf_adapter(settings.init, source)
     out.mkdir(parents=True, exist_ok=True)
     saved = out / "settings.json"
     if saved.exists():
