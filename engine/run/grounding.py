@@ -44,7 +44,9 @@ from .planner import describe
 if TYPE_CHECKING:
     from .executor import Executor
 
-_REF_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?.*\[ref=(e\d+)\]')
+_ELEMENT = r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?'  # an observation line's role and quoted name
+_SHOWN_LINE = re.compile(_ELEMENT)
+_REF_LINE = re.compile(_ELEMENT + r".*\[ref=(e\d+)\]")
 
 Perform = Callable[[ast.Action, dict[str, Any]], Awaitable[ActionResult]]
 
@@ -59,8 +61,18 @@ def references(tree: str) -> dict[str, tuple[str, str]]:
     for line in tree.splitlines():
         m = _REF_LINE.match(line)
         if m:
-            found[m.group(3)] = (m.group(1), (m.group(2) or "").replace('\\"', '"'))
+            found[m.group(3)] = (m.group(1), _unquoted(m.group(2)))
     return found
+
+
+def shown(tree: str) -> list[tuple[str, str]]:
+    """``(role, name)`` of every element an observation's tree text shows, with a reference or without one
+    (a heading, a text)."""
+    return [(m.group(1), _unquoted(m.group(2))) for m in map(_SHOWN_LINE.match, tree.splitlines()) if m]
+
+
+def _unquoted(name: str | None) -> str:
+    return (name or "").replace('\\"', '"')
 
 
 @dataclass

@@ -13,13 +13,12 @@ So a model fine-tuned on them sees at run time exactly the prompts it was traine
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..lang.evaluate import Secret
 from ..models.base import Message
-from ..run.grounding import executor_prompt, references, taken_line
+from ..run.grounding import executor_prompt, references, shown, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan, format_step
@@ -168,9 +167,6 @@ def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
     return ast.Target.new(kind="ref", name=ast.StringLit(parts=(ref,)))
 
 
-_SHOWN_LINE = re.compile(r'^\s*- (\S+)(?: "((?:[^"\\]|\\.)*)")?')
-
-
 def is_check(action: TrajectoryAction, page: Page | None) -> bool:
     """Whether an action of a recorded run only checks the page, in a way the executor is not taught: an
     ``assert`` (the engine's replay gates and the evaluator judge the outcome; an assert changes nothing on the
@@ -191,11 +187,7 @@ def is_check(action: TrajectoryAction, page: Page | None) -> bool:
     if target.kind not in ast.ROLE_KINDS or (target.name is not None and target.name.refs):
         return False
     name = target.name.text if target.name is not None else None
-    for line in page.tree.splitlines():
-        m = _SHOWN_LINE.match(line)
-        if m and m.group(1) == target.kind and (name is None or (m.group(2) or "").replace('\\"', '"') == name):
-            return True
-    return False
+    return any(role == target.kind and (name is None or text == name) for role, text in shown(page.tree))
 
 
 def _acting(traj: Trajectory, first: int, end: int) -> list[int]:
@@ -203,12 +195,11 @@ def _acting(traj: Trajectory, first: int, end: int) -> list[int]:
     return [i for i in range(first, end) if not is_check(traj.actions[i], traj.page_before(i))]
 
 
-def _taken(traj: Trajectory, first: int, index: int) -> list[str]:
-    """The actions ``first..index-1`` as the executor's prompt lists them at run time: as the model wrote them
-    (refs), a read's value after it; checks left out (:func:`is_check`)."""
+def _taken(traj: Trajectory, indices: list[int]) -> list[str]:
+    """The actions at ``indices`` as the executor's prompt lists them at run time: as the model wrote them
+    (refs), a read's value after it."""
     return [
-        taken_line(as_seen(traj.actions[i], traj.page_before(i) or NOT_SEEN), traj.actions[i].value)
-        for i in _acting(traj, first, index)
+        taken_line(as_seen(traj.actions[i], traj.page_before(i) or NOT_SEEN), traj.actions[i].value) for i in indices
     ]
 
 
@@ -224,9 +215,9 @@ def react_examples(traj: Trajectory, prompts: str = "full") -> list[dict[str, An
     scope: dict[str, Any] = {name: Secret("") for name in traj.secrets}
     out = []
     acting = _acting(traj, 0, len(traj.actions))
-    for index in acting:
+    for k, index in enumerate(acting):
         if traj.page_before(index) is not None:
-            turn = _Turn(traj, index, 0, plan_text, step, scope, prompts)
+            turn = _Turn(traj, index, acting[:k], plan_text, step, scope, prompts)
             out += turn.examples(last=index == acting[-1])
     return out
 
@@ -242,23 +233,22 @@ def executor_examples(plan: ast.Plan, traj: Trajectory, prompts: str = "full") -
         plan_text = _live(plan, traj, position, running=position).annotated()
         acting = _acting(traj, first, end)
         if not acting and first < end and traj.page_before(first) is not None:  # a step of checks only: done
-            turn = _Turn(traj, first, first, plan_text, step, scope, prompts)
-            out.append({**_chat(turn._prompt(traj.page_before(first), []), "done"), "meta": turn.meta()})
-        for index in acting:
+            out.append(_Turn(traj, first, [], plan_text, step, scope, prompts).done(traj.page_before(first), [], first))
+        for k, index in enumerate(acting):
             if traj.page_before(index) is not None:
-                turn = _Turn(traj, index, first, plan_text, step, scope, prompts)
+                turn = _Turn(traj, index, acting[:k], plan_text, step, scope, prompts)
                 out += turn.examples(last=index == acting[-1])
     return out
 
 
 @dataclass
 class _Turn:
-    """Action ``index`` of a trajectory as the executor is asked for it, in step ``step`` (whose first action
-    is ``first``)."""
+    """Action ``index`` of a trajectory as the executor is asked for it, in step ``step``, after the step's
+    actions at ``earlier`` (checks left out: :func:`is_check`)."""
 
     traj: Trajectory
     index: int
-    first: int
+    earlier: list[int]
     plan_text: str
     step: ast.Step
     scope: dict[str, Any]
@@ -269,19 +259,24 @@ class _Turn:
         alone, and after the step's last a turn of its own: ``done``, on the page that action left."""
         page = self.traj.page_before(self.index)
         action = as_seen(self.traj.actions[self.index], page)
-        taken = _taken(self.traj, self.first, self.index)
-        meta = self.meta()
+        taken = _taken(self.traj, self.earlier)
+        meta = {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
         if self.prompts != "compact":
             return [{**_chat(self._prompt(page, taken), action + ("\ndone" if last else "")), "meta": meta}]
         out = [{**_chat(self._prompt(page, taken), action), "meta": meta}]
         after = self.traj.page_before(self.index + 1)
         if last and after is not None:
-            done = [*taken, taken_line(action, self.traj.actions[self.index].value)]
-            out.append({**_chat(self._prompt(after, done), "done"), "meta": {**meta, "index": self.index + 1}})
+            out.append(
+                self.done(after, [*taken, taken_line(action, self.traj.actions[self.index].value)], self.index + 1)
+            )
         return out
 
-    def meta(self) -> dict[str, Any]:
-        return {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
+    def done(self, page: Page, taken: list[str], index: int) -> dict[str, Any]:
+        """The turn that answers ``done``: on ``page``, with ``taken`` listed (``index``: the action it precedes)."""
+        return {
+            **_chat(self._prompt(page, taken), "done"),
+            "meta": {"id": self.traj.id, "index": index, "step": self.step.id.name},
+        }
 
     def _prompt(self, page: Any, taken: list[str]) -> list[dict[str, str]]:
         t = self.traj

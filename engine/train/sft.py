@@ -105,20 +105,19 @@ def _gguf_adapter(init: str, source: Path) -> Any:
         raise TrainError(f"--init {init}: {err}") from None
 
 
-def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
-    """The base model with ``--init``'s adapter loaded trainable; its LoRA shape must be the one asked for."""
+def _warm_start(peft: Any, model: Any, settings: TrainSettings, source: Path, adapter: Any) -> Any:
+    """The base model with ``--init``'s adapter (``source``; ``adapter``, its :class:`LoraFile` when it is a GGUF)
+    loaded trainable; its LoRA shape must be the one asked for."""
+    from .gguf_export import ExportError
+
     if settings.method != "lora":
         raise TrainError("--init continues a LoRA adapter: it needs --method lora")
-    source = init_adapter(settings.init)
     layers = model.config.num_hidden_layers
     asked = {
         "lora_r": settings.lora_r, "lora_alpha": settings.lora_alpha,
         "lora_layers": sorted(range(layers - settings.lora_layers, layers)) if settings.lora_layers else None,
     }  # fmt: skip
-    if source.suffix == ".gguf":
-        from .gguf_export import ExportError
-
-        adapter = _gguf_adapter(settings.init, source)
+    if adapter is not None:
         every = list(range(layers))
         found = {
             "lora_r": adapter.rank, "lora_alpha": int(adapter.alpha) if adapter.alpha.is_integer() else adapter.alpha,
@@ -143,7 +142,7 @@ def _warm_start(peft: Any, model: Any, settings: TrainSettings) -> Any:
             f"--init {settings.init}: the adapter was trained with other {', '.join(differ)} "
             f"(r {found['lora_r']}, alpha {found['lora_alpha']}, layers {found['lora_layers'] or 'all'}): give the same"
         )
-    if source.suffix != ".gguf":
+    if adapter is None:
         return peft.PeftModel.from_pretrained(model, str(source), is_trainable=True)
     model = _fresh_lora(peft, model, settings)
     try:
@@ -222,10 +221,10 @@ Progress = Callable[[dict[str, Any]], None]
 def train(settings: TrainSettings, out: Path, progress: Progress | None = None) -> dict[str, Any]:
     """Fine-tune, export, and return the manifest (also written to ``out/planact-model.json``)."""
     torch, transformers, peft = _imports()
+    source, adapter = None, None
     if settings.init:  # a wrong --init fails before the base model is loaded or anything is written
         source = init_adapter(settings.init)
-        if source.suffix == ".gguf":
-            _gguf_adapter(settings.init, source)
+        adapter = _gguf_adapter(settings.init, source) if source.suffix == ".gguf" else None
     out.mkdir(parents=True, exist_ok=True)
     saved = out / "settings.json"
     if saved.exists():
@@ -246,8 +245,8 @@ def train(settings: TrainSettings, out: Path, progress: Progress | None = None) 
         raise TrainError(
             f"every example is longer than --max-length {settings.max_length} tokens (the longest: {data.longest})"
         )
-    if settings.init:
-        model = _warm_start(peft, model, settings)
+    if source is not None:
+        model = _warm_start(peft, model, settings, source, adapter)
     elif settings.method == "lora":
         model = _fresh_lora(peft, model, settings)
     elif settings.method != "full":
