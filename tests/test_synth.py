@@ -527,3 +527,63 @@ def test_executor_examples_leave_out_checks_but_keep_a_wait_for_what_the_page_do
     assert '"Results"' in done and "wait for" not in done and "assert" not in done
     react = [e["messages"][2]["content"] for e in react_examples(traj, "compact")]
     assert react == ['fill searchbox "Search" with "mouse"', 'press "Enter" in searchbox "Search"', 'click link "Acme"']
+
+
+@pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
+def test_a_retry_example_shows_the_executor_exactly_what_a_failed_ambiguous_answer_shows_it_at_run_time(tmp_path):
+    """On a page with two "yes" buttons the taught action is `click button "yes" first`; the retry example
+    is the turn after `click button "yes"` failed, and its prompt is the one the engine builds when a model
+    gives that answer in real Chromium."""
+    import asyncio
+
+    from agent_helpers import run_text
+    from playwright.async_api import async_playwright
+    from test_exec_e2e import tiny_site
+
+    from planact.browser.launch import find_browser
+    from planact.browser.observe import observe
+    from planact.run.executor import Agent
+    from planact.run.grounding import references
+    from planact.synth.examples import ambiguous_try
+
+    html = "<title>Buttons</title><p>Pick one</p><button>yes</button><button>no</button><button>yes</button>"
+    goal = 'Click on the "yes" button.'
+    with tiny_site({"/": (200, html)}) as (url, _):
+
+        async def seen() -> Page:
+            choice = find_browser()
+            async with async_playwright() as p:
+                browser = await p.chromium.launch(executable_path=choice.executable, args=list(choice.args))
+                page = await browser.new_page()
+                await page.goto(url + "/")
+                observed = await observe(page)
+                await browser.close()
+                return Page(url=observed.url, title=observed.title, tree=observed.tree)
+
+        page = asyncio.run(seen())
+        executor = ScriptedModel(['click button "yes"', 'click button "yes" first', "done"], prompts="compact")
+        head = f'plan "{{goal}}"\ngoal "{{goal}}"\n\nsite home = "{url}"\n\n'.replace(
+            "{goal}", goal.replace('"', '\\"')
+        )
+        text = head + 'step open "Open the page":\n    goto home "/"\n\nstep click "Click the yes button"\n'
+        result, _, _ = run_text(text, tmp_path, Agent(executor=executor))
+    assert result.status == "succeeded", result.error
+    runtime = executor.requests[1].messages  # the turn after the answer without `first` failed
+
+    ref = next(r for r, shown in references(page.tree).items() if shown == ("button", "yes"))
+    traj = Trajectory(
+        id="yes", task=goal, start_url=url, sites={"home": url},
+        actions=[TrajectoryAction(action='goto home "/"'),
+                 TrajectoryAction(action='click button "yes" first', ref=ref, page_before=page)],
+    )  # fmt: skip
+    grounded = head + 'step open "Open the page":\n    goto home "/"\n\nstep click "Click the yes button":\n'
+    grounded += '    click button "yes" first\n'
+    examples = [e for e in executor_examples(parse(grounded), traj, "compact") if e["meta"]["step"] == "click"]
+    assert [(e["messages"][2]["content"], e["meta"].get("retry", False)) for e in examples[:2]] == [
+        ('click button "yes" first', False), ('click button "yes" first', True),
+    ]  # fmt: skip
+    assert examples[1]["messages"][:2] == runtime
+    assert "2 elements match" in runtime[1]["content"]
+    # only an action whose pick the page makes necessary has a retry
+    assert ambiguous_try('click button "no"', page) is None and ambiguous_try('click button "no" first', page) is None
+    assert ambiguous_try('fill textbox "x" with "y"', page) is None

@@ -284,7 +284,7 @@ async def _describe(
             return await _describe_in_main_world(loc, target, described, timeout_ms, read)
         many = re.search(r"resolved to (\d+) elements", str(err))
         if many:
-            raise TargetError(_ambiguous(int(many.group(1)), described)) from None
+            raise TargetError(ambiguous(int(many.group(1)), described)) from None
         if _timed_out(err):
             count = await _count(loc)
             raise TargetError(_too_few(count, described) if count else _missing(described, timeout_ms)) from None
@@ -302,7 +302,9 @@ def _timed_out(err: Exception) -> bool:
     return "Timeout" in type(err).__name__ or "Timeout" in str(err)  # Playwright's TimeoutError and its messages
 
 
-def _ambiguous(count: int, described: str) -> str:
+def ambiguous(count: int, described: str) -> str:
+    """Why a target that finds ``count`` elements cannot be acted on (the executor model is shown it, and
+    taught to answer it: planact.synth.examples)."""
     hint = "say which with `first`, `last` or `nth N`, or narrow it with `within`"
     return f"{count} elements match `{described}`; {hint}"
 
@@ -336,7 +338,7 @@ async def _describe_in_main_world(
             ) from None
         count, info = await loc.evaluate_all(_DESCRIBE, [index, read])
     if target.pick is None and count > 1:
-        raise TargetError(_ambiguous(count, described))
+        raise TargetError(ambiguous(count, described))
     if info is None:
         raise TargetError(_too_few(count, described))
     return info

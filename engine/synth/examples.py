@@ -16,12 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..browser.targets import ambiguous
 from ..lang.evaluate import Secret
 from ..models.base import Message
 from ..run.grounding import executor_prompt, references, shown, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
-from ..syntax.format import format_action, format_plan, format_step
+from ..syntax.format import format_action, format_plan, format_step, format_target
 from ..syntax.parser import parse_reply
 from .trajectory import Page, Trajectory, TrajectoryAction
 
@@ -167,6 +168,28 @@ def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
     return ast.Target.new(kind="ref", name=ast.StringLit(parts=(ref,)))
 
 
+def ambiguous_try(action: str, page: Page) -> tuple[str, str] | None:
+    """The answer a model is likely to give instead of ``action`` when ``action`` names its element by role and
+    name with ``first`` because the page shows others like it (:func:`_seen_target`), and why the engine
+    refuses it: (that answer without ``first``, the failure the executor's prompt then shows).  ``None`` for
+    any other action.  A retry example teaches the model to read the failure and answer with the pick, where
+    successful runs alone teach nothing about a failed action (a model that never saw one answers ``done``)."""
+    try:
+        (parsed,) = parse_reply(action).actions
+    except ValueError:
+        return None
+    target = getattr(parsed, "target", None) if "target" in parsed._target_fields else None
+    if target is None or target.kind not in ast.ROLE_KINDS or target.pick != "first" or target.within is not None:
+        return None
+    bare = target.model_copy(update={"pick": None})
+    name = bare.name.text if bare.name is not None else None
+    count = sum(role == bare.kind and (name is None or text == name) for role, text in shown(page.tree))
+    if count < 2:
+        return None
+    text = format_action(parsed.model_copy(update={"target": bare}))
+    return text, f"`{text}`: {ambiguous(count, format_target(bare))}"
+
+
 def is_check(action: TrajectoryAction, page: Page | None) -> bool:
     """Whether an action of a recorded run only checks the page, in a way the executor is not taught: an
     ``assert`` (the engine's replay gates and the evaluator judge the outcome; an assert changes nothing on the
@@ -256,14 +279,21 @@ class _Turn:
 
     def examples(self, last: bool) -> list[dict[str, Any]]:
         """The action (and ``done`` after it when it is the step's last); in the compact form the action
-        alone, and after the step's last a turn of its own: ``done``, on the page that action left."""
+        alone, and after the step's last a turn of its own: ``done``, on the page that action left.  An action
+        whose element the page shows more than once (``button "yes" first``) has a retry turn too: the same
+        page after the answer without the pick failed (:func:`ambiguous_try`), answered with the action."""
         page = self.traj.page_before(self.index)
         action = as_seen(self.traj.actions[self.index], page)
         taken = _taken(self.traj, self.earlier)
         meta = {"id": self.traj.id, "index": self.index, "step": self.step.id.name}
+        answer = action if self.prompts == "compact" else action + ("\ndone" if last else "")
+        out = [{**_chat(self._prompt(page, taken), answer), "meta": meta}]
+        if page is not None and (tried := ambiguous_try(action, page)) is not None:
+            bare, err = tried  # the same turn after the answer without its pick failed: the action again
+            prompt = self._prompt(page, [*taken, f"{bare}    # failed: {err}"], f"The action `{bare}` failed: {err}\n")
+            out.append({**_chat(prompt, answer), "meta": {**meta, "retry": True}})
         if self.prompts != "compact":
-            return [{**_chat(self._prompt(page, taken), action + ("\ndone" if last else "")), "meta": meta}]
-        out = [{**_chat(self._prompt(page, taken), action), "meta": meta}]
+            return out
         after = self.traj.page_before(self.index + 1)
         if last and after is not None:
             out.append(
@@ -278,6 +308,7 @@ class _Turn:
             "meta": {"id": self.traj.id, "index": index, "step": self.step.id.name},
         }
 
-    def _prompt(self, page: Any, taken: list[str]) -> list[dict[str, str]]:
+    def _prompt(self, page: Any, taken: list[str], feedback: str = "") -> list[dict[str, str]]:
         t = self.traj
-        return executor_prompt(t.task, self.plan_text, self.step, self.scope, t.sites, page, taken, form=self.prompts)
+        return executor_prompt(t.task, self.plan_text, self.step, self.scope, t.sites, page, taken, feedback,
+                               form=self.prompts)  # fmt: skip
