@@ -562,9 +562,8 @@ def test_a_retry_example_shows_the_executor_exactly_what_a_failed_ambiguous_answ
 
         page = asyncio.run(seen())
         executor = ScriptedModel(['click button "yes"', 'click button "yes" first', "done"], prompts="compact")
-        head = f'plan "{{goal}}"\ngoal "{{goal}}"\n\nsite home = "{url}"\n\n'.replace(
-            "{goal}", goal.replace('"', '\\"')
-        )
+        quoted = goal.replace('"', '\\"')
+        head = f'plan "{quoted}"\ngoal "{quoted}"\n\nsite home = "{url}"\n\n'
         text = head + 'step open "Open the page":\n    goto home "/"\n\nstep click "Click the yes button"\n'
         result, _, _ = run_text(text, tmp_path, Agent(executor=executor))
     assert result.status == "succeeded", result.error

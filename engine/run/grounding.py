@@ -155,8 +155,8 @@ class Grounder(Lifecycle):
                 try:
                     done = await perform(action, scope)
                 except ActionFailed as err:
-                    taken.append(f"{text}    # failed: {err}")
-                    feedback = f"The action `{text}` failed: {err}\n"
+                    line, feedback = failed_lines(text, err)
+                    taken.append(line)
                     break
                 out.actions.append(stable)
                 taken.append(taken_line(text, scrub.value(done.value)))
@@ -255,6 +255,12 @@ def executor_prompt(
 def taken_line(action: str, value: Any) -> str:
     """An action as the executor's prompt lists it among those taken: a read's value after it."""
     return action if value is None else f"{action}    # → {json.dumps(value, ensure_ascii=False)[:80]}"
+
+
+def failed_lines(action: str, err: object) -> tuple[str, str]:
+    """An action that failed as the executor's prompt shows it: its line among those taken, and the feedback
+    line after them (synthetic retry turns are built by it too)."""
+    return f"{action}    # failed: {err}", f"The action `{action}` failed: {err}\n"
 
 
 def plan_steps(plan_text: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 from ..browser.targets import ambiguous
 from ..lang.evaluate import Secret
 from ..models.base import Message
-from ..run.grounding import executor_prompt, references, shown, taken_line
+from ..run.grounding import executor_prompt, failed_lines, references, shown, taken_line
 from ..run.planner import LiveView, planner_prompt, replanner_prompt, steps_answer
 from ..syntax import ast
 from ..syntax.format import format_action, format_plan, format_step, format_target
@@ -182,8 +182,7 @@ def ambiguous_try(action: str, page: Page) -> tuple[str, str] | None:
     if target is None or target.kind not in ast.ROLE_KINDS or target.pick != "first" or target.within is not None:
         return None
     bare = target.model_copy(update={"pick": None})
-    name = bare.name.text if bare.name is not None else None
-    count = sum(role == bare.kind and (name is None or text == name) for role, text in shown(page.tree))
+    count = _shown_matches(bare, page)
     if count < 2:
         return None
     text = format_action(parsed.model_copy(update={"target": bare}))
@@ -209,8 +208,13 @@ def is_check(action: TrajectoryAction, page: Page | None) -> bool:
     target = parsed.target
     if target.kind not in ast.ROLE_KINDS or (target.name is not None and target.name.refs):
         return False
+    return _shown_matches(target, page) > 0
+
+
+def _shown_matches(target: ast.Target, page: Page) -> int:
+    """How many elements of the page's observation a role target (``button "yes"``, ``heading``) finds."""
     name = target.name.text if target.name is not None else None
-    return any(role == target.kind and (name is None or text == name) for role, text in shown(page.tree))
+    return sum(role == target.kind and (name is None or text == name) for role, text in shown(page.tree))
 
 
 def _acting(traj: Trajectory, first: int, end: int) -> list[int]:
@@ -289,8 +293,8 @@ class _Turn:
         answer = action if self.prompts == "compact" else action + ("\ndone" if last else "")
         out = [{**_chat(self._prompt(page, taken), answer), "meta": meta}]
         if page is not None and (tried := ambiguous_try(action, page)) is not None:
-            bare, err = tried  # the same turn after the answer without its pick failed: the action again
-            prompt = self._prompt(page, [*taken, f"{bare}    # failed: {err}"], f"The action `{bare}` failed: {err}\n")
+            line, feedback = failed_lines(*tried)  # the same turn after the answer without its pick failed
+            prompt = self._prompt(page, [*taken, line], feedback)
             out.append({**_chat(prompt, answer), "meta": {**meta, "retry": True}})
         if self.prompts != "compact":
             return out
