@@ -76,6 +76,15 @@ async def _idle(browser, base_url: str) -> dict:
         await session.close()
 
 
+async def _unicode(browser, base_url: str) -> list[str]:
+    """The instructions of unicode-test over a few seeds, as the page shows them."""
+    session = await _session(browser, base_url)
+    try:
+        return [await start_episode(session.page, base_url, "unicode-test", seed, reuse=True) for seed in range(6)]
+    finally:
+        await session.close()
+
+
 async def _play(records: Path) -> dict:
     from playwright.async_api import async_playwright
 
@@ -84,7 +93,10 @@ async def _play(records: Path) -> dict:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=choice.executable, headless=True, args=list(choice.args))
             try:
-                played: dict = {"idle": await _idle(browser, server.url)}
+                played: dict = {
+                    "idle": await _idle(browser, server.url),
+                    "unicode": await _unicode(browser, server.url),
+                }
                 for task, seed in EPISODES:  # a context each
                     session = await _session(browser, server.url)
                     try:
@@ -134,6 +146,14 @@ def test_an_episode_nobody_acts_in_is_not_solved_and_a_seed_restarts_in_place(pl
     assert not idle["waiting"].done and idle["waiting"].raw_reward == 0
     assert idle["stopped"].done and idle["stopped"].raw_reward <= 0 and not idle["stopped"].success
     assert idle["again"] == idle["first"] and idle["kept"]  # same seed, same problem, no reload
+
+
+@needs_miniwob
+@needs_browser
+def test_a_task_page_in_utf8_reads_as_written(played):
+    labels = {"ÖK", "Cancél", "♥♥♥", "确定", "取消", "ヘルプ"}  # the buttons unicode-test.html draws from
+    said = [utterance.removeprefix('Click on the "').removesuffix('" button.') for utterance in played["unicode"]]
+    assert set(said) <= labels and len(set(said)) > 1, said
 
 
 @needs_miniwob

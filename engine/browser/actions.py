@@ -16,6 +16,7 @@ from ..lang.origins import origin_of
 from ..lang.values import page_value
 from ..syntax import ast
 from ..syntax.format import format_action
+from .dates import FIELD_TYPES, field_value
 from .internal import loaded
 from .session import BrowserSession
 from .targets import EXPECTED, Resolved, TargetError, act, locator_for, resolve
@@ -159,6 +160,25 @@ async def _click(
     return resolved
 
 
+_EXAMPLES = {
+    "date": "01/28/2011 or 2011-01-28",
+    "time": "6:09 PM or 18:09",
+    "datetime-local": "01/28/2011 6:09 PM or 2011-01-28T18:09",
+    "month": "03/2016 or 2016-03",
+}
+
+
+async def _fill(loc: Any, text: str, timeout: float) -> None:
+    """Fill; a date or time field takes the date or time as a person writes it (``01/28/2011``, ``6:09 PM``)."""
+    kind = await loc.evaluate("el => el instanceof HTMLInputElement ? el.type : ''", timeout=timeout)
+    if kind not in FIELD_TYPES:
+        await loc.fill(text, timeout=timeout)
+        return
+    await loc.fill(field_value(kind, text), timeout=timeout)
+    if text.strip() and not await loc.input_value(timeout=timeout):  # the browser drops what it cannot read
+        raise ActionFailed(f"the {kind} field stays empty: it takes a {kind} such as {_EXAMPLES[kind]}")
+
+
 async def _dispatch(
     session: BrowserSession, action: ast.Action, scope: Mapping[str, Any], sites: Mapping[str, str], timeout: float
 ) -> tuple[Resolved | None, Any]:
@@ -174,7 +194,7 @@ async def _dispatch(
             return await _click(session, page, target, scope, timeout), None
         case ast.Fill(target=target, value=value):
             text = _typed_text(evaluate(value, scope))
-            return await act(page, target, scope, timeout, lambda loc: loc.fill(text, timeout=timeout)), None
+            return await act(page, target, scope, timeout, lambda loc: _fill(loc, text, timeout)), None
         case ast.Select(target=target, value=value):
             text = _typed_text(evaluate(value, scope))
 

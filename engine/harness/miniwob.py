@@ -77,6 +77,12 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def guess_type(self, path: Any) -> str:
+        """The task pages are UTF-8 and say so nowhere (no ``<meta charset>``): without a charset in the
+        header Chromium reads them as windows-1252 and ``♥♥♥`` on a button (unicode-test) shows as ``â™¥â™¥â™¥``."""
+        kind = super().guess_type(path)
+        return f"{kind}; charset=utf-8" if kind.startswith("text/") or kind.endswith("javascript") else kind
+
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
