@@ -160,14 +160,6 @@ async def _click(
     return resolved
 
 
-_EXAMPLES = {
-    "date": "01/28/2011 or 2011-01-28",
-    "time": "6:09 PM or 18:09",
-    "datetime-local": "01/28/2011 6:09 PM or 2011-01-28T18:09",
-    "month": "03/2016 or 2016-03",
-}
-
-
 async def _fill(loc: Any, text: str, timeout: float) -> None:
     """Fill; a date or time field takes the date or time as a person writes it (``01/28/2011``, ``6:09 PM``)."""
     kind = await loc.evaluate("el => el instanceof HTMLInputElement ? el.type : ''", timeout=timeout)
@@ -176,7 +168,7 @@ async def _fill(loc: Any, text: str, timeout: float) -> None:
         return
     await loc.fill(field_value(kind, text), timeout=timeout)
     if text.strip() and not await loc.input_value(timeout=timeout):  # the browser drops what it cannot read
-        raise ActionFailed(f"the {kind} field stays empty: it takes a {kind} such as {_EXAMPLES[kind]}")
+        raise ActionFailed(f"the {kind} field stays empty: it takes a {kind} such as {FIELD_TYPES[kind]}")
 
 
 async def _dispatch(

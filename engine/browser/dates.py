@@ -2,8 +2,8 @@
 
 A browser shows ``<input type="date">`` as ``mm/dd/yyyy`` (en-US) and ``type="time"`` as ``hh:mm AM``,
 and a person types it so, but the field's value, and so Playwright's ``fill``, is ISO: ``2011-01-28``,
-``18:09``.  ``fill`` with ``"01/28/2011"`` or ``"6:09 PM"`` would be refused as a malformed value, although
-it is exactly what the page shows and an instruction says.  :func:`field_value` turns the usual ways of
+``18:09``.  Given ``"01/28/2011"`` or ``"6:09 PM"`` the browser empties the field without a word, although
+that is exactly what the page shows and an instruction says.  :func:`field_value` turns the usual ways of
 writing a date, a time, a date and time or a month into the value of the field's type; anything it does
 not read is passed on unchanged.  The browser empties a field given a value it cannot read, without a word,
 so ``fill`` checks the field afterwards and fails the action when it stayed empty
@@ -14,7 +14,13 @@ from __future__ import annotations
 
 import re
 
-FIELD_TYPES = ("date", "time", "datetime-local", "month")
+# the field types read here, each with how it may be written (for the message of a value the field drops)
+FIELD_TYPES = {
+    "date": "01/28/2011 or 2011-01-28",
+    "time": "6:09 PM or 18:09",
+    "datetime-local": "01/28/2011 6:09 PM or 2011-01-28T18:09",
+    "month": "03/2016 or 2016-03",
+}
 
 _MONTHS = {
     name: number
@@ -34,7 +40,7 @@ _MONTHS = {
             ("december", "dec"),
         ),
         start=1,
-    )  # fmt: skip
+    )
     for name in names
 }
 
@@ -102,8 +108,9 @@ def _time(said: str) -> str | None:
 
 
 def _date_time(said: str) -> str | None:
-    if "t" in said and (parts := said.split("t", 1)) and _ISO_DATE.fullmatch(parts[0]):
-        day, clock = _date(parts[0]), _time(parts[1])
+    head, sep, tail = said.partition("t")
+    if sep and _ISO_DATE.fullmatch(head):  # 2011-01-28t18:09
+        day, clock = _date(head), _time(tail)
         return None if day is None or clock is None else f"{day}T{clock}"
     for cut in range(len(said) - 1, 0, -1):  # the date, then the time: "01/28/2011 6:09 PM", "Jan 28, 2011, 18:09"
         if said[cut] in " ,":
