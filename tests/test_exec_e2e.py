@@ -452,6 +452,36 @@ LATE_BUTTON = (
 )
 
 
+def test_a_text_target_finds_what_the_page_shows_not_a_hidden_element_with_the_same_text(shop):
+    """`text "Prev"` finds the visible element that holds the text: a hidden one with it (a closed menu, a
+    tab not shown) is no second match, so the click needs no `first` and lands on the one the user sees."""
+    from planact.browser.actions import perform
+    from planact.browser.session import BrowserSession, SessionOptions
+    from planact.lang.origins import origin_of
+
+    script = (
+        "const h = document.createElement('a'); h.textContent = 'Prev'; h.style.display = 'none';"
+        " h.onclick = () => { document.title = 'hidden one'; }; document.body.append(h);"
+        " const v = document.createElement('a'); v.textContent = 'Prev';"
+        " v.onclick = () => { document.title = 'shown one'; }; document.body.append(v);"
+    )
+
+    async def scenario() -> tuple[dict, str]:
+        session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(shop.url)})))
+        await session.start()
+        try:
+            await session.page.goto(shop.url + "/")
+            await session.page.evaluate(script)
+            action = parse('plan "x"\nstep s "S":\n    click text "Prev"\n').steps[0].actions[0]
+            done = await perform(session, action, {}, {})
+            return done.event()["target"], await session.page.title()
+        finally:
+            await session.close()
+
+    target, title = asyncio.run(scenario())
+    assert title == "shown one" and target["text"] == "Prev"
+
+
 def test_an_element_that_comes_while_the_action_waits_is_acted_on_and_described(shop):
     """An action is sent together with its target's description; when the element is not there yet, both
     wait for it, and the action's record still says what it acted on."""

@@ -91,6 +91,8 @@ def test_record_writes_a_trajectory_per_demo_plan_with_pages_and_no_secret(recor
     assert any(t.startswith("fill") and t.endswith("with password") for t in texts)  # a secret stays by name
     assert first.start_page is not None and all(a.page_after is not None for a in first.actions)
     assert "[ref=e" in first.actions[0].page_after.tree
+    # the text of the element acted on is kept (a target the executor can be taught where it has no ref)
+    assert any(a.element_text and a.element_text in t for a, t in zip(first.actions, texts, strict=True))
 
 
 @needs_browser
@@ -395,6 +397,32 @@ def test_an_action_is_taught_as_the_page_shows_its_element():
     assert (
         as_seen(TrajectoryAction(action='fill css "#n" with "Al"', ref="e4"), page) == 'fill textbox "Name" with "Al"'
     )
+
+
+def test_an_element_with_no_ref_is_taught_by_its_text_where_the_page_shows_it_once():
+    """An action on an element the observation shows without a ref (a datepicker's "Prev", an autocomplete's
+    item) is taught as `text "…"` of the element's recorded text, when that text is a line of the page shown
+    and no other line holds it (a `text` target finds every visible element that contains it, case aside);
+    else, and for an extract (whose target is what it reads), the recorded CSS stays."""
+    tree = "\n".join([
+        '- text "Select 03/05/2016 as the date and hit forward."', '- textbox [ref=e1]', '- text "Prev"',
+        '- text "Next"', '- clickable "Reply Forward" [ref=e2]', '- listitem "Antarctica"', '- text "2016"',
+    ])  # fmt: skip
+    page = Page(url="http://127.0.0.1:9/", tree=tree)
+
+    def seen(action: str, text: str | None) -> str:
+        return as_seen(TrajectoryAction(action=action, element_text=text), page)
+
+    assert seen('click css ".ui-datepicker-prev"', "Prev") == 'click text "Prev"'
+    assert seen('click css "li:text-matches(\\"ica$\\")" first', "Antarctica") == 'click text "Antarctica"'
+    assert seen('hover css ".prev"', "Prev") == 'hover text "Prev"'
+    assert seen('click css ".email-forward"', "Forward") == 'click css ".email-forward"'  # the goal holds it too
+    assert seen('click css ".year"', "201") == 'click css ".year"'  # a part of two lines' text
+    assert seen('click css ".x"', "Gone") == 'click css ".x"'  # not on the page shown
+    assert seen('click css ".x"', None) == 'click css ".x"'
+    assert seen('extract css ".y"', "2016") == 'extract css ".y"'
+    cut = Page(url="http://127.0.0.1:9/", tree='- text "Prev"\n- paragraph "Somewhere a long text th…"')
+    assert as_seen(TrajectoryAction(action='click css ".p"', element_text="Prev"), cut) == 'click css ".p"'
 
 
 def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):

@@ -76,8 +76,8 @@ def locator_for(scope: Any, target: ast.Target, variables: Mapping[str, Any]) ->
         loc = scope.get_by_label(name or "", exact=True)
     elif kind == "placeholder":
         loc = scope.get_by_placeholder(name or "", exact=True)
-    elif kind == "text":
-        loc = scope.get_by_text(name or "", exact=False)
+    elif kind == "text":  # what the page shows: a hidden element with the text is not a second match
+        loc = scope.get_by_text(name or "", exact=False).filter(visible=True)
     elif kind == "testid":
         loc = scope.get_by_test_id(name or "")
     elif kind == "css":

@@ -146,11 +146,33 @@ def as_seen(action: TrajectoryAction, page: Page) -> str:
     read, a page not observed) stays as it was recorded."""
     text = action.text()
     if action.ref is None or f"[ref={action.ref}]" not in page.tree:
-        return text
+        return _by_text(text, action.element_text, page)
     (parsed,) = parse_reply(text).actions
     if "target" not in parsed._target_fields or getattr(parsed, "target", None) is None:
         return text
     seen = _seen_target(action.ref, references(page.tree))
+    return format_action(parsed.model_copy(update={"target": seen}))
+
+
+def _by_text(text: str, element_text: str | None, page: Page) -> str:
+    """``text`` (an action on an element the observation shows with no reference) with its CSS target
+    written as ``text "…"`` of the element's text, where the model can read that off the page: the
+    observation shows the element's text as a whole line (``- text "Prev"``), and no other line holds it
+    (``text`` finds every visible element whose text contains it, case aside; a line cut short with ``…``
+    may hold it past the cut).  A CSS selector is a guess at the page's source, which the executor never
+    sees.  Any other action stays as recorded."""
+    if not element_text or len(element_text) >= 80:  # none, or cut short by the recording
+        return text
+    (parsed,) = parse_reply(text).actions
+    target = getattr(parsed, "target", None) if "target" in parsed._target_fields else None
+    if target is None or target.kind != "css" or target.within is not None or isinstance(parsed, ast.Extract):
+        return text  # an extract's target is what it reads: naming it by that text would need the answer
+    wanted = element_text.casefold()
+    names = [name for _, name in shown(page.tree)]
+    holding = [name for name in names if wanted in name.casefold() or name.endswith("…")]
+    if holding != [element_text]:
+        return text
+    seen = ast.Target.new(kind="text", name=ast.StringLit(parts=(element_text,)))
     return format_action(parsed.model_copy(update={"target": seen}))
 
 

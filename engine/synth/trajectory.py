@@ -81,6 +81,9 @@ class TrajectoryAction(BaseModel):
     ref: str | None = Field(
         default=None, description="the reference (eN) of the element acted on, as page_before's observation shows it"
     )
+    element_text: str | None = Field(
+        default=None, description="the text of the element acted on (the first 80 characters, spaces collapsed)"
+    )
     page_before: Page | None = None
     page_after: Page | None = None
 
@@ -283,11 +286,12 @@ def from_run(folder: str | Path) -> Trajectory:
     actions = []
     for event in (e for e in events if e["event"] == "action"):
         n = len(actions)
+        target = event.get("target") or {}
         actions.append(
             TrajectoryAction(
                 action=event.get("concrete") or event["action"], url=event.get("url"), value=event.get("value"),
-                step=event.get("step"), ref=(event.get("target") or {}).get("ref"), page_before=pages.get(n),
-                page_after=pages.get(n + 1),
+                step=event.get("step"), ref=target.get("ref"), element_text=target.get("text") or None,
+                page_before=pages.get(n), page_after=pages.get(n + 1),
             )
         )  # fmt: skip
     first_goto = next((a for a in actions if a.action and a.action.startswith("goto")), None)
