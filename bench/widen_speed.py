@@ -1,18 +1,13 @@
-"""How much faster an agent's model call is from the f16 copies of planact.models.widen.
+"""How much faster an agent's model call is from the f16 copy of the 4-bit model (planact.models.widen).
 
 Sends the same executor prompts of an exported data set (compact form, as the trained agent sends them) to
-the model loaded twice in one process, taking turns prompt by prompt, with no prompt cache, so every call
-evaluates its whole prompt as an agent's call on a new page does:
+the model loaded twice in one process, from the 4-bit file (``widen=False``) and from its f16 copy, taking
+turns prompt by prompt, with no prompt cache, so every call evaluates its whole prompt as an agent's call
+on a new page does.  Prints the median seconds per call of each, the ratio of the copy to the 4-bit file,
+and how many greedy answers were the same.  No timing is asserted anywhere.
 
-- ``--compare widen`` (the default): from the 4-bit file (``widen=False``) and from its f16 copy;
-- ``--compare fold``: the f16 copy with the model's LoRA adapter applied at every call (``fold=False``)
-  and the copy with the adapter folded in.
-
-Prints the median seconds per call of each, the ratio of the second to the first, and how many greedy
-answers were the same.  No timing is asserted anywhere.
-
-Run: ``python bench/widen_speed.py DATA/export-compact [--model local:DIR|local:miniwob-agent] [--prompts 12]
-[--compare fold]`` (write the copies first: ``planact setup --only f16``).
+Run: ``python bench/widen_speed.py DATA/export-compact [--model local:DIR|local:miniwob-agent] [--prompts 12]``
+(write the copy first: ``planact setup --only f16``).
 """
 
 from __future__ import annotations
@@ -40,7 +35,6 @@ def main() -> None:
     parser.add_argument("--model", default="local:miniwob-agent", help="A local model spec [local:miniwob-agent].")
     parser.add_argument("--prompts", type=int, default=12)
     parser.add_argument("--max-tokens", type=int, default=16)
-    parser.add_argument("--compare", choices=("widen", "fold"), default="widen")
     args = parser.parse_args()
     kind, _, path = args.model.partition(":")
     if kind != "local":
@@ -49,15 +43,10 @@ def main() -> None:
     if not chosen:
         raise SystemExit(f"no executor prompt in {args.export / 'executor.jsonl'}")
     wide = LocalLlama(path or None, prompt_cache_mb=0)
-    if args.compare == "widen":
-        if wide.weights == wide.model_path:
-            raise SystemExit(f"no f16 copy of {wide.model_path.name}: run `planact setup --only f16` first")
-        models = {"4-bit file": LocalLlama(path or None, prompt_cache_mb=0, widen=False), "f16 copy": wide}
-    else:
-        if not wide.folded:
-            raise SystemExit(f"no copy of {wide.name} with the adapter folded in: run `planact setup --only f16`")
-        models = {"LoRA applied": LocalLlama(path or None, prompt_cache_mb=0, fold=False), "folded in": wide}
-    first, second = models
+    if wide.weights == wide.model_path:
+        raise SystemExit(f"no f16 copy of {wide.model_path.name}: run `planact setup --only f16` first")
+    narrow = LocalLlama(path or None, prompt_cache_mb=0, widen=False)
+    models = {"4-bit file": narrow, "f16 copy": wide}
     times: dict[str, list[float]] = {name: [] for name in models}
     answers: dict[str, list[str]] = {name: [] for name in models}
     tokens = []
@@ -70,12 +59,12 @@ def main() -> None:
             times[name].append(time.perf_counter() - started)
             answers[name].append(completion.text.strip())
         tokens.append(completion.usage.prompt_tokens)
-    base = statistics.median(times[first])
+    base = statistics.median(times["4-bit file"])
     print(f"{len(chosen)} executor prompts (median {statistics.median(tokens):.0f} tokens), {args.model}")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"  {name:12} {median:.3f} s median per call  ({median / base:.2f}x the {first})")
-    same = sum(a == b for a, b in zip(answers[first], answers[second], strict=True))
+        print(f"  {name:11} {median:.3f} s median per call  ({median / base:.2f}x the 4-bit file)")
+    same = sum(a == b for a, b in zip(answers["4-bit file"], answers["f16 copy"], strict=True))
     print(f"  the same greedy answer: {same} of {len(chosen)}")
 
 

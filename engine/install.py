@@ -63,10 +63,8 @@ COMPONENTS: tuple[Component, ...] = (
     ),
     Component(
         "f16",
-        "f16 copies of the default model in planact's cache, plain and with each shipped adapter folded in"
-        " (prompts evaluated ~1.6x faster on a CPU)",
-        note="written from the model file with the gguf package (models and train first): ~250 MB, under a minute;"
-        " and one with each shipped adapter folded in (a trained agent's call without the adapter's cost)",
+        "an f16 copy of the default model in planact's cache (prompts evaluated ~1.6x faster on a CPU)",
+        note="written from the model file with the gguf package (models and train first): ~250 MB, under a minute",
     ),
     Component(
         "grammars",
@@ -227,26 +225,22 @@ def _setup_browser(check_only: bool, progress) -> Outcome:
 
 
 def _setup_f16(check_only: bool, progress) -> Outcome:
-    """The f16 copy of the default model, and one with each shipped adapter folded in."""
-    from .models.local import default_model_path, shipped_adapters
+    from .models.local import default_model_path
     from .models.widen import WidenError, widen, widened
 
     source = default_model_path()
     if source is None:
         return Outcome("f16", "failed" if not check_only else "missing", "no default model file (the models component)")
-    copies = [(None, "")] + [(lora, f" with the adapter {name} folded in") for name, lora in shipped_adapters().items()]
-    missing = [(lora, what) for lora, what in copies if widened(source, lora) is None]
-    if not missing:
-        return Outcome("f16", "present", str(widened(source)))
+    found = widened(source)
+    if found is not None:
+        return Outcome("f16", "present", str(found))
     if check_only:
-        return Outcome("f16", "missing", "no f16 copy of " + source.name + missing[0][1])
-    for lora, what in missing:
-        progress(f"f16: writing an f16 copy of {source.name}{what}")
-        try:
-            widen(source, lora=lora)
-        except WidenError as err:
-            return Outcome("f16", "failed", str(err))
-    return Outcome("f16", "installed", str(widened(source)))
+        return Outcome("f16", "missing", "no f16 copy of " + source.name)
+    progress(f"f16: writing an f16 copy of {source.name}")
+    try:
+        return Outcome("f16", "installed", str(widen(source)))
+    except WidenError as err:
+        return Outcome("f16", "failed", str(err))
 
 
 def _write_marker(names: list[str]) -> None:

@@ -1,7 +1,6 @@
 """The f16 copy of the shipped 4-bit model (planact.models.widen, `planact setup --only f16`): the same weights
 decoded, the same metadata, loaded by the local backend in place of the 4-bit file, and written whole or not
-at all; and the copy with a shipped LoRA adapter folded in, which answers as the model with the adapter
-applied does.  How much faster each is belongs to bench/widen_speed.py, not to a test."""
+at all.  How much faster it is belongs to bench/ground_call.py --compare, not to a test."""
 
 import importlib.util
 
@@ -11,7 +10,7 @@ from setup_state import needs
 
 from planact import install
 from planact.models import widen as widening
-from planact.models.local import LocalLlama, default_model_path, shipped_adapters
+from planact.models.local import LocalLlama, default_model_path
 
 pytestmark = [
     needs("models"),
@@ -72,71 +71,6 @@ def test_the_local_backend_loads_the_copy_and_answers_as_the_4_bit_file_does(cop
     assert answers[0] == answers[1] and "Paris" in answers[0], answers  # the same weights, the same answer
 
 
-def test_a_folded_copy_holds_the_adapted_matrices_and_answers_as_the_adapter_applied_does(copy):
-    import gguf
-
-    adapter = shipped_adapters()["miniwob-agent"]
-    folded = widening.widen(default_model_path(), lora=adapter)
-    assert widening.merged(default_model_path(), adapter) == folded != copy
-    lora = {t.name: np.asarray(t.data, dtype=np.float32) for t in gguf.GGUFReader(str(adapter)).tensors}
-    alpha = float(gguf.GGUFReader(str(adapter)).fields["adapter.lora.alpha"].contents())
-    plain = {t.name: t for t in gguf.GGUFReader(str(copy)).tensors}
-    source = {t.name: t for t in gguf.GGUFReader(str(default_model_path())).tensors}
-    adapted = 0
-    for tensor in gguf.GGUFReader(str(folded)).tensors:
-        before = np.asarray(plain[tensor.name].data)
-        if f"{tensor.name}.lora_a" in lora:
-            a, b = lora[f"{tensor.name}.lora_a"], lora[f"{tensor.name}.lora_b"]
-            decoded = gguf.quants.dequantize(source[tensor.name].data, source[tensor.name].tensor_type)
-            expected = (decoded.astype(np.float32) + alpha / a.shape[0] * (b @ a)).astype(np.float16)
-            assert tensor.tensor_type.name == "F16" and np.array_equal(np.asarray(tensor.data), expected)
-            assert not np.array_equal(np.asarray(tensor.data), before), tensor.name  # the adapter changed it
-            adapted += 1
-        else:
-            assert np.array_equal(np.asarray(tensor.data), before), tensor.name
-    assert adapted == len(lora) // 2 > 0
-    retrained = copy.parent.parent / "retrained" / adapter.name  # the same name and size, other weights
-    retrained.parent.mkdir(exist_ok=True)
-    data = bytearray(adapter.read_bytes())
-    data[-1] ^= 1
-    retrained.write_bytes(bytes(data))
-    assert widening.merged(default_model_path(), retrained) is None  # not the old adapter's copy
-
-    messages = [
-        {"role": "system", "content": "You are the EXECUTOR of a web agent. Answer with the next action."},
-        {"role": "user", "content": 'Step: Click the "Submit" button\n\nPage:\n- button "Submit" [ref=e1]\n\n'
-         "Next action, or `done`:\n"},
-    ]  # fmt: skip
-    served = LocalLlama("miniwob-agent", n_ctx=512, prompt_cache_mb=0)
-    assert served.weights == folded and served.folded and "folded in" in served.describe()
-    applied = LocalLlama("miniwob-agent", n_ctx=512, prompt_cache_mb=0, fold=False)
-    assert applied.weights == copy and not applied.folded and "folded in" not in applied.describe()
-    answers = [m.complete(messages, max_tokens=16).text for m in (served, applied)]
-    assert answers[0] == answers[1] and "Submit" in answers[0], answers
-
-
-def test_an_adapter_that_does_not_fit_the_model_is_refused(cache, tmp_path):
-    with pytest.raises(widening.WidenError, match="not a LoRA adapter"):
-        widening.widen(default_model_path(), lora=default_model_path())  # a model, not an adapter
-    import gguf
-
-    reader = gguf.GGUFReader(str(shipped_adapters()["miniwob-agent"]))
-    other = tmp_path / "other.gguf"  # an adapter for a model with a layer this one lacks
-    writer = gguf.GGUFWriter(str(other), "llama")
-    writer.add_string("general.type", "adapter")
-    writer.add_string("adapter.type", "lora")
-    writer.add_float32("adapter.lora.alpha", 32.0)
-    for tensor in reader.tensors:
-        writer.add_tensor(tensor.name.replace("blk.29.", "blk.99."), np.asarray(tensor.data))
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    with pytest.raises(widening.WidenError, match="does not have: blk.99"):
-        widening.widen(default_model_path(), lora=other)
-    assert widening.merged(default_model_path(), other) is None and not list(cache.glob("**/*other*"))
-
-
 def test_a_failed_write_leaves_nothing_and_a_bad_source_is_refused(cache, tmp_path, monkeypatch):
     source = tmp_path / "model.gguf"
     source.write_bytes(default_model_path().read_bytes()[: 4 << 20])  # a cut-off download
@@ -156,20 +90,13 @@ def test_a_failed_write_leaves_nothing_and_a_bad_source_is_refused(cache, tmp_pa
     assert widening.widened(whole) is None and not list(cache.glob("**/*whole*")) and not list(cache.glob("**/.*"))
 
 
-def test_setup_writes_the_copies_once_and_reports_them(cache, copy, monkeypatch):
+def test_setup_writes_the_copy_once_and_reports_it(cache, copy, monkeypatch):
     monkeypatch.setattr(install, "_write_marker", lambda names: None)  # this environment's record stays as it is
-    lines: list[str] = []
-    (outcome,) = install.setup(("f16",), progress=lines.append)
-    assert outcome.status in ("installed", "present") and outcome.detail == str(copy)
-    folded = [widening.merged(default_model_path(), lora) for lora in shipped_adapters().values()]
-    assert folded and all(path is not None and path.is_file() for path in folded)
     (outcome,) = install.setup(("f16",), check_only=True)
     assert outcome.status == "present" and outcome.detail == str(copy)
     copy.unlink()
     (outcome,) = install.setup(("f16",), check_only=True)
     assert outcome.status == "missing" and "no f16 copy" in outcome.detail
-    folded[0].unlink()
-    lines.clear()
+    lines: list[str] = []
     (outcome,) = install.setup(("f16",), progress=lines.append)
-    assert outcome.status == "installed" and copy.is_file() and folded[0].is_file()
-    assert sum("writing an f16 copy" in line for line in lines) == 2  # the two missing ones, nothing else
+    assert outcome.status == "installed" and copy.is_file() and any("writing an f16 copy" in line for line in lines)

@@ -120,10 +120,7 @@ class LocalLlama:
 
     ``widen=True`` (the default) loads the f16 copy of a 4-bit file when ``planact setup`` wrote one
     (:mod:`planact.models.widen`: the same weights, prompts evaluated about 1.6 times faster here);
-    ``model_path`` and the records still name the file asked for.  With ``lora_path``, a copy that has the
-    adapter folded in (``planact setup`` writes one for each shipped adapter) is loaded instead, when there
-    is one (``fold=False`` applies the adapter at every call instead): the same function without the
-    adapter's cost at every call.
+    ``model_path`` and the records still name the file asked for.
 
     ``repack=False`` (the default) turns off llama.cpp's extra CPU weight
     layouts (AMX, repacked blocks): some VMs advertise AMX but fault on its
@@ -140,7 +137,6 @@ class LocalLlama:
         lora_path: str | Path | None = None,
         prompt_cache_mb: int = PROMPT_CACHE_MB,
         widen: bool = True,
-        fold: bool = True,
     ) -> None:
         card: Path | None = None  # what the model was trained with: its card or manifest
         if isinstance(model_path, str) and _is_name(model_path) and not Path(model_path).exists():
@@ -164,19 +160,16 @@ class LocalLlama:
                 f"no model file at {path}: give a .gguf file or a folder `planact train` wrote (--model local:PATH)"
             )
         self.model_path = path
-        self.lora_path = None if lora_path is None else Path(lora_path)
-        folded = _widened(path, self.lora_path) if widen and fold and self.lora_path is not None else None
-        self.weights = folded or (_widened(path) if widen else None) or path  # the file llama.cpp loads
-        self.folded = folded is not None  # the adapter is in the weights (a merged copy): none to apply
+        self.weights = (_widened(path) if widen else None) or path  # the file llama.cpp loads
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.lora_path = None if lora_path is None else Path(lora_path)
         self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
         self.prompts = _prompt_form(card)
-        applied = None if self.folded else self.lora_path
-        self._llama = _load(self.weights, n_ctx, n_threads, repack, applied, prompt_cache_mb)
+        self._llama = _load(self.weights, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb)
 
     def describe(self) -> str:
-        lora = f", LoRA {self.lora_path}{' folded in' if self.folded else ''}" if self.lora_path else ""
+        lora = f", LoRA {self.lora_path}" if self.lora_path else ""
         widened = ", f16 copy" if self.weights != self.model_path else ""
         return f"local:{self.model_path} (llama.cpp, n_ctx {self.n_ctx}{widened}{lora})"
 
@@ -258,14 +251,13 @@ def _stopping(llama: Any, abandoned: threading.Event) -> Callable[..., Iterator[
     return tokens
 
 
-def _widened(path: Path, lora: Path | None = None) -> Path | None:
-    """The f16 copy of ``path`` (with ``lora`` folded in, if given) that ``planact setup`` wrote, or None
-    (``PLANACT_WIDEN=0`` turns copies off)."""
+def _widened(path: Path) -> Path | None:
+    """The f16 copy of ``path`` that ``planact setup`` wrote, or None (``PLANACT_WIDEN=0`` turns copies off)."""
     if os.environ.get("PLANACT_WIDEN", "1").strip().lower() in ("0", "no", "false", "off"):
         return None
     from .widen import widened
 
-    return widened(path, lora)
+    return widened(path)
 
 
 def _import_llama_cpp() -> Any:

@@ -10,18 +10,10 @@ trained planact model and shipped adapter) applies to the copy unchanged.
 The copy (about 245 MB for SmolLM2-135M) is written once, by ``planact setup`` or
 ``planact setup --only f16``, to planact's cache folder; :func:`widened` finds it, and the local backend
 loads it in place of the 4-bit file when it is there.  Nothing is written at serving time.
-
-A copy can also have a LoRA adapter folded in (``widen(source, lora=...)``: each adapted matrix becomes
-``W + alpha/rank * B @ A``, the product llama.cpp otherwise adds at every call).  A call then costs what a
-call of the plain model costs: llama.cpp applies an adapter as extra matrix products in every adapted
-layer, about a fifth of a trained agent's call time here (``bench/widen_speed.py --compare fold``).  ``planact setup``
-writes such a copy for each adapter that ships with planact; the local backend loads it in place of the
-model and adapter when it is there (:func:`merged`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -47,27 +39,13 @@ def widened_path(source: Path) -> Path:
     return cache_folder() / f"{source.stem}.{stat.st_size}.f16.gguf"
 
 
-def merged_path(source: Path, lora: Path) -> Path:
-    """The path of the f16 copy of ``source`` with the adapter ``lora`` folded in: the model's name and size
-    and the adapter's name and a digest of its bytes in its name (adapters of one shape have one size, so a
-    retrained adapter of the same name must not find the copy of the old one)."""
-    digest = hashlib.sha256(lora.read_bytes()).hexdigest()[:16]
-    return cache_folder() / f"{source.stem}.{source.stat().st_size}+{lora.stem}.{digest}.f16.gguf"
-
-
-def widened(source: Path, lora: Path | None = None) -> Path | None:
-    """The f16 copy of ``source`` (with ``lora`` folded in, if given) if one was written (and is whole),
-    else None."""
+def widened(source: Path) -> Path | None:
+    """The f16 copy of ``source`` if one was written (and is whole), else None."""
     try:
-        path = widened_path(source) if lora is None else merged_path(source, lora)
+        path = widened_path(source)
     except OSError:
         return None
     return path if path.is_file() and path.stat().st_size > 0 else None
-
-
-def merged(source: Path, lora: Path) -> Path | None:
-    """The f16 copy of ``source`` with ``lora`` folded in, if one was written, else None."""
-    return widened(source, lora)
 
 
 def needs_widening(source: Path) -> bool:
@@ -80,18 +58,16 @@ def needs_widening(source: Path) -> bool:
     return any(t.tensor_type.name in WIDENED for t in reader.tensors)
 
 
-def widen(source: Path, progress: Callable[[int, int], None] | None = None, lora: Path | None = None) -> Path:
-    """Write the f16 copy of ``source``, with the LoRA adapter ``lora`` folded in if given (atomically: a file
-    aside, renamed when whole), and return its path.  WidenError if an adapter does not fit the model."""
+def widen(source: Path, progress: Callable[[int, int], None] | None = None) -> Path:
+    """Write the f16 copy of ``source`` (atomically: a file aside, renamed when whole) and return its path."""
     gguf = _gguf()
-    dest = widened_path(source) if lora is None else merged_path(source, lora)
-    if widened(source, lora) is not None:
+    dest = widened_path(source)
+    if widened(source) is not None:
         return dest
     try:
         reader = gguf.GGUFReader(str(source))
     except (OSError, ValueError) as err:
         raise WidenError(f"{source}: not a readable GGUF file ({err})") from None
-    deltas = {} if lora is None else _deltas(gguf, lora)
     architecture = _field(reader, "general.architecture") or "llama"
     dest.parent.mkdir(parents=True, exist_ok=True)
     aside = dest.with_name(f".{dest.name}.{os.getpid()}.part")
@@ -106,13 +82,7 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None, lora
             writer.add_key_value(name, value, kind, sub_type=sub)
         tensors = list(reader.tensors)
         for number, tensor in enumerate(tensors, 1):
-            if tensor.name in deltas:
-                values = gguf.quants.dequantize(tensor.data, tensor.tensor_type).astype(np.float32)
-                delta = deltas.pop(tensor.name)
-                if delta.shape != values.shape:
-                    raise WidenError(f"{lora}: {tensor.name} is {values.shape} in the model, {delta.shape} in it")
-                writer.add_tensor(tensor.name, (values + delta).astype(np.float16))
-            elif tensor.tensor_type.name in WIDENED:
+            if tensor.tensor_type.name in WIDENED:
                 values = gguf.quants.dequantize(tensor.data, tensor.tensor_type).astype(np.float16)
                 writer.add_tensor(tensor.name, values)
             elif tensor.tensor_type.name in ("F32", "F16"):
@@ -121,8 +91,6 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None, lora
                 writer.add_tensor(tensor.name, np.asarray(tensor.data), raw_dtype=tensor.tensor_type)
             if progress is not None:
                 progress(number, len(tensors))
-        if deltas:
-            raise WidenError(f"{lora} adapts matrices {source.name} does not have: {', '.join(sorted(deltas))}")
         writer.write_header_to_file()
         writer.write_kv_data_to_file()
         writer.write_tensors_to_file()
@@ -133,34 +101,6 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None, lora
     finally:
         aside.unlink(missing_ok=True)
     return dest
-
-
-def _deltas(gguf: object, lora: Path) -> dict[str, np.ndarray]:
-    """``{matrix name: alpha/rank * B @ A}`` of a llama.cpp LoRA adapter file (``NAME.lora_a``/``.lora_b``)."""
-    try:
-        reader = gguf.GGUFReader(str(lora))  # type: ignore[attr-defined]
-    except (OSError, ValueError) as err:
-        raise WidenError(f"{lora}: not a readable GGUF file ({err})") from None
-    if _field(reader, "general.type") != "adapter" or _field(reader, "adapter.type") != "lora":
-        raise WidenError(f"{lora}: not a LoRA adapter (general.type adapter, adapter.type lora)")
-    alpha = float(_field(reader, "adapter.lora.alpha") or 0)
-    parts: dict[str, dict[str, np.ndarray]] = {}
-    for tensor in reader.tensors:
-        name, _, half = tensor.name.rpartition(".")
-        if half not in ("lora_a", "lora_b"):
-            raise WidenError(f"{lora}: {tensor.name} is no LoRA matrix (NAME.lora_a or NAME.lora_b)")
-        values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)  # type: ignore[attr-defined]
-        parts.setdefault(name, {})[half] = np.asarray(values, dtype=np.float32)
-    deltas = {}
-    for name, pair in parts.items():
-        if set(pair) != {"lora_a", "lora_b"}:
-            raise WidenError(f"{lora}: {name} has only {', '.join(pair)}")
-        a, b = pair["lora_a"], pair["lora_b"]  # (rank, in) and (out, rank), as numpy holds ggml's [in, rank]
-        if a.shape[0] != b.shape[1]:
-            raise WidenError(f"{lora}: {name}: lora_a is {a.shape}, lora_b {b.shape}")
-        scale = alpha / a.shape[0] if alpha else 1.0  # llama.cpp: no alpha, no scaling
-        deltas[name] = scale * (b @ a)
-    return deltas
 
 
 def _field(reader: object, name: str) -> str | None:
