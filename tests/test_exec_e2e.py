@@ -424,9 +424,9 @@ def test_a_target_is_described_alike_with_and_without_planacts_selector_engine(s
     assert "waited 0.5 s" in errors[1] and "only " in errors[2]
 
 
-def click_renamed_button(shop: Any, button: str) -> tuple[dict, str]:
-    """On the shop's home page, run the script ``button``, which adds a button "Late" that a click renames
-    "Clicked", then `click button "Late"`: the click's recorded target, and the button's text after it."""
+def act_on_home_page(shop: Any, script: str, action: str, read: Any) -> tuple[dict, str]:
+    """On the shop's home page, run the script ``script``, then the action ``action`` (plan-language text):
+    its recorded target, and what ``read`` (an async function of the page) reads after it."""
     from planact.browser.actions import perform
     from planact.browser.session import BrowserSession, SessionOptions
     from planact.lang.origins import origin_of
@@ -436,14 +436,22 @@ def click_renamed_button(shop: Any, button: str) -> tuple[dict, str]:
         await session.start()
         try:
             await session.page.goto(shop.url + "/")
-            await session.page.evaluate(button)
-            action = parse('plan "x"\nstep s "S":\n    click button "Late"\n').steps[0].actions[0]
-            done = await perform(session, action, {}, {})
-            return done.event()["target"], await session.page.get_by_role("button", name="Clicked").inner_text()
+            await session.page.evaluate(script)
+            parsed = parse(f'plan "x"\nstep s "S":\n    {action}\n').steps[0].actions[0]
+            done = await perform(session, parsed, {}, {})
+            return done.event()["target"], await read(session.page)
         finally:
             await session.close()
 
     return asyncio.run(scenario())
+
+
+def click_renamed_button(shop: Any, button: str) -> tuple[dict, str]:
+    """On the shop's home page, run the script ``button``, which adds a button "Late" that a click renames
+    "Clicked", then `click button "Late"`: the click's recorded target, and the button's text after it."""
+    return act_on_home_page(
+        shop, button, 'click button "Late"', lambda page: page.get_by_role("button", name="Clicked").inner_text()
+    )
 
 
 LATE_BUTTON = (
@@ -455,30 +463,13 @@ LATE_BUTTON = (
 def test_a_text_target_finds_what_the_page_shows_not_a_hidden_element_with_the_same_text(shop):
     """`text "Prev"` finds the visible element that holds the text: a hidden one with it (a closed menu, a
     tab not shown) is no second match, so the click needs no `first` and lands on the one the user sees."""
-    from planact.browser.actions import perform
-    from planact.browser.session import BrowserSession, SessionOptions
-    from planact.lang.origins import origin_of
-
     script = (
         "const h = document.createElement('a'); h.textContent = 'Prev'; h.style.display = 'none';"
         " h.onclick = () => { document.title = 'hidden one'; }; document.body.append(h);"
         " const v = document.createElement('a'); v.textContent = 'Prev';"
         " v.onclick = () => { document.title = 'shown one'; }; document.body.append(v);"
     )
-
-    async def scenario() -> tuple[dict, str]:
-        session = BrowserSession(SessionOptions(allowed_origins=frozenset({origin_of(shop.url)})))
-        await session.start()
-        try:
-            await session.page.goto(shop.url + "/")
-            await session.page.evaluate(script)
-            action = parse('plan "x"\nstep s "S":\n    click text "Prev"\n').steps[0].actions[0]
-            done = await perform(session, action, {}, {})
-            return done.event()["target"], await session.page.title()
-        finally:
-            await session.close()
-
-    target, title = asyncio.run(scenario())
+    target, title = act_on_home_page(shop, script, 'click text "Prev"', lambda page: page.title())
     assert title == "shown one" and target["text"] == "Prev"
 
 
