@@ -2,12 +2,11 @@
 
 A browser shows ``<input type="date">`` as ``mm/dd/yyyy`` (en-US) and ``type="time"`` as ``hh:mm AM``,
 and a person types it so, but the field's value, and so Playwright's ``fill``, is ISO: ``2011-01-28``,
-``18:09``.  Given ``"01/28/2011"`` or ``"6:09 PM"`` the browser empties the field without a word, although
-that is exactly what the page shows and an instruction says.  :func:`field_value` turns the usual ways of
-writing a date, a time, a date and time or a month into the value of the field's type; anything it does
-not read is passed on unchanged.  The browser empties a field given a value it cannot read, without a word,
-so ``fill`` checks the field afterwards and fails the action when it stayed empty
-(``planact.browser.actions``).  Numeric dates are read month first (the en-US order the browser shows).
+``18:09``.  Given ``"01/28/2011"`` or ``"6:09 PM"`` (or any value it cannot read) the browser empties the
+field without a word, although that is exactly what the page shows and an instruction says.
+:func:`field_value` turns the usual ways of writing a date, a time, a date and time or a month into the
+value of the field's type; anything it does not read is passed on unchanged, and ``fill`` checks the
+field afterwards and fails the action when it stayed empty (``planact.browser.actions``).  Numeric dates are read month first (the en-US order the browser shows).
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ REF_ATTRIBUTE = "data-planact-ref"
 EXPECTED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("planact_expected_target", default=None)
 
 
+DESCRIBED_CHARS = 80  # a described element's name and text keep this many characters, spaces collapsed
+
+
 class TargetError(Exception):
     """A target matched no element or more than one; the message names the target."""
 
@@ -346,10 +349,10 @@ async def _describe_in_main_world(
 
 def _resolved(info: dict[str, Any]) -> Resolved:
     role = info["role"] or _implicit_role(info["tag"])
-    name = " ".join((info["name"] or info["text"]).split())[:80]
+    name = " ".join((info["name"] or info["text"]).split())[:DESCRIBED_CHARS]
     digest = hashlib.sha1(f"{role}|{name}|{info['tag']}|{info['path']}".encode()).hexdigest()[:12]
     return Resolved(
-        role, name, info["tag"], " ".join(info["text"].split())[:80], digest,
+        role, name, info["tag"], " ".join(info["text"].split())[:DESCRIBED_CHARS], digest,
         bool(info.get("blank")), bool(info.get("visible")), info.get("content"), info.get("ref") or None,
     )  # fmt: skip
 

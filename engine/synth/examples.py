@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..browser.targets import ambiguous
+from ..browser.targets import DESCRIBED_CHARS, ambiguous
 from ..lang.evaluate import Secret
 from ..models.base import Message
 from ..run.grounding import executor_prompt, failed_lines, references, shown, taken_line
@@ -142,38 +142,41 @@ def as_seen(action: TrajectoryAction, page: Page) -> str:
     Its target becomes what the observation shows of the element it acted on (:func:`_seen_target`): its
     role and accessible name (``button "Submit"``) where it has them, as the intent usually names the element
     so and a small model copies a name far more reliably than it picks a reference out of the page;
-    otherwise the observation's reference (``ref "e7"``).  An action on an element the observation does not show (a text
-    read, a page not observed) stays as it was recorded."""
+    otherwise the observation's reference (``ref "e7"``).  An element the observation shows with no
+    reference is named by its text where the page shows that text once (:func:`_text_target`).  An action
+    on an element the observation does not show (a text read, a page not observed) stays as recorded."""
     text = action.text()
-    if action.ref is None or f"[ref={action.ref}]" not in page.tree:
-        return _by_text(text, action.element_text, page)
+    on_page = action.ref is not None and f"[ref={action.ref}]" in page.tree
+    if not on_page and (not action.element_text or len(action.element_text) >= DESCRIBED_CHARS):
+        return text  # no ref the page shows, and no whole text recorded (none, or cut short)
     (parsed,) = parse_reply(text).actions
-    if "target" not in parsed._target_fields or getattr(parsed, "target", None) is None:
+    target = _target_of(parsed)
+    if target is None:
         return text
-    seen = _seen_target(action.ref, references(page.tree))
-    return format_action(parsed.model_copy(update={"target": seen}))
+    seen = _seen_target(action.ref, references(page.tree)) if on_page else _text_target(parsed, action, page)
+    return text if seen is None else format_action(parsed.model_copy(update={"target": seen}))
 
 
-def _by_text(text: str, element_text: str | None, page: Page) -> str:
-    """``text`` (an action on an element the observation shows with no reference) with its CSS target
-    written as ``text "…"`` of the element's text, where the model can read that off the page: the
-    observation shows the element's text as a whole line (``- text "Prev"``), and no other line holds it
-    (``text`` finds every visible element whose text contains it, case aside; a line cut short with ``…``
-    may hold it past the cut).  A CSS selector is a guess at the page's source, which the executor never
-    sees.  Any other action stays as recorded."""
-    if not element_text or len(element_text) >= 80:  # none, or cut short by the recording
-        return text
-    (parsed,) = parse_reply(text).actions
-    target = getattr(parsed, "target", None) if "target" in parsed._target_fields else None
+def _target_of(parsed: ast.Action) -> ast.Target | None:
+    """The action's element target (``click T``, ``fill T with ...``), or None (``goto``, ``press`` alone)."""
+    return getattr(parsed, "target", None) if "target" in parsed._target_fields else None
+
+
+def _text_target(parsed: ast.Action, action: TrajectoryAction, page: Page) -> ast.Target | None:
+    """``text "…"`` of the element's recorded text, for an action whose CSS target names an element the
+    observation shows with no reference, where the model can read that text off the page: the observation
+    shows it as a whole line (``- text "Prev"``), and no other line holds it (``text`` finds every visible
+    element whose text contains it, case aside; a line cut short with ``…`` may hold it past the cut).  A
+    CSS selector is a guess at the page's source, which the executor never sees.  None otherwise, and for
+    an extract: its target is what it reads, and naming it by that text would need the answer."""
+    target = _target_of(parsed)
     if target is None or target.kind != "css" or target.within is not None or isinstance(parsed, ast.Extract):
-        return text  # an extract's target is what it reads: naming it by that text would need the answer
-    wanted = element_text.casefold()
-    names = [name for _, name in shown(page.tree)]
-    holding = [name for name in names if wanted in name.casefold() or name.endswith("…")]
-    if holding != [element_text]:
-        return text
-    seen = ast.Target.new(kind="text", name=ast.StringLit(parts=(element_text,)))
-    return format_action(parsed.model_copy(update={"target": seen}))
+        return None
+    wanted = (action.element_text or "").casefold()
+    holding = [name for _, name in shown(page.tree) if wanted in name.casefold() or name.endswith("…")]
+    if holding != [action.element_text]:
+        return None
+    return ast.Target.new(kind="text", name=ast.StringLit(parts=(action.element_text,)))
 
 
 def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
@@ -200,7 +203,7 @@ def ambiguous_try(action: str, page: Page) -> tuple[str, str] | None:
         (parsed,) = parse_reply(action).actions
     except ValueError:
         return None
-    target = getattr(parsed, "target", None) if "target" in parsed._target_fields else None
+    target = _target_of(parsed)
     if target is None or target.kind not in ast.ROLE_KINDS or target.pick != "first" or target.within is not None:
         return None
     bare = target.model_copy(update={"pick": None})
