@@ -64,6 +64,8 @@ def miniwob_task(example: dict) -> str | None:
 
 def mix(export: Path, caps: dict[str, int], allowed: set[str], task_of=None, seed: int = 0) -> tuple[list, dict]:
     """The examples of ``caps[role]`` episodes of each task, per role; (examples, counts per role).
+    ``caps["revision"]``: besides, the replanning examples that add a step (the export marks them
+    ``revises``) of that many more episodes a task, as an episode has one or two of them at most.
 
     Whole episodes are drawn, not single examples, so that every action of a task (the fill before the
     click) is seen as often as the others.  An episode's examples share the goal, the prompt's first line;
@@ -75,11 +77,17 @@ def mix(export: Path, caps: dict[str, int], allowed: set[str], task_of=None, see
     rng = random.Random(seed)
     chosen: list[dict] = []
     counts: dict[str, int] = {}
-    for role in EXPORT_ROLES:
+    for role in (*EXPORT_ROLES, "revision"):
         if not caps.get(role):
             continue
+        if role == "revision":  # the replanning examples that add a step, of caps["revision"] episodes a task
+            examples = [e for e in read_jsonl(export / "replanner.jsonl") if e.get("revises")]
+            taken = {json.dumps(e["messages"]) for e in chosen}
+            examples = [e for e in examples if json.dumps(e["messages"]) not in taken]
+        else:
+            examples = read_jsonl(export / f"{role}.jsonl")
         episodes: dict[str, dict[str, list[dict]]] = {}  # task -> goal -> examples
-        for example in read_jsonl(export / f"{role}.jsonl"):
+        for example in examples:
             task = task_of(example)
             if task is None or task not in allowed:
                 raise SystemExit(f"{role} example of task {task!r}, which is not a training task: refusing to train")
@@ -224,7 +232,8 @@ def main() -> None:
     parser.add_argument("--prompts", choices=("full", "compact"), default="compact",
                         help="Prompt form of the training data (and so of the trained model).")  # fmt: skip
     parser.add_argument("--mix", default="react=3,executor=3,planner=10,replanner=2",
-                        help="Episodes per task whose examples of each role are in the training set.")  # fmt: skip
+                        help="Episodes per task whose examples of each role are in the training set (revision=N: the "
+                        "replanning examples that add a step, of N episodes more).")  # fmt: skip
     parser.add_argument("--mix-seed", type=int, default=0,
                         help="Seed of the mix's draw of episodes (another seed: other episodes, e.g. for a run "
                         "that continues an adapter with --init).")  # fmt: skip

@@ -5,6 +5,7 @@ all real; only the language model is a test double, so the answers are exact.
 """
 
 import asyncio
+import json
 import subprocess
 import sys
 
@@ -398,3 +399,38 @@ def test_a_compact_executor_answers_one_action_a_turn_and_done_on_the_page_it_le
     assert grounded["step"] == "search" and len(grounded["actions"]) == 2 and grounded["turns"] == 3
     assert "You are the EXECUTOR" in executor.requests[0].messages[0]["content"]
     assert len(executor.requests[0].messages[0]["content"]) < 200
+
+
+def test_the_replanner_is_shown_what_a_step_read_though_the_step_declares_no_output(tmp_path, shop):
+    """A compact plan's `step heading "Read the heading"` declares no output, so what its extract read is no
+    variable; the replanner is shown it all the same (its decision may hang on it: a warning in the form,
+    the links of hidden tabs), and a revision that names the finished step again leaves it as it ran."""
+    prompts: list[str] = []
+
+    def answer(messages):
+        prompts.append(messages[-1]["content"])
+        done = "Step heading finished." in messages[-1]["content"]
+        return 'step heading "Read it again":\n    extract css "p"\n' if done else ""
+
+    planner = ScriptedModel(answer, name="scripted-planner")
+    text = f'''plan "Reads"
+goal "Read the heading, then report"
+
+site shop = "{shop.url}"
+
+step home "Open the shop":
+    goto shop "/"
+
+step heading "Read the heading":
+    extract css "h1"
+
+step report "Report where we are":
+    answer "seen"
+'''
+    result, record, events = run_text(text, tmp_path, Agent(planner=planner, replan="every-step"))
+    assert result.status == "succeeded", result.error
+    read = next(e["value"] for e in events if e["event"] == "action" and e["step"] == "heading")
+    assert read and "heading" not in result.outputs
+    after = next(p for p in prompts if "Step heading finished." in p)
+    assert f'step heading "Read the heading":  # done → {json.dumps(read, ensure_ascii=False)}' in after, after
+    assert [e["action"] for e in events if e["event"] == "action" and e["step"] == "heading"] == ['extract css "h1"']

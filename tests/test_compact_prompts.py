@@ -94,7 +94,9 @@ def test_a_model_card_names_its_prompt_form(tmp_path):
     assert _prompt_form(card) == "full"
 
 
-def test_a_revision_that_names_a_finished_step_again_without_actions_keeps_it_as_it_ran():
+def test_a_revision_that_names_a_finished_step_again_keeps_it_as_it_ran_and_uses_the_rest():
+    """A finished step is history: a revision's lines for it (its intent again, other actions, a removal)
+    are left out, and the rest of the revision is used, not refused for them."""
     plan = parse(
         f'plan "Type"\n\nsite miniwob = "{SITE[1]}"\n\nstep type "Type Ana":\n    fill ref "e3" with "Ana"\n\n'
         'step go "Submit"\n'
@@ -103,8 +105,15 @@ def test_a_revision_that_names_a_finished_step_again_without_actions_keeps_it_as
     assert live.merge('step type "Type Ana."\nstep go "Submit"\n') is None  # a restatement: no change
     revised = live.merge('step type "Type Ana"\nstep go "Press the Submit button"\n')
     assert revised.steps[0] == plan.steps[0] and revised.steps[1].intent.text == "Press the Submit button"
-    with pytest.raises(Rejected, match="cannot change"):  # new actions for a finished step are history rewritten
-        live.merge('step type "Type Ana":\n    fill ref "e3" with "Bo"\n')
+    rewritten = live.merge(
+        'step type "Type Bo":\n    fill ref "e3" with "Bo"\nremove step type\nstep check "Check it"\n'
+    )
+    assert [s.id.name for s in rewritten.steps] == ["type", "check", "go"] and rewritten.steps[0] == plan.steps[0]
+    assert live.merge('step type "Type Bo":\n    fill ref "e3" with "Bo"\n') is None  # nothing else: no change
+    whole = live.merge(f'plan "Type"\nsite miniwob = "{SITE[1]}"\nstep type "Again"\nstep go "Go"\n')
+    assert whole.steps[0] == plan.steps[0] and whole.steps[1].intent.text == "Go"
+    with pytest.raises(Rejected, match="has no step `nope`"):  # removing what the plan does not have still fails
+        live.merge("remove step nope\n")
 
 
 class _OutOfTokens(ScriptedModel):

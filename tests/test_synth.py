@@ -17,10 +17,17 @@ from planact.demo.server import serve_demo
 from planact.models.base import ScriptedModel
 from planact.models.prompts import detect_form
 from planact.syntax.parser import parse, parse_patch, parse_reply
-from planact.synth.examples import as_seen, executor_examples, react_examples, replan_examples
+from planact.synth.examples import as_seen, executor_examples, planner_example, react_examples, replan_examples
 from planact.synth.expand import Expander, expand, seed_pairs
 from planact.synth.ground import LEDGER, Teacher, ground_all, own_header
-from planact.synth.trajectory import Page, Trajectory, TrajectoryAction, TrajectoryError, read_trajectories
+from planact.synth.trajectory import (
+    Page,
+    Trajectory,
+    TrajectoryAction,
+    TrajectoryError,
+    read_trajectories,
+    revealed_by,
+)
 
 needs_browser = pytest.mark.skipif(not HAVE_BROWSER, reason="no Chromium: run `planact setup-browser`")
 DEMO = sorted((Path(__file__).parent.parent / "plans" / "demo").glob("*.pa"))
@@ -282,6 +289,42 @@ def test_replanning_and_executor_examples_follow_the_true_future_actions():
     assert executor_examples(plan, traj) == []  # no pages recorded: no executor examples
 
 
+def test_a_step_an_output_reveals_is_added_by_the_replanner_not_foreseen_by_the_planner():
+    """A step whose condition or loop reads another step's output (`if warning contains "Exit"`) runs or not
+    by what the run reads; the planner is not taught to foresee it, the replanner is taught to add it once
+    that output is in (and to keep it in the plan after), the executor sees it as the plan then stood."""
+    source = parse(
+        'plan "p"\ninput task: record {q: text}\n\nstep a "Read the form" -> text:\n    extract css "#f"\n\n'
+        'step b "Cancel the warning" if a contains "Exit":\n    click css "#x"\n\n'
+        'step c "Tick {w}" for w in a max 3 if task.q != w:\n    click css "#y"\n\n'
+        'step d "Submit" if task.q != "":\n    click css "#s"\n'
+    )
+    assert revealed_by(source) == {"b": ["a"], "c": ["a"]}  # d reads the goal's input only: foreseeable
+    traj = small_trajectory().model_copy(update={"revealed_by": {"part2": ["part1"], "gone": ["part1"]}})
+    plan = own_header(parse(plan_text(traj.task, GOOD)), traj)
+    planned = planner_example(plan, traj, form="compact")["messages"][-1]["content"]
+    assert "step part1 " in planned and "part2" not in planned and "step part3 " in planned
+    examples = replan_examples(plan, traj, prompts="compact")
+    ids = [[i.id.name for i in parse_patch(e["messages"][-1]["content"]).items] for e in examples]
+    shown = ["step part2 " in e["messages"][1]["content"] for e in examples]
+    # actions: part1 x2, part2 x2, part3 x2; the replan after part1 finished (index 2) adds part2
+    assert ids[:3] == [["part1", "part3"], ["part1", "part3"], ["part2", "part3"]]
+    assert shown == [False, False, False, True, True, True]
+    assert [bool(e.get("revises")) for e in examples] == [False, False, True, False, False, False]
+
+    # what the revealing step read is on the first page already (the names at the top of a tree): foreseeable
+    plan = parse('plan "Click Deneen"\n\nstep top "Read the names":\n    extract css "#top" as list of text\n\n'
+                 'step open "Open the folder":\n    click css "#x"\n')  # fmt: skip
+    for tree, foreseen in (('- listitem "Chas"\n- listitem "Alan"', True), ('- listitem "Chas"', False)):
+        traj = Trajectory(
+            task="Click Deneen", start_url="http://127.0.0.1:9/", revealed_by={"open": ["top"]},
+            start_page=Page(url="http://127.0.0.1:9/", tree=tree),
+            actions=[TrajectoryAction(action='extract css "#top" as list of text', value=["Chas", "Alan"]),
+                     TrajectoryAction(action='click css "#x"')],
+        )  # fmt: skip
+        assert ("step open " in planner_example(plan, traj, form="compact")["messages"][-1]["content"]) is foreseen
+
+
 # ---------------------------------------------------------------- expansion
 
 
@@ -380,8 +423,8 @@ def test_an_expansion_answer_cut_off_by_the_token_limit_keeps_its_whole_steps(tm
 @needs_browser
 def test_an_action_is_taught_as_the_page_shows_its_element():
     """The target of a recorded action becomes what the observation shows of the element acted on: role and
-    name, `first` when the page shows that target again later, the role alone for an element without a name,
-    the ref where neither works (a role a target cannot name, a later one of twins, a name cut short)."""
+    name, `first` when the page shows that target again later, the ref where neither works (an element
+    without a name, a role a target cannot name, a later one of twins, a name cut short)."""
     tree = "\n".join([
         '- textbox [ref=e1]', '- button "Ok" [ref=e2]', '- button "Ok" [ref=e3]', '- textbox "Name" [ref=e4]',
         '- clickable "x" [ref=e5]', '- link "A very long name th…" [ref=e6]', '- checkbox "B" [checked] [ref=e7]',
@@ -390,7 +433,7 @@ def test_an_action_is_taught_as_the_page_shows_its_element():
     seen = {ref: as_seen(TrajectoryAction(action='click css "#x"', ref=ref), page) for ref in
             ("e1", "e2", "e3", "e4", "e5", "e6", "e7", "e9")}  # fmt: skip
     assert seen == {
-        "e1": "click textbox first", "e2": 'click button "Ok" first', "e3": 'click ref "e3"',
+        "e1": 'click ref "e1"', "e2": 'click button "Ok" first', "e3": 'click ref "e3"',
         "e4": 'click textbox "Name"', "e5": 'click ref "e5"', "e6": 'click ref "e6"', "e7": 'click checkbox "B"',
         "e9": 'click css "#x"',  # not on the page shown: as recorded
     }  # fmt: skip
@@ -448,8 +491,8 @@ def test_generate_makes_examples_a_model_can_answer_from_its_page(tmp_path):
             name = "".join(target.name.parts) if target.name else ""
             if target.kind == "ref":
                 assert f"[ref={name}]" in prompt, answer
-            else:  # its role and name (`button "Ok"`), or its role alone (`textbox first`) when it has no name
-                assert (f'- {target.kind} "{name}"' if name else f"- {target.kind} ") in prompt, answer
+            else:  # its role and name (`button "Ok"`); an element with no name by its ref
+                assert name and f'- {target.kind} "{name}"' in prompt, answer
     compact = CliRunner().invoke(main, ["synth", "export", str(out / "data"), "-o", str(tmp_path / "c"), "--prompts",
                                         "compact"])  # fmt: skip
     assert compact.exit_code == 0, compact.output

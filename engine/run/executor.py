@@ -149,6 +149,9 @@ class Executor:
         self.replans_applied = 0
         self.grounded: set[str] = set()  # steps whose actions a hook wrote (a model's)
         self.errors: dict[str, str] = {}
+        # what a finished step's extracts read where it declares no output: not a variable, but the replanner
+        # is shown it (a compact plan's `step low "Read the links"` declares none)
+        self.read: dict[str, Any] = {}
         # the hooks of the run's lifecycle: its checkpoints, page recording (`pages`: the page after every
         # action, pages.jsonl), grounding (an executor model), replanning (a planner model and --replan), then
         # the caller's
@@ -460,6 +463,8 @@ class Executor:
         output = outputs if step.loop is not None else outputs[0]
         if step.output is not None or (step.call is not None and output is not None):
             self.variables[step_id] = output
+        elif (read := [v for v in outputs if v is not None]) and step.call is None:
+            self.read[step_id] = read if step.loop is not None else read[0]  # what its extracts read
         self.graph.mark(step_id, "done", output)
         self.emit(
             events.StepFinished(
@@ -607,7 +612,7 @@ class Executor:
         return LiveView(
             self.graph.to_plan(),
             {n: self.graph.status(n) for n in self.graph.ids()},
-            self.record.scrub({k: v for k, v in self.variables.items() if k in self.graph.nx}),
+            self.record.scrub({k: v for k, v in {**self.read, **self.variables}.items() if k in self.graph.nx}),
             self.record.revisions() - 1,
             self.record.scrub(dict(self.errors)),
         )

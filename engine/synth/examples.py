@@ -69,11 +69,10 @@ def _page(traj: Trajectory, index: int) -> Page:
 
 
 def _outputs(plan: ast.Plan, traj: Trajectory, done: int) -> dict[str, Any]:
-    """The outputs of the first ``done`` steps: what their extract actions read."""
+    """The outputs of the first ``done`` steps: what their last extract action read (a step that declares
+    no output too: the run shows the replanner what it read)."""
     spans, out = Spans.of(plan), {}
     for position, step in enumerate(plan.steps[:done]):
-        if step.output is None:
-            continue
         start = spans.starts[position]
         for offset, action in enumerate(step.actions or ()):
             if isinstance(action, ast.Extract):
@@ -86,24 +85,62 @@ def _chat(prompt: list[Message], answer: str) -> dict[str, Any]:
 
 
 def planner_example(plan: ast.Plan, traj: Trajectory, grounded: bool = False, form: str = "full") -> dict[str, Any]:
-    """Goal and start page -> the plan (``compact`` form: its step lines only, as that planner answers)."""
+    """Goal and start page -> the plan (``compact`` form: its step lines only, as that planner answers): the
+    steps that ran, less those the start could not tell would run (:func:`known_steps`)."""
     site_name, site_url = next(iter(traj.sites.items()), ("site", traj.start_url))
-    target = with_goal(plan if grounded else intents_only(plan))
+    known = known_steps(plan, traj, 0)
+    target = with_goal(known if grounded else intents_only(known))
     answer = steps_answer(target.steps) if form == "compact" else format_plan(target)
     return _chat(planner_prompt(traj.task, site_name, site_url, _page(traj, 0), form), answer)
 
 
-def _live(plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None) -> LiveView:
+def known_steps(plan: ast.Plan, traj: Trajectory, finished: int) -> ast.Plan:
+    """The plan as it could be written once its first ``finished`` steps had run: a step the run revealed
+    (its condition or loop reads what other steps read: :attr:`Trajectory.revealed_by`) is left out until
+    those of its steps that ran are among the finished ones, or what they read is on the first page
+    already (:func:`_shown_at_start`).  So the planner is taught the steps the goal and the first page
+    tell, and the replanner to add a step when an output shows it is needed (the session warning that
+    popped up, the hidden tab that holds the link) -- a revision, not a copy of the plan."""
+    revealers = {r for names in traj.revealed_by.values() for r in names}
+    if not revealers:
+        return plan
+    ran = {s.id.name for s in plan.steps}
+    done = {s.id.name for s in plan.steps[:finished]}
+    read = _outputs(plan, traj, len(plan.steps))
+    done |= {r for r in revealers if r in read and _shown_at_start(read[r], traj)}
+    steps = tuple(
+        s for i, s in enumerate(plan.steps)
+        if i < finished or all(r in done or r not in ran for r in traj.revealed_by.get(s.id.name, ()))
+    )  # fmt: skip
+    return plan if len(steps) == len(plan.steps) else plan.model_copy(update={"steps": steps})
+
+
+def _shown_at_start(value: Any, traj: Trajectory) -> bool:
+    """Whether the first page shows what a step read: every item of it (a string: the whole of it) is part
+    of a name the start page's observation shows (case aside)."""
+    page = traj.page_before(0)
+    items = [str(v).strip().casefold() for v in (value if isinstance(value, list) else [value]) if v is not None]
+    names = [name.casefold() for _, name in shown(page.tree)] if page is not None else []
+    return bool(items) and all(item and any(item in name for name in names) for item in items)
+
+
+def _live(
+    plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None, known: int | None = None
+) -> LiveView:
     """The plan as the replanner or executor sees it with the first ``done`` steps finished.
 
     Finished steps show the actions they ran (as the engine writes grounded steps
-    back); pending steps show their intents only, as a planner drafted them.
+    back); pending steps show their intents only, as a planner drafted them, and only those known once
+    the first ``known`` steps had run (default ``done``: :func:`known_steps`).
     """
+    outputs = _outputs(plan, traj, done)
+    running_id = plan.steps[running].id.name if running is not None else None
+    plan = known_steps(plan, traj, done if known is None else known)
     steps = tuple(s if i < done else s.model_copy(update={"actions": None}) for i, s in enumerate(plan.steps))
     status = {s.id.name: "done" if i < done else "pending" for i, s in enumerate(plan.steps)}
-    if running is not None:
-        status[plan.steps[running].id.name] = "running"
-    return LiveView(plan.model_copy(update={"steps": steps}), status, _outputs(plan, traj, done), 0)
+    if running_id is not None:
+        status[running_id] = "running"
+    return LiveView(plan.model_copy(update={"steps": steps}), status, outputs, 0)
 
 
 def replan_examples(
@@ -123,15 +160,20 @@ def replan_examples(
             taken = "\n".join(f"    {a.text()}" for a in traj.actions[index - offset : index])
             event = f"Step {step.id.name} is under way; its actions so far:\n{taken}"
         rest = [step.model_copy(update={"actions": (step.actions or ())[offset:]}), *plan.steps[position + 1 :]]
+        rest = rest[:1] + list(known_steps(plan, traj, position).steps[position + 1 :])
         if not grounded:
             rest = [s.model_copy(update={"actions": None}) for s in rest]
         if form == "patch":
             answer = "\n".join(line for s in rest for line in format_step(s)) + "\n"
         else:
             answer = format_plan(with_goal(plan).model_copy(update={"steps": tuple(rest)}))
-        live = _live(plan, traj, position)
+        # the plan as revised last: after the step before this one finished (at a step's start), or this one
+        # started (under way); a step an output just revealed is in the answer, not yet in the plan shown
+        known = max(position - 1, 0) if offset == 0 else position
+        live = _live(plan, traj, position, known=known)
         example = _chat(replanner_prompt(live, event, _page(traj, index), prompts), answer)
         example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
+        example["revises"] = len(known_steps(plan, traj, known).steps) != len(known_steps(plan, traj, position).steps)
         out.append(example)
     return out
 
@@ -182,13 +224,15 @@ def _text_target(parsed: ast.Action, action: TrajectoryAction, page: Page) -> as
 def _seen_target(ref: str, shown: dict[str, tuple[str, str]]) -> ast.Target:
     """What the model is taught to write for the element ``ref`` of an observation (``shown``: its refs'
     roles and names): ``role "name"`` when the element has a role a target can name and a whole name (not
-    cut short with ``…``), ``role`` alone when it has no name; ``first`` after it when the page shows other
-    elements that target finds, and the element is the first of them; ``ref "eN"`` otherwise."""
+    cut short with ``…``); ``first`` after it when the page shows other elements that target finds, and the
+    element is the first of them; ``ref "eN"`` otherwise.  An element with no name is always named by its
+    ref: ``textbox first`` for the first of three unnamed text boxes taught a small model to write
+    ``textbox first`` for the second and third as well (multi-layouts)."""
     role, name = shown.get(ref, ("", ""))
-    if role in ast.ROLE_KINDS and not name.endswith("…"):
-        found = [r for r, (other, text) in shown.items() if other == role and (not name or text == name)]
+    if role in ast.ROLE_KINDS and name and not name.endswith("…"):
+        found = [r for r, (other, text) in shown.items() if other == role and text == name]
         if found and found[0] == ref:
-            target = ast.Target.new(kind=role, name=ast.StringLit(parts=(name,)) if name else None)
+            target = ast.Target.new(kind=role, name=ast.StringLit(parts=(name,)))
             return target if len(found) == 1 else target.model_copy(update={"pick": "first"})
     return ast.Target.new(kind="ref", name=ast.StringLit(parts=(ref,)))
 

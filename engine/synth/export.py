@@ -58,7 +58,10 @@ def _write(path: Path, examples: Iterable[dict[str, Any]]) -> int:
     n = 0
     with path.open("w", encoding="utf-8") as f:
         for example in examples:
-            f.write(json.dumps({"messages": example["messages"]}, ensure_ascii=False) + "\n")
+            kept = {"messages": example["messages"]}
+            if example.get("revises"):
+                kept["revises"] = True  # a replanning example whose answer adds a step (a mix may draw more of them)
+            f.write(json.dumps(kept, ensure_ascii=False) + "\n")
             n += 1
     return n
 

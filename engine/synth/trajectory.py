@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..lang.deps import expr_refs
 from ..lang.evaluate import EvaluationError, evaluate
 from ..run.records import RunRecord, read_jsonl, write_whole
 from ..scrub import Scrubber
@@ -137,6 +138,11 @@ class Trajectory(BaseModel):
         default_factory=dict, description="for a recorded run: the intent of each step of the plan that ran"
     )
     source: str | None = Field(default=None, description="where it came from: a run folder, a log file")
+    revealed_by: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="for a recorded run: each step whose condition or loop reads other steps' outputs -> those "
+        "steps (whether it runs is known only once they have run)",
+    )
 
     def model_post_init(self, _: Any) -> None:
         if not self.id:
@@ -219,6 +225,21 @@ def _intents(plan: ast.Plan, record: RunRecord, events: list[dict[str, Any]]) ->
             except EvaluationError:
                 args = {}
             out[step.id.name] = fill_in(proc.intent, args).text
+    return out
+
+
+def revealed_by(plan: ast.Plan) -> dict[str, list[str]]:
+    """Each step whose ``if`` condition or ``for`` list reads the output of other steps -> those steps, in the
+    order the plan reads them.  Whether such a step runs (and how often) is not known from the goal and the
+    first page: it is revealed by what those steps read as the run goes."""
+    ids = {s.id.name for s in plan.steps}
+    out: dict[str, list[str]] = {}
+    for step in plan.steps:
+        parts = [e for e in (step.condition, step.loop.iterable if step.loop else None) if e is not None]
+        loop_var = step.loop.var.name if step.loop else None
+        names = [r.name for e in parts for r in expr_refs(e) if r.name in ids and r.name != loop_var]
+        if names:
+            out[step.id.name] = list(dict.fromkeys(names))
     return out
 
 
@@ -310,5 +331,5 @@ def from_run(folder: str | Path) -> Trajectory:
     return Trajectory(
         id=record.path.name, task=given or (plan.goal.text if plan.goal else plan.title.text), start_url=start, sites=sites,
         secrets=secrets, actions=actions, status=status, answer=end.get("answer"), start_page=pages.get(0),
-        source=str(record.path), intents=_intents(plan, record, events),
+        source=str(record.path), intents=_intents(plan, record, events), revealed_by=revealed_by(plan),
     )  # fmt: skip
