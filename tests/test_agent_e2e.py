@@ -434,3 +434,40 @@ step report "Report where we are":
     after = next(p for p in prompts if "Step heading finished." in p)
     assert f'step heading "Read the heading":  # done → {json.dumps(read, ensure_ascii=False)}' in after, after
     assert [e["action"] for e in events if e["event"] == "action" and e["step"] == "heading"] == ['extract css "h1"']
+
+
+def test_after_reads_replanning_asks_after_a_step_that_read_something_and_not_after_the_others(tmp_path, shop):
+    """`--replan after-reads` revises where the run learnt something the plan could not know: after a step
+    that read the page (an extract, output declared or not) or failed, not after a `goto` or a click."""
+    asked: list[str] = []
+
+    def answer(messages):
+        asked.append(messages[-1]["content"].split("\n\nPage ", 1)[0].rsplit("\n", 1)[-1])
+        return ""
+
+    planner = ScriptedModel(answer, name="scripted-planner")
+    text = f'''plan "Reads"
+goal "Open the shop, read its heading, open the cart, read its heading, report"
+
+site shop = "{shop.url}"
+
+step home "Open the shop":
+    goto shop "/"
+
+step heading "Read the heading":
+    extract css "h1"
+
+step cart "Open the cart":
+    goto shop "/cart"
+
+step title "Read the cart's heading" -> text:
+    extract css "h1"
+
+step report "Report where we are":
+    answer "seen"
+'''
+    result, record, events = run_text(text, tmp_path, Agent(planner=planner, replan="after-reads"))
+    assert result.status == "succeeded", result.error
+    assert asked == ["Step heading finished.", "Step title finished."], asked
+    kept = [e["after"] for e in events if e["event"] == "plan_kept"]
+    assert kept == ["heading", "title"]

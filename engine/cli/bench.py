@@ -52,6 +52,14 @@ def _common(f: Any) -> Any:
             is_flag=True,
             help="Record the page before and after every action in each run record (trajectories for planact synth).",
         ),
+        click.option(
+            "--replan",
+            type=click.Choice(["every-step", "after-reads"]),
+            default="every-step",
+            show_default=True,
+            help="When the dynamic agent revises its plan: after every step (the paper's), or after a failed "
+            "step and a step that read something (an extract), what the run learnt that the plan could not know.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
     ]
     for option in reversed(options):
@@ -220,7 +228,7 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
          patterns: str | None, seeds: int, first_seed: int, parallel: int, timeout_s: float, out: str | None,
          retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool, backend: str,
          ray_address: str | None, ray_cpus_per_episode: float | None,
-         ray_memory_per_episode: int | None) -> None:  # fmt: skip
+         ray_memory_per_episode: int | None, replan: str = "every-step") -> None:  # fmt: skip
     from ..harness.agents import AGENTS, Models
     from ..harness.ray_backend import BackendError, ModelRecipes, model_recipe
     from ..harness.report import summarize
@@ -267,7 +275,7 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
         model_name = describe_model(executor) if executor is not None else (recipes and recipes.describe())
         options = BenchOptions(
             agents=chosen, seeds=seeds, first_seed=first_seed, parallel=parallel, timeout_s=timeout_s,
-            retry_errors=retry_errors, judge=judge, model_name=model_name, pages=record_pages,
+            retry_errors=retry_errors, judge=judge, model_name=model_name, pages=record_pages, replan=replan,
         )  # fmt: skip
         runner = Runner(suite, Models(planner, executor), options, out_dir, backend=runs_on)
         todo = runner.pending()

@@ -69,9 +69,11 @@ from .common import (
 @click.option("--executor-model", metavar="SPEC", help="Model for grounding steps only (overrides --model).")
 @click.option(
     "--replan",
-    type=click.Choice(["never", "on-failure", "every-step"]),
+    type=click.Choice(["never", "on-failure", "every-step", "after-reads"]),
     default=None,
-    help="When the planner revises the plan [default: on-failure with a model, never without].",
+    help="When the planner revises the plan: after a failed step (on-failure), after every step, or after "
+    "a failed step and a step that read something (after-reads) [default: on-failure with a model, never "
+    "without].",
 )
 @click.option(
     "--turns", default=8, show_default=True, type=click.IntRange(1, 50), help="Executor model turns per step."

@@ -82,8 +82,10 @@ async def prepare(
     models: Models,
     emit: Any,
     saved: Path | None = None,
+    replan: str = "every-step",
 ) -> Prepared:
-    """The plan and executor settings of one episode; the page is the task's start page, already open."""
+    """The plan and executor settings of one episode; the page is the task's start page, already open.
+    ``replan``: when the dynamic agent revises its plan (``every-step``, the paper's; ``after-reads``)."""
     if agent == "replay":
         if saved is None or not saved.is_file():
             raise FileNotFoundError(f"no grounded plan for this task ({saved})")
@@ -98,6 +100,6 @@ async def prepare(
     draft = await Planner(models.planner, Asker(emit)).draft(goal, name, url, await observe(page))
     if draft.plan is None:
         raise NoPlan(f"no plan that lints clean after {draft.attempts} attempts: {draft.problems[:300]}")
-    replan = "every-step" if agent == "dynamic" else "never"
+    replan = replan if agent == "dynamic" else "never"
     planner = models.planner if agent == "dynamic" else None
     return Prepared(draft.plan, Agent(planner=planner, executor=models.executor, replan=replan, turns=STEP_TURNS))

@@ -72,6 +72,7 @@ class BenchOptions:
     step_timeout_ms: float = 5000
     model_name: str | None = None
     pages: bool = False  # record the page before and after every action (trajectories for planact synth)
+    replan: str = "every-step"  # when the dynamic agent revises its plan (every-step | after-reads)
 
 
 def episode_key(agent: str, task: str, seed: int) -> str:
@@ -266,9 +267,14 @@ class EpisodePlayer:
         try:
             start = await self.suite.begin(session, task, seed)
             row["goal"] = start.goal
+            if agent == "dynamic":
+                row["replan"] = self.options.replan
 
             try:
-                prepared = await prepare(agent, start.goal, sites, session.page, self.models, record.write, task.saved)
+                prepared = await prepare(
+                    agent, start.goal, sites, session.page, self.models, record.write, task.saved,
+                    replan=self.options.replan,
+                )  # fmt: skip
             except NoPlan as err:  # the drafts' calls and tokens are in the record all the same
                 row.update(error=str(err), planning="no plan")
                 row.update(self._judged(await self.suite.judge(session, task, None, self.options.judge)))

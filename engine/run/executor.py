@@ -51,6 +51,7 @@ from .lifecycle import Lifecycle
 from .pages import PageRecorder
 from .planner import LiveView, Planner
 from .records import RunRecord
+from .replanning import MODES as REPLANNER_MODES
 from .replanning import Replanner
 
 NO_MODEL = (
@@ -63,7 +64,7 @@ class StepFailed(Exception):
     """A step could not be completed; the run stops and stays resumable."""
 
 
-REPLAN_MODES = ("never", "on-failure", "every-step")
+REPLAN_MODES = ("never", *REPLANNER_MODES)
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Agent:
 
     planner: Model | None = None  # replans
     executor: Model | None = None  # grounds steps without actions, re-grounds steps whose actions fail
-    replan: str = "never"  # never | on-failure | every-step
+    replan: str = "never"  # never | on-failure | every-step | after-reads
     turns: int = 8  # executor model turns per step
     attempts: int = 3  # answers asked for per planner call before giving up
     max_replans: int = 20

@@ -1,5 +1,7 @@
-"""Replanning (`planact exec --replan on-failure|every-step`): the planner model revises the live plan
-during a run, after a failed step or after every batch of steps while steps are left.
+"""Replanning (`planact exec --replan on-failure|every-step|after-reads`): the planner model revises the
+live plan during a run, after a failed step, after every batch of steps while steps are left, or (after-reads)
+after a failed step and after a batch in which a step read something (an extract's value: what the run
+learnt that the plan could not know).
 
 :class:`Replanner` is a hook of the run's lifecycle (``lifecycle.py``): the executor installs it when
 the run replans, and asks it (``revise``) after each batch.  It shows the planner the live plan (each
@@ -22,15 +24,21 @@ if TYPE_CHECKING:
     from .executor import Executor
 
 
+REVISING = ("every-step", "after-reads")  # modes that revise after steps that went well, not only failed ones
+MODES = ("on-failure", *REVISING)
+
+
 class Replanner(Lifecycle):
     def __init__(self, planner: Planner, mode: str, max_replans: int) -> None:
         self.planner = planner
-        self.mode = mode  # on-failure | every-step
+        self.mode = mode  # on-failure | every-step | after-reads
         self.max_replans = max_replans
         self.asked = 0  # planner calls made (each may take several answers)
 
     async def revise(self, run: Executor, steps: list[str], error: str | None) -> Revision | None:
-        if error is None and (self.mode != "every-step" or not _left(run)):  # nothing left to revise once all ran
+        if error is None and (self.mode not in REVISING or not _left(run)):  # nothing left to revise once all ran
+            return None
+        if error is None and self.mode == "after-reads" and not any(_read(run, s) for s in steps):
             return None
         if self.asked >= self.max_replans:
             return None
@@ -49,6 +57,11 @@ class Replanner(Lifecycle):
             return None
         plan, reasoning = revised
         return Revision(plan, reasoning)
+
+
+def _read(run: Executor, step: str) -> bool:
+    """Whether a finished step read something: its output, or what its extracts read (no output declared)."""
+    return step in run.read or (step in run.variables and step in run.graph.nx)
 
 
 def _left(run: Executor) -> bool:
