@@ -401,6 +401,15 @@ def test_a_compact_executor_answers_one_action_a_turn_and_done_on_the_page_it_le
     assert len(executor.requests[0].messages[0]["content"]) < 200
 
 
+def reading_plan(url: str, more: str = "") -> str:
+    """Open the shop, read its heading (`extract`, no output declared), ``more`` steps, then answer."""
+    return (
+        f'plan "Reads"\ngoal "Read what the shop shows, then report"\n\nsite shop = "{url}"\n\n'
+        'step home "Open the shop":\n    goto shop "/"\n\nstep heading "Read the heading":\n    extract css "h1"\n\n'
+        f'{more}step report "Report where we are":\n    answer "seen"\n'
+    )
+
+
 def test_the_replanner_is_shown_what_a_step_read_though_the_step_declares_no_output(tmp_path, shop):
     """A compact plan's `step heading "Read the heading"` declares no output, so what its extract read is no
     variable; the replanner is shown it all the same (its decision may hang on it: a warning in the form,
@@ -413,21 +422,7 @@ def test_the_replanner_is_shown_what_a_step_read_though_the_step_declares_no_out
         return 'step heading "Read it again":\n    extract css "p"\n' if done else ""
 
     planner = ScriptedModel(answer, name="scripted-planner")
-    text = f'''plan "Reads"
-goal "Read the heading, then report"
-
-site shop = "{shop.url}"
-
-step home "Open the shop":
-    goto shop "/"
-
-step heading "Read the heading":
-    extract css "h1"
-
-step report "Report where we are":
-    answer "seen"
-'''
-    result, record, events = run_text(text, tmp_path, Agent(planner=planner, replan="every-step"))
+    result, record, events = run_text(reading_plan(shop.url), tmp_path, Agent(planner=planner, replan="every-step"))
     assert result.status == "succeeded", result.error
     read = next(e["value"] for e in events if e["event"] == "action" and e["step"] == "heading")
     assert read and "heading" not in result.outputs
@@ -446,26 +441,8 @@ def test_after_reads_replanning_asks_after_a_step_that_read_something_and_not_af
         return ""
 
     planner = ScriptedModel(answer, name="scripted-planner")
-    text = f'''plan "Reads"
-goal "Open the shop, read its heading, open the cart, read its heading, report"
-
-site shop = "{shop.url}"
-
-step home "Open the shop":
-    goto shop "/"
-
-step heading "Read the heading":
-    extract css "h1"
-
-step cart "Open the cart":
-    goto shop "/cart"
-
-step title "Read the cart's heading" -> text:
-    extract css "h1"
-
-step report "Report where we are":
-    answer "seen"
-'''
+    more = 'step cart "Open the cart":\n    goto shop "/cart"\n\nstep title "Read the cart\'s heading" -> text:\n'
+    text = reading_plan(shop.url, more + '    extract css "h1"\n\n')
     result, record, events = run_text(text, tmp_path, Agent(planner=planner, replan="after-reads"))
     assert result.status == "succeeded", result.error
     assert asked == ["Step heading finished.", "Step title finished."], asked

@@ -6,7 +6,8 @@ and a person types it so, but the field's value, and so Playwright's ``fill``, i
 field without a word, although that is exactly what the page shows and an instruction says.
 :func:`field_value` turns the usual ways of writing a date, a time, a date and time or a month into the
 value of the field's type; anything it does not read is passed on unchanged, and ``fill`` checks the
-field afterwards and fails the action when it stayed empty (``planact.browser.actions``).  Numeric dates are read month first (the en-US order the browser shows).
+field afterwards and fails the action when it stayed empty (``planact.browser.actions``).  Numeric dates
+are read month first (the en-US order the browser shows).
 """
 
 from __future__ import annotations

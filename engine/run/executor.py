@@ -464,7 +464,7 @@ class Executor:
         output = outputs if step.loop is not None else outputs[0]
         if step.output is not None or (step.call is not None and output is not None):
             self.variables[step_id] = output
-        elif (read := [v for v in outputs if v is not None]) and step.call is None:
+        elif read := [v for v in outputs if v is not None]:
             self.read[step_id] = read if step.loop is not None else read[0]  # what its extracts read
         self.graph.mark(step_id, "done", output)
         self.emit(
@@ -613,10 +613,15 @@ class Executor:
         return LiveView(
             self.graph.to_plan(),
             {n: self.graph.status(n) for n in self.graph.ids()},
-            self.record.scrub({k: v for k, v in {**self.read, **self.variables}.items() if k in self.graph.nx}),
+            self.record.scrub(self.step_outputs()),
             self.record.revisions() - 1,
             self.record.scrub(dict(self.errors)),
         )
+
+    def step_outputs(self) -> dict[str, Any]:
+        """What each finished step read: its output (a variable), or what its extracts read where it declares
+        none (:attr:`read`)."""
+        return {k: v for k, v in {**self.read, **self.variables}.items() if k in self.graph.nx}
 
     def page_after(self, step_id: str) -> Any:
         """The page a step ran on (its branch's), while it is open; the run's main page otherwise."""

@@ -38,8 +38,8 @@ class Replanner(Lifecycle):
     async def revise(self, run: Executor, steps: list[str], error: str | None) -> Revision | None:
         if error is None and (self.mode not in REVISING or not _left(run)):  # nothing left to revise once all ran
             return None
-        if error is None and self.mode == "after-reads" and not any(_read(run, s) for s in steps):
-            return None
+        if error is None and self.mode == "after-reads" and not set(steps) & set(run.step_outputs()):
+            return None  # no step of the batch read anything
         if self.asked >= self.max_replans:
             return None
         self.asked += 1
@@ -57,11 +57,6 @@ class Replanner(Lifecycle):
             return None
         plan, reasoning = revised
         return Revision(plan, reasoning)
-
-
-def _read(run: Executor, step: str) -> bool:
-    """Whether a finished step read something: its output, or what its extracts read (no output declared)."""
-    return step in run.read or (step in run.variables and step in run.graph.nx)
 
 
 def _left(run: Executor) -> bool:

@@ -125,17 +125,17 @@ def _shown_at_start(value: Any, traj: Trajectory) -> bool:
 
 
 def _live(
-    plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None, known: int | None = None
+    plan: ast.Plan, traj: Trajectory, done: int, running: int | None = None, shown: ast.Plan | None = None
 ) -> LiveView:
     """The plan as the replanner or executor sees it with the first ``done`` steps finished.
 
     Finished steps show the actions they ran (as the engine writes grounded steps
-    back); pending steps show their intents only, as a planner drafted them, and only those known once
-    the first ``known`` steps had run (default ``done``: :func:`known_steps`).
+    back); pending steps show their intents only, as a planner drafted them, and only those of ``shown``
+    (default: those known once the ``done`` steps had run, :func:`known_steps`).
     """
     outputs = _outputs(plan, traj, done)
     running_id = plan.steps[running].id.name if running is not None else None
-    plan = known_steps(plan, traj, done if known is None else known)
+    plan = known_steps(plan, traj, done) if shown is None else shown
     steps = tuple(s if i < done else s.model_copy(update={"actions": None}) for i, s in enumerate(plan.steps))
     status = {s.id.name: "done" if i < done else "pending" for i, s in enumerate(plan.steps)}
     if running_id is not None:
@@ -159,21 +159,21 @@ def replan_examples(
         else:
             taken = "\n".join(f"    {a.text()}" for a in traj.actions[index - offset : index])
             event = f"Step {step.id.name} is under way; its actions so far:\n{taken}"
-        rest = [step.model_copy(update={"actions": (step.actions or ())[offset:]}), *plan.steps[position + 1 :]]
-        rest = rest[:1] + list(known_steps(plan, traj, position).steps[position + 1 :])
+        # the plan as revised last: after the step before this one finished (at a step's start), or this one
+        # started (under way); a step an output just revealed is in the answer, not yet in the plan shown
+        shown = known_steps(plan, traj, max(position - 1, 0) if offset == 0 else position)
+        known = known_steps(plan, traj, position)
+        rest = [step.model_copy(update={"actions": (step.actions or ())[offset:]}), *known.steps[position + 1 :]]
         if not grounded:
             rest = [s.model_copy(update={"actions": None}) for s in rest]
         if form == "patch":
             answer = "\n".join(line for s in rest for line in format_step(s)) + "\n"
         else:
             answer = format_plan(with_goal(plan).model_copy(update={"steps": tuple(rest)}))
-        # the plan as revised last: after the step before this one finished (at a step's start), or this one
-        # started (under way); a step an output just revealed is in the answer, not yet in the plan shown
-        known = max(position - 1, 0) if offset == 0 else position
-        live = _live(plan, traj, position, known=known)
+        live = _live(plan, traj, position, shown=shown)
         example = _chat(replanner_prompt(live, event, _page(traj, index), prompts), answer)
         example["meta"] = {"id": traj.id, "index": index, "step": step.id.name}
-        example["revises"] = len(known_steps(plan, traj, known).steps) != len(known_steps(plan, traj, position).steps)
+        example["revises"] = len(shown.steps) != len(known.steps)
         out.append(example)
     return out
 
