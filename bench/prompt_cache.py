@@ -2,8 +2,8 @@
 
 llama.cpp keeps the KV cache of the last prompt only, so an episode whose calls alternate between the
 planner's long system prompt and the executor's evaluates each system prompt again at every switch.  With
-the prompt cache (``LocalLlama(prompt_cache_mb=...)``, on by default) the state after each call is kept
-in memory and the longest cached prefix of the next prompt is restored instead of evaluated.
+the prompt cache (``LocalLlama(prompt_cache_mb=...)``, on by default for the full prompts) the state after
+each call is kept in memory and the longest cached prefix of the next prompt is restored instead of evaluated.
 
 Replays the prompts of an exported data set (``planact synth export`` / ``bench/paper_table.py``) in the
 order an episode of the dynamic agent sends them — planner, executor, replanner, executor, ... — with the

@@ -519,9 +519,11 @@ def test_local_specs(clean_env, tmp_path, monkeypatch):
 
 
 def test_local_spec_loads_the_default_model(clean_env, gguf):
+    from planact.models.widen import kind_of
+
     model = load_model(default="local")
     assert isinstance(model, LocalLlama) and model.model_path == gguf
-    widened = ", f16 copy" if model.weights != gguf else ""  # planact setup's f16 copy, served when written
+    widened = f", {kind_of(model.weights)} copy" if model.weights != gguf else ""  # planact setup's copy, when written
     assert describe_model(model) == f"local:{gguf} (llama.cpp, n_ctx 8192{widened})"
 
 

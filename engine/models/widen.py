@@ -1,15 +1,20 @@
-"""An f16 copy of a 4-bit GGUF model: the same weights, evaluated faster on this kind of CPU.
+"""A 16-bit copy of a 4-bit GGUF model: the same weights, evaluated faster on this kind of CPU.
 
 llama.cpp multiplies a 4-bit (Q4_0/Q4_1) matrix by first quantising the activations to 8 bits; for a
 135M model on two cores that costs more than it saves, and the prompt of an agent's call (hundreds of
-tokens of page) is evaluated about 1.6 times faster from f16 weights (``bench/widen_speed.py``).  The
-f16 values are the 4-bit ones decoded, so the model computes the same function (with activations kept in
-f16 rather than rounded to 8 bits), and a LoRA adapter made for the 4-bit file (every
-trained planact model and shipped adapter) applies to the copy unchanged.
+tokens of page) is evaluated about 1.6 times faster from f16 weights, and faster again from bf16 ones
+on a CPU with AVX512-BF16 instructions (``bench/widen_speed.py``).  The copy's values are the 4-bit
+ones decoded (f16 holds them as they are; bf16 rounds each to 8 significant bits, and the greedy answers
+measured stayed the same), and a LoRA adapter made for the 4-bit file (every trained planact model and
+shipped adapter) applies to the copy unchanged.
+
+Which kind is written: bf16 where ``/proc/cpuinfo`` lists ``avx512_bf16`` (or ``amx_bf16``), else f16;
+``PLANACT_WIDEN=f16`` or ``=bf16`` chooses, ``=0`` turns copies off (the local backend reads that).
 
 The copy (about 245 MB for SmolLM2-135M) is written once, by ``planact setup`` or
-``planact setup --only f16``, to planact's cache folder; :func:`widened` finds it, and the local backend
-loads it in place of the 4-bit file when it is there.  Nothing is written at serving time.
+``planact setup --only f16``, to planact's cache folder; :func:`widened` finds it (the preferred kind
+first, then the other, so a copy written before still serves), and the local backend loads it in place
+of the 4-bit file when it is there.  Nothing is written at serving time.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-WIDENED = ("Q4_0", "Q4_1")  # the block types decoded to f16; others (Q8_0 embeddings, f32 norms) are copied
+WIDENED = ("Q4_0", "Q4_1")  # the block types decoded to 16 bits; others (Q8_0 embeddings, f32 norms) are copied
+KINDS = ("bf16", "f16")
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # /proc/cpuinfo flags of a CPU that multiplies bf16 natively
 
 
 class WidenError(Exception):
@@ -33,19 +40,41 @@ def cache_folder() -> Path:
     return Path(base).expanduser() / "models"
 
 
-def widened_path(source: Path) -> Path:
-    """The f16 copy's path for ``source``: its name and size in the file name, so a changed source has none."""
+def preferred_kind() -> str:
+    """``bf16`` on a CPU that multiplies bf16 natively, else ``f16``; ``PLANACT_WIDEN=f16|bf16`` chooses."""
+    chosen = os.environ.get("PLANACT_WIDEN", "").strip().lower()
+    if chosen in KINDS:
+        return chosen
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as file:
+            flags = next((line.split(":", 1)[1].split() for line in file if line.startswith("flags")), [])
+    except OSError:
+        return "f16"
+    return "bf16" if any(flag in flags for flag in BF16_FLAGS) else "f16"
+
+
+def widened_path(source: Path, kind: str | None = None) -> Path:
+    """The copy's path for ``source``: its name, size and kind in the file name, so a changed source has none."""
     stat = source.stat()
-    return cache_folder() / f"{source.stem}.{stat.st_size}.f16.gguf"
+    return cache_folder() / f"{source.stem}.{stat.st_size}.{kind or preferred_kind()}.gguf"
 
 
 def widened(source: Path) -> Path | None:
-    """The f16 copy of ``source`` if one was written (and is whole), else None."""
-    try:
-        path = widened_path(source)
-    except OSError:
-        return None
-    return path if path.is_file() and path.stat().st_size > 0 else None
+    """The 16-bit copy of ``source`` if one was written (and is whole), the preferred kind first, else None."""
+    first = preferred_kind()
+    for kind in (first, *(k for k in KINDS if k != first)):
+        try:
+            path = widened_path(source, kind)
+        except OSError:
+            return None
+        if path.is_file() and path.stat().st_size > 0:
+            return path
+    return None
+
+
+def kind_of(copy: Path) -> str:
+    """The kind (``f16`` or ``bf16``) of a copy :func:`widened` returned, read from its name."""
+    return copy.suffixes[-2].lstrip(".") if len(copy.suffixes) >= 2 else "f16"
 
 
 def needs_widening(source: Path) -> bool:
@@ -58,12 +87,17 @@ def needs_widening(source: Path) -> bool:
     return any(t.tensor_type.name in WIDENED for t in reader.tensors)
 
 
-def widen(source: Path, progress: Callable[[int, int], None] | None = None) -> Path:
-    """Write the f16 copy of ``source`` (atomically: a file aside, renamed when whole) and return its path."""
+def widen(source: Path, progress: Callable[[int, int], None] | None = None, kind: str | None = None) -> Path:
+    """Write the 16-bit copy of ``source`` (``kind``: the preferred one when None; atomically: a file aside,
+    renamed when whole) and return its path."""
     gguf = _gguf()
-    dest = widened_path(source)
-    if widened(source) is not None:
+    kind = kind or preferred_kind()
+    if kind not in KINDS:
+        raise WidenError(f"no such kind of copy: {kind} (one of {', '.join(KINDS)})")
+    dest = widened_path(source, kind)
+    if dest.is_file() and dest.stat().st_size > 0:
         return dest
+    file_type = gguf.LlamaFileType.MOSTLY_BF16 if kind == "bf16" else gguf.LlamaFileType.MOSTLY_F16
     try:
         reader = gguf.GGUFReader(str(source))
     except (OSError, ValueError) as err:
@@ -76,15 +110,15 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None) -> P
         for name, field in reader.fields.items():
             if name.startswith("GGUF.") or name == "general.architecture":
                 continue  # the writer writes these itself
-            kind = field.types[0]
-            value = int(gguf.LlamaFileType.MOSTLY_F16) if name == "general.file_type" else field.contents()
-            sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
-            writer.add_key_value(name, value, kind, sub_type=sub)
+            value_type = field.types[0]
+            value = int(file_type) if name == "general.file_type" else field.contents()
+            sub = field.types[-1] if value_type == gguf.GGUFValueType.ARRAY else None
+            writer.add_key_value(name, value, value_type, sub_type=sub)
         tensors = list(reader.tensors)
         for number, tensor in enumerate(tensors, 1):
             if tensor.tensor_type.name in WIDENED:
-                values = gguf.quants.dequantize(tensor.data, tensor.tensor_type).astype(np.float16)
-                writer.add_tensor(tensor.name, values)
+                values, raw = _decoded(gguf, tensor, kind)
+                writer.add_tensor(tensor.name, values, raw_dtype=raw)
             elif tensor.tensor_type.name in ("F32", "F16"):
                 writer.add_tensor(tensor.name, np.asarray(tensor.data))
             else:  # a block type kept as it is (the 8-bit embedding): its bytes copied
@@ -101,6 +135,15 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None) -> P
     finally:
         aside.unlink(missing_ok=True)
     return dest
+
+
+def _decoded(gguf, tensor, kind: str) -> tuple:  # noqa: ANN001 - the gguf module and one of its tensors
+    """(values, raw type or None) of a 4-bit tensor decoded to ``kind``, as ``GGUFWriter.add_tensor`` takes them."""
+    values = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
+    if kind == "f16":
+        return values.astype(np.float16), None
+    bf16 = gguf.GGMLQuantizationType.BF16
+    return gguf.quants.quantize(values.astype(np.float32), bf16), bf16
 
 
 def _field(reader: object, name: str) -> str | None:
