@@ -9,6 +9,7 @@ import pytest
 from setup_state import needs
 
 from planact import install
+from planact.models import local
 from planact.models import widen as widening
 from planact.models.local import LocalLlama, default_model_path
 
@@ -127,3 +128,21 @@ def test_the_kind_written_is_bf16_where_the_cpu_multiplies_it_else_f16_unless_ch
     assert widening.preferred_kind() == native
     with pytest.raises(widening.WidenError, match="no such kind of copy: f8"):
         widening.widen(default_model_path(), kind="f8")
+
+
+def test_a_compact_prompt_model_keeps_no_prompt_cache_and_the_environment_sets_both_defaults(monkeypatch):
+    for name in ("PLANACT_PROMPT_CACHE_MB", "PLANACT_FLASH_ATTENTION"):
+        monkeypatch.delenv(name, raising=False)
+    trained = LocalLlama("miniwob-agent", n_ctx=512)  # the shipped adapter, trained on the compact prompts
+    plain = LocalLlama(None, n_ctx=512)  # the base model, sent the full prompts
+    assert (trained.prompts, trained.prompt_cache_mb, trained.flash_attention) == ("compact", 0, True)
+    assert (plain.prompts, plain.prompt_cache_mb) == ("full", local.PROMPT_CACHE_MB)
+    monkeypatch.setenv("PLANACT_PROMPT_CACHE_MB", "64")
+    monkeypatch.setenv("PLANACT_FLASH_ATTENTION", "off")
+    chosen = LocalLlama("miniwob-agent", n_ctx=512)
+    assert (chosen.prompt_cache_mb, chosen.flash_attention) == (64, False)
+    monkeypatch.setenv("PLANACT_PROMPT_CACHE_MB", "lots")  # unreadable: the default stands
+    assert LocalLlama("miniwob-agent", n_ctx=512).prompt_cache_mb == 0
+    messages = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
+    answers = {m.complete(messages, max_tokens=12).text for m in (trained, chosen)}
+    assert len(answers) == 1, answers  # flash attention and the cache change the speed, not the answer

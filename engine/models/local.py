@@ -126,6 +126,8 @@ class LocalLlama:
     (:mod:`planact.models.widen`: the same weights decoded, prompts evaluated 1.6 to 2 times faster
     here); ``model_path`` and the records still name the file asked for.  Attention is computed by
     llama.cpp's fused (flash) kernel, which gave the same greedy answers, faster (the same script).
+    ``PLANACT_PROMPT_CACHE_MB`` and ``PLANACT_FLASH_ATTENTION=0|1`` set the two defaults for a whole run
+    (``planact bench`` with each, to compare them where a browser shares the cores).
 
     ``repack=False`` (the default) turns off llama.cpp's extra CPU weight
     layouts (AMX, repacked blocks): some VMs advertise AMX but fault on its
@@ -142,7 +144,7 @@ class LocalLlama:
         lora_path: str | Path | None = None,
         prompt_cache_mb: int | None = None,
         widen: bool = True,
-        flash_attention: bool = FLASH_ATTENTION,
+        flash_attention: bool | None = None,
     ) -> None:
         card: Path | None = None  # what the model was trained with: its card or manifest
         if isinstance(model_path, str) and _is_name(model_path) and not Path(model_path).exists():
@@ -173,7 +175,9 @@ class LocalLlama:
         self.name = path.name if self.lora_path is None else f"{path.name}+{self.lora_path.name}"
         self.prompts = _prompt_form(card)
         if prompt_cache_mb is None:
-            prompt_cache_mb = PROMPT_CACHE_MB if self.prompts == "full" else 0
+            prompt_cache_mb = _env_int("PLANACT_PROMPT_CACHE_MB", PROMPT_CACHE_MB if self.prompts == "full" else 0)
+        if flash_attention is None:
+            flash_attention = bool(_env_int("PLANACT_FLASH_ATTENTION", int(FLASH_ATTENTION)))
         self.prompt_cache_mb = prompt_cache_mb
         self.flash_attention = flash_attention
         self._llama = _load(self.weights, n_ctx, n_threads, repack, self.lora_path, prompt_cache_mb, flash_attention)
@@ -259,6 +263,20 @@ def _stopping(llama: Any, abandoned: threading.Event) -> Callable[..., Iterator[
             yield token
 
     return tokens
+
+
+def _env_int(name: str, default: int) -> int:
+    """An environment variable read as a whole number (``off``/``no``/``false`` read as 0); ``default`` when
+    it is unset or unreadable."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("off", "no", "false"):
+        return 0
+    if value in ("on", "yes", "true"):
+        return 1
+    try:
+        return max(0, int(value))
+    except ValueError:
+        return default
 
 
 def _copy_kind(weights: Path) -> str:
