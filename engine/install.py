@@ -227,14 +227,14 @@ def _setup_browser(check_only: bool, progress) -> Outcome:
 
 def _setup_f16(check_only: bool, progress) -> Outcome:
     from .models.local import default_model_path
-    from .models.widen import WidenError, preferred_kind, widen, widened_path
+    from .models.widen import WidenError, preferred_kind, widen, widened
 
     source = default_model_path()
     if source is None:
         return Outcome("f16", "failed" if not check_only else "missing", "no default model file (the models component)")
     kind = preferred_kind()
-    found = widened_path(source, kind)
-    if found.is_file() and found.stat().st_size > 0:
+    found = widened(source, kind)
+    if found is not None:
         return Outcome("f16", "present", str(found))
     if check_only:
         return Outcome("f16", "missing", f"no {kind} copy of {source.name}")

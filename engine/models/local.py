@@ -45,7 +45,7 @@ PROMPT_CACHE_MB = 256
 FLASH_ATTENTION = True  # llama.cpp's fused attention kernel: the same greedy answers, faster (bench/widen_speed.py)
 ADAPTERS = Path(__file__).parent / "adapters"  # LoRA adapters for the default model that ship with planact
 _LOCK = threading.Lock()  # guards the caches and every llama.cpp call: a Llama is not thread-safe
-_MODELS: dict[tuple[str, int, int | None, bool, str | None, int], Any] = {}
+_MODELS: dict[tuple[str, int, int | None, bool, str | None, int, bool], Any] = {}
 _GRAMMARS: OrderedDict[str, Any] = OrderedDict()  # compiled grammars, least recently used first
 GRAMMAR_CACHE = 64  # the fixed grammars and the executor's per-page ones (syntax.decoding.page_reply_grammar)
 

@@ -59,12 +59,14 @@ def widened_path(source: Path, kind: str | None = None) -> Path:
     return cache_folder() / f"{source.stem}.{stat.st_size}.{kind or preferred_kind()}.gguf"
 
 
-def widened(source: Path) -> Path | None:
-    """The 16-bit copy of ``source`` if one was written (and is whole), the preferred kind first, else None."""
-    first = preferred_kind()
-    for kind in (first, *(k for k in KINDS if k != first)):
+def widened(source: Path, kind: str | None = None) -> Path | None:
+    """The 16-bit copy of ``source`` if one was written (and is whole), else None: of ``kind`` if given,
+    else of either kind, the preferred one first."""
+    first = kind or preferred_kind()
+    kinds = (first,) if kind else (first, *(k for k in KINDS if k != first))
+    for each in kinds:
         try:
-            path = widened_path(source, kind)
+            path = widened_path(source, each)
         except OSError:
             return None
         if path.is_file() and path.stat().st_size > 0:
@@ -95,7 +97,7 @@ def widen(source: Path, progress: Callable[[int, int], None] | None = None, kind
     if kind not in KINDS:
         raise WidenError(f"no such kind of copy: {kind} (one of {', '.join(KINDS)})")
     dest = widened_path(source, kind)
-    if dest.is_file() and dest.stat().st_size > 0:
+    if widened(source, kind) is not None:
         return dest
     file_type = gguf.LlamaFileType.MOSTLY_BF16 if kind == "bf16" else gguf.LlamaFileType.MOSTLY_F16
     try:
