@@ -195,6 +195,45 @@ step report "Say so":
     assert 'click button "Add to cart"' in grounded and "Add to basket" not in grounded
 
 
+def test_turns_that_change_the_page_do_not_spend_the_budget_of_turns_that_change_nothing(tmp_path, shop):
+    # turns=2: two turns in a row that change nothing end a step, six turns in all end it whatever they do
+    def typing(*words):
+        return [lambda r, w=w: f'fill ref "{r[("searchbox", "Search")]}" with "{w}"' for w in words]
+
+    submit = lambda r: f'click ref "{r[("button", "Search")]}"\ndone'  # noqa: E731
+    rest = {"sort": ["done"], "name": ['extract link first within css ".result"\ndone']}
+    progressing = executor_script({"search": [*typing("m", "mo", "mou", "mous", "mouse"), submit], **rest})
+    result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "a", Agent(executor=progressing, turns=2))
+    assert result.steps["search"] == "done", result.error  # six turns, each one changing the search box
+    assert next(e for e in events if e["event"] == "step_grounded" and e["step"] == "search")["turns"] == 6
+
+    stalling = executor_script({"search": typing("m", "mo", "mo")})  # the last answer again and again
+    result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "b", Agent(executor=stalling, turns=2))
+    assert result.failed_step == "search"
+    assert "in 4 turns (the last 2 changed nothing on the page)" in result.error
+    assert sum(e["event"] == "action" and e.get("step") == "search" for e in events) == 4
+
+    endless = executor_script({"search": typing(*(f"mouse {n}" for n in range(10)))})  # a change every turn
+    result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "c", Agent(executor=endless, turns=2))
+    assert result.failed_step == "search"
+    assert "in 6 turns (the most a step may take)" in result.error
+
+
+def test_an_action_on_an_element_of_the_wrong_role_is_rejected_before_it_runs(tmp_path, shop):
+    executor = executor_script({"search": [
+        lambda r: f'fill ref "{r[("button", "Search")]}" with "mouse"',  # a button is no text box
+        'check button "Search"',
+        lambda r: f'fill ref "{r[("searchbox", "Search")]}" with "mouse"',
+        lambda r: f'click ref "{r[("button", "Search")]}"\ndone',
+    ], "sort": ["done"], "name": ['extract link first within css ".result"\ndone']})  # fmt: skip
+    result, _, events = run_text(cheapest_plan(shop.url), tmp_path, Agent(executor=executor, turns=3))
+    assert result.steps["search"] == "done", result.error
+    reasons = [e["reason"] for e in events if e["event"] == "model_rejected"]
+    assert len(reasons) == 2 and "is a button, and `fill` takes a combobox or searchbox" in reasons[0]
+    assert "a button is named, and `check` takes a checkbox or radio" in reasons[1]
+    assert [e["action"] for e in events if e["event"] == "action" and e.get("step") == "search"][0].startswith("fill")
+
+
 def test_bad_model_answers_never_run_and_a_spent_budget_fails_the_step_cleanly(tmp_path, shop):
     bad = [
         'click buton "Search"',  # not the action language

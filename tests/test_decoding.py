@@ -367,7 +367,14 @@ def test_a_pages_reply_grammar_names_only_what_the_page_shows():
     assert page is page_reply_grammar(dict(reversed(shown.items())))  # one grammar per page, cached
     for text, ok in [
         ('click ref "e2"\n', True),
-        ('fill ref "e13" with "x"\ndone\n', True),
+        ('fill ref "e1" with "x"\ndone\n', True),
+        ('fill ref "e13" with "x"\ndone\n', False),  # a button: `fill` takes a text box
+        ('fill ref "e4" with "x"\n', False),  # a clickable neither
+        ('fill button "Yes" with "x"\n', False),
+        ('check ref "e2"\n', False),  # `check` takes a checkbox or a radio button; the page has none
+        ('select ref "e1" with "x"\n', False),
+        ('fill label "Name" with "x"\n', True),  # a kind that names no role stays free
+        ('fill textbox first within ref "e2" with "x"\n', True),  # what it is within is any element
         ('click ref "e13" within ref "e1"\n', True),
         ('click ref "e3"\n', False),  # not on the page
         ('click ref "e131"\n', False),

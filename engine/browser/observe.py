@@ -33,6 +33,7 @@ _WALK = """
     const tag = el.tagName.toLowerCase();
     if (tag === 'input') return INPUT_ROLES[el.type] || 'textbox';
     if (tag === 'a' && !el.hasAttribute('href')) return null;
+    if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return 'textbox';  // an editor
     const known = INTERACTIVE[tag] || STRUCTURE[tag];
     if (known) return known;
     // an element styled to be clicked (a span or div with a click handler): its pointer starts with it

@@ -76,7 +76,12 @@ from .common import (
     "without].",
 )
 @click.option(
-    "--turns", default=8, show_default=True, type=click.IntRange(1, 50), help="Executor model turns per step."
+    "--turns",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 50),
+    help="Executor model turns per step that change nothing on the page (a rejected answer, a failed action, "
+    "an action after which the page's elements are the same); a step takes at most three times as many in all.",
 )
 @click.option(
     "--save-grounded",

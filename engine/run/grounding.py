@@ -5,8 +5,13 @@ with ``[ref=eN]`` references) and the actions already taken, and answers with
 action lines and, once the intent is achieved, ``done``.  An answer is checked
 before anything runs: it must parse (action grammar), every ``ref`` must name
 an element of the observation it saw, and every ``goto`` must stay on a
-declared site.  A bad answer is rejected with its reason and asked again; the
-turns are bounded.  Actions that ran are kept with semantic targets (a
+declared site.  A bad answer is rejected with its reason and asked again.  The
+turns are bounded twice: a turn *stalls* when its answer was rejected, its action
+failed or the page's elements (the lines with a reference, their values and
+states) are the same after it, and ``turns`` stalled turns end the step; a turn
+that changed them does not count against that budget (paging through a calendar
+or a list takes as many clicks as it takes), but ``most`` turns in all end it
+too.  Actions that ran are kept with semantic targets (a
 reference only means something within one observation), so the step can be
 written back, grounded, for a later run with no model.
 
@@ -55,6 +60,15 @@ class GroundingFailed(Exception):
     """The model did not complete the step within its budget."""
 
 
+MOST_TURNS_PER_STALL = 3  # turns in all a step may take, for each turn it may stall
+
+
+def elements_of(tree: str) -> list[str]:
+    """The lines of an observation's tree text that show an element with a reference (its role, name, value,
+    states and ref): what an action can change on a page, without the texts (a timer's among them)."""
+    return [line.strip() for line in tree.splitlines() if "[ref=" in line]
+
+
 def references(tree: str) -> dict[str, tuple[str, str]]:
     """``{ref: (role, name)}`` for every element an observation's tree text shows with a reference."""
     found = {}
@@ -90,10 +104,18 @@ class Grounder(Lifecycle):
     """Runs the executor model's turns for one step at a time; as a hook, it does every step it is asked to."""
 
     def __init__(
-        self, model: Model, asker: Asker, sites: Mapping[str, str], *, turns: int = 8, max_tokens: int = 256
+        self,
+        model: Model,
+        asker: Asker,
+        sites: Mapping[str, str],
+        *,
+        turns: int = 8,
+        most: int | None = None,
+        max_tokens: int = 256,
     ) -> None:
         self.model, self.asker, self.sites = model, asker, sites
         self.turns, self.max_tokens = max(1, turns), max_tokens
+        self.most = max(self.turns, most if most is not None else MOST_TURNS_PER_STALL * self.turns)
         self.origins = {origin_of(u) for u in sites.values()}
 
     def grounds(self, run: Executor, step: ast.Step) -> bool:
@@ -125,9 +147,17 @@ class Grounder(Lifecycle):
         out = Grounded()
         taken: list[str] = []
         feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
-        for turn in range(1, self.turns + 1):
-            out.turns = turn
+        stalled, before, acted = 0, None, False
+        why = "the most a step may take"
+        for turn in range(1, self.most + 1):
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
+            now = elements_of(seen.tree)
+            if before is not None:
+                stalled = 0 if acted and now != before else stalled + 1
+                if stalled >= self.turns:
+                    why = f"the last {self.turns} changed nothing on the page" if turn - 1 > self.turns else ""
+                    break
+            out.turns, before, acted = turn, now, False
             messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
             refs = references(seen.tree)
             completion = await self.asker.ask(
@@ -147,6 +177,7 @@ class Grounder(Lifecycle):
                 continue
             feedback = ""
             for action in reply.actions:
+                action = as_given(action, goal, seen.tree, shown)
                 text = format_action(action)
                 stable = action.model_copy(
                     update={f: await stable_target(page, getattr(action, f), refs) for f in action._target_fields
@@ -157,7 +188,9 @@ class Grounder(Lifecycle):
                 except ActionFailed as err:
                     line, feedback = failed_lines(text, err)
                     taken.append(line)
+                    acted = False  # a failed action stalls the turn, whatever ran before it
                     break
+                acted = True
                 out.actions.append(stable)
                 taken.append(taken_line(text, scrub.value(done.value)))
                 if isinstance(action, ast.Extract):
@@ -169,7 +202,8 @@ class Grounder(Lifecycle):
                 if reply.done:
                     return out
         raise GroundingFailed(
-            f"the executor model did not finish step `{step.id.name}` in {self.turns} turns"
+            f"the executor model did not finish step `{step.id.name}` in {out.turns} turns"
+            + (f" ({why})" if why else "")
             + (f" (last problem: {feedback.strip()})" if feedback else "")
         )
 
@@ -184,6 +218,9 @@ class Grounder(Lifecycle):
         if not reply.actions and not reply.done:
             raise _Bad("the answer holds no action and no `done`")
         for action in reply.actions:
+            wrong = _wrong_role(action, refs)
+            if wrong:
+                raise _Bad(f"`{format_action(action)}`: {wrong}")
             for target in action.targets():
                 for t in _chain(target):
                     if t.kind == "ref":
@@ -206,6 +243,45 @@ class Grounder(Lifecycle):
 
 class _Bad(Exception):
     pass
+
+
+def as_given(action: ast.Action, goal: str, tree: str, scope: Mapping[str, Any]) -> ast.Action:
+    """The action with the text it types spelled as the user gave it: a ``fill`` value (a plain string) that
+    neither the goal, the page nor a variable holds as written, but that the goal holds once as a whole
+    phrase in other letter case (``We`` for the password ``WE``), becomes the goal's.  A small model copies
+    a value's words far better than their case; anything else it wrote is left as it is."""
+    value = getattr(action, "value", None)
+    if not isinstance(action, ast.Fill) or not isinstance(value, ast.StringLit) or value.refs or not value.text:
+        return action
+    typed = value.text
+    held = [goal, tree, *(str(v) for v in scope.values() if isinstance(v, str | int | float))]
+    if any(typed in text for text in held):
+        return action
+    found = re.findall(rf"(?<!\w){re.escape(typed)}(?!\w)", goal, flags=re.IGNORECASE)
+    if len(set(found)) != 1:
+        return action
+    return action.model_copy(update={"value": ast.StringLit(parts=(found[0],))})
+
+
+def _wrong_role(action: ast.Action, refs: Mapping[str, tuple[str, str]]) -> str | None:
+    """What is wrong with the element an action that only some roles take (``fill`` a text box, ...) names:
+    a ref of the page or a role of another kind (the page grammar allows neither; a model decoding without
+    it is told so).  None when it fits, or when its kind (``label``, ``css``, ...) does not say."""
+    from ..syntax.decoding.page import ACTION_ROLES
+
+    roles, target = ACTION_ROLES.get(getattr(action, "op", "")), getattr(action, "target", None)
+    if roles is None or target is None:
+        return None
+    if target.kind == "ref":
+        role = refs.get(target.name.text if target.name else "", ("", ""))[0]
+        what = f"[ref={target.name.text if target.name else ''}] is a {role or 'element'}"
+    elif target.kind in ast.ROLE_KINDS:
+        role, what = target.kind, f"a {target.kind} is named"
+    else:
+        return None
+    if role in roles or not role:
+        return None
+    return f"{what}, and `{action.op}` takes a {' or '.join(sorted(roles))}"
 
 
 def _chain(target: ast.Target | None):

@@ -14,7 +14,13 @@ makes such an answer impossible to write (:func:`narrowed_to_page`):
   position;
 - the other kinds (roles the page does not show among its refs, ``label``,
   ``placeholder``, ``text``, ``testid``, ``css``) and the rest of the answer
-  are as in the page-free grammar.
+  are as in the page-free grammar;
+- an action that only some roles take (:data:`ACTION_ROLES`: ``fill`` a text
+  box, ``select`` in a list box, ``check``/``uncheck`` a checkbox or a radio
+  button) names, by ref or by role, only an element of those roles: a small
+  model otherwise fills a button or a ``clickable`` beside the text box
+  (enter-password, email-inbox), and the page refuses the action a turn later.
+  Its other kinds (``label``, ``css``, ...) stay free; a ``within`` is any target.
 
 :func:`one_turn` makes the answer of a compact-form turn: one action or
 ``done``, the line's newline optional.  A model fine-tuned on such turns ends
@@ -39,6 +45,13 @@ _FREE_KINDS = "TARGET_KIND_FREE"  # the kinds that are not narrowed: label, plac
 _PAGE_REF = "PAGE_REF"
 _TURN = "turn"
 REF_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # what an observation's ref looks like (e12); nothing to escape
+_CHECKABLE = frozenset({"checkbox", "radio"})
+ACTION_ROLES: dict[str, frozenset[str]] = {
+    "fill": frozenset({"textbox", "searchbox", "spinbutton", "combobox"}),
+    "select": frozenset({"combobox", "listbox"}),
+    "check": _CHECKABLE,
+    "uncheck": _CHECKABLE,
+}  # the roles (observation and target kinds) of the elements an action can act on, for the actions that care
 
 
 def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rules:
@@ -67,24 +80,49 @@ def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rule
         if role in ROLE_KINDS:
             names.setdefault(role, set()).update([name] if name and not name.endswith("…") else [])  # cut short
     out, terminals = dict(rules.rules), set(rules.terminals)
-    free = tuple(k for k in kinds.items if not (isinstance(k, Lit) and (k.text in names or k.text == REF_KIND)))
-    options: list[Node] = [Seq((Ref(_FREE_KINDS), named, position, *rest))]
-    out[_FREE_KINDS] = Alt(free)
-    terminals.add(_FREE_KINDS)
-    if shown:
-        out[_PAGE_REF] = Alt(tuple(Lit(f'"{ref}"') for ref in sorted(shown, key=lambda r: (len(r), r))))
-        terminals.add(_PAGE_REF)
-        options.append(Seq((Lit(REF_KIND), Lit(" "), Ref(_PAGE_REF), *rest)))
     for role in sorted(names):
-        rule = f"PAGE_{role.upper()}"
         quoted = sorted(format_string(StringLit(parts=(n,))) for n in names[role])
         if quoted:
-            out[rule] = Alt(tuple(Lit(q) for q in quoted))
-            terminals.add(rule)
-            options.append(Seq((Lit(role), Repeat(Seq((Lit(" "), Ref(rule))), 0, 1), position, *rest)))
-        else:
-            options.append(Seq((Lit(role), position, *rest)))
-    out["target"] = Alt(tuple(options))
+            out[f"PAGE_{role.upper()}"] = Alt(tuple(Lit(q) for q in quoted))
+            terminals.add(f"PAGE_{role.upper()}")
+    kind_lits = [k for k in kinds.items if isinstance(k, Lit)]
+    if len(kind_lits) != len(kinds.items):
+        raise GrammarError("the grammar's TARGET_KIND is not an alternation of kinds")
+
+    def targets(suffix: str, roles: frozenset[str] | None) -> Alt:
+        """The target rule's options, for elements of ``roles`` only (None: any)."""
+        fits = (lambda role: True) if roles is None else (lambda role: role in roles or role not in ROLE_KINDS)
+        free = tuple(k for k in kind_lits if k.text not in names and k.text != REF_KIND and fits(k.text))
+        options: list[Node] = [Seq((Ref(_FREE_KINDS + suffix), named, position, *rest))]
+        out[_FREE_KINDS + suffix] = Alt(free)
+        terminals.add(_FREE_KINDS + suffix)
+        refs = [ref for ref, (role, _) in shown.items() if roles is None or role in roles]
+        if refs:
+            out[_PAGE_REF + suffix] = Alt(tuple(Lit(f'"{ref}"') for ref in sorted(refs, key=lambda r: (len(r), r))))
+            terminals.add(_PAGE_REF + suffix)
+            options.append(Seq((Lit(REF_KIND), Lit(" "), Ref(_PAGE_REF + suffix), *rest)))
+        for role in sorted(r for r in names if roles is None or r in roles):
+            if f"PAGE_{role.upper()}" in out:
+                options.append(
+                    Seq((Lit(role), Repeat(Seq((Lit(" "), Ref(f"PAGE_{role.upper()}"))), 0, 1), position, *rest))
+                )
+            else:
+                options.append(Seq((Lit(role), position, *rest)))
+        return Alt(tuple(options))
+
+    out["target"] = targets("", None)
+    action = out.get("action")
+    if isinstance(action, Alt):
+        lines = []
+        for line in action.items:
+            verb = line.items[0].text if isinstance(line, Seq) and isinstance(line.items[0], Lit) else None
+            if verb in ACTION_ROLES and Ref("target") in line.items:
+                rule = f"target_{verb}"
+                if rule not in out:
+                    out[rule] = targets(f"_{verb.upper()}", ACTION_ROLES[verb])
+                line = Seq(tuple(Ref(rule) if item == Ref("target") else item for item in line.items))
+            lines.append(line)
+        out["action"] = Alt(tuple(lines))
     return Rules(rules=out, terminals=frozenset(terminals), root=rules.root)
 
 
