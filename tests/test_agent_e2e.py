@@ -211,7 +211,9 @@ def test_turns_that_change_the_page_do_not_spend_the_budget_of_turns_that_change
     result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "b", Agent(executor=stalling, turns=2))
     assert result.failed_step == "search"
     assert "in 4 turns (the last 2 changed nothing on the page)" in result.error
-    assert sum(e["event"] == "action" and e.get("step") == "search" for e in events) == 4
+    assert sum(e["event"] == "action" and e.get("step") == "search" for e in events) == 3  # m, mo, mo
+    (again,) = [e["reason"] for e in events if e["event"] == "model_rejected"]  # the fourth: mo once more
+    assert again.startswith('`fill ref "') and "ran the turn before and changed nothing on the page" in again
 
     endless = executor_script({"search": typing(*(f"mouse {n}" for n in range(10)))})  # a change every turn
     result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "c", Agent(executor=endless, turns=2))

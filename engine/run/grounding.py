@@ -11,7 +11,8 @@ failed or the page's elements (the lines with a reference, their values and
 states) are the same after it, and ``turns`` stalled turns end the step; a turn
 that changed them does not count against that budget (paging through a calendar
 or a list takes as many clicks as it takes), but ``most`` turns in all end it
-too.  Actions that ran are kept with semantic targets (a
+too.  An answer that repeats the action of the turn before, when that one changed nothing, is rejected
+(:data:`REPEATLESS`): a small model otherwise ticks the same checkbox until its budget is spent.  Actions that ran are kept with semantic targets (a
 reference only means something within one observation), so the step can be
 written back, grounded, for a later run with no model.
 
@@ -61,6 +62,9 @@ class GroundingFailed(Exception):
 
 
 MOST_TURNS_PER_STALL = 3  # turns in all a step may take, for each turn it may stall
+# actions not taken again right after they ran and changed nothing (a small model repeats its last answer); a key
+# press, a scroll or a wait may do what the observation does not show, and a read changes nothing by design
+REPEATLESS = frozenset({"click", "fill", "select", "check", "uncheck", "hover"})
 
 
 def elements_of(tree: str) -> list[str]:
@@ -147,17 +151,18 @@ class Grounder(Lifecycle):
         out = Grounded()
         taken: list[str] = []
         feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
-        stalled, before, acted = 0, None, False
+        stalled, before, acted, last, idle = 0, None, False, None, None
         why = "the most a step may take"
         for turn in range(1, self.most + 1):
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
             now = elements_of(seen.tree)
             if before is not None:
                 stalled = 0 if acted and now != before else stalled + 1
+                idle = last if acted and now == before else None  # the last action ran and changed nothing
                 if stalled >= self.turns:
                     why = f"the last {self.turns} changed nothing on the page" if turn - 1 > self.turns else ""
                     break
-            out.turns, before, acted = turn, now, False
+            out.turns, before, acted, last = turn, now, False, None
             messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
             refs = references(seen.tree)
             completion = await self.asker.ask(
@@ -169,6 +174,14 @@ class Grounder(Lifecycle):
                 body = complete_prefix(body, parse_reply)
             try:
                 reply = self._check(body, refs, scope)
+                again = reply.actions[0] if reply.actions else None
+                if (
+                    again is not None
+                    and again.op in REPEATLESS
+                    and format_action(as_given(again, goal, seen.tree, shown)) == idle
+                ):
+                    raise _Bad(f"`{idle}` ran the turn before and changed nothing on the page: answer another action, "
+                               "or `done` if the step is done")  # fmt: skip
             except _Bad as err:
                 self.asker.emit(
                     events.ModelRejected(role="executor", purpose="ground", step=step.id.name, reason=str(err))
@@ -190,7 +203,7 @@ class Grounder(Lifecycle):
                     taken.append(line)
                     acted = False  # a failed action stalls the turn, whatever ran before it
                     break
-                acted = True
+                acted, last = True, text
                 out.actions.append(stable)
                 taken.append(taken_line(text, scrub.value(done.value)))
                 if isinstance(action, ast.Extract):
