@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from agent_helpers import executor_script, run_text
+from agent_helpers import executor_script, refs, run_text
 
 from planact.browser.launch import BrowserNotFound, find_browser
 from planact.browser.session import SessionOptions
@@ -214,6 +214,10 @@ def test_turns_that_change_the_page_do_not_spend_the_budget_of_turns_that_change
     assert sum(e["event"] == "action" and e.get("step") == "search" for e in events) == 3  # m, mo, mo
     (again,) = [e["reason"] for e in events if e["event"] == "model_rejected"]  # the fourth: mo once more
     assert again.startswith('`fill ref "') and "ran the turn before and changed nothing on the page" in again
+    box = refs(stalling.requests[1].messages[-1]["content"])[("searchbox", "Search")]
+    asked = [r for r in stalling.requests if "Current step: search" in r.messages[-1]["content"]]
+    offered = [f'"\\"{box}\\""' in r.gbnf for r in asked]
+    assert offered == [True, True, True, False]  # after the fill that changed nothing, the box is left out
 
     endless = executor_script({"search": typing(*(f"mouse {n}" for n in range(10)))})  # a change every turn
     result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "c", Agent(executor=endless, turns=2))

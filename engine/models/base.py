@@ -97,6 +97,7 @@ class Request:
 
     messages: list[Message]
     grammar: str | None  # the grammar's name ("plan", "actions") or None
+    gbnf: str | None = None  # the grammar itself, as llama.cpp would get it
 
 
 @dataclass
@@ -123,7 +124,7 @@ class ScriptedModel:
     ) -> Completion:
         started = time.perf_counter()
         messages = list(messages)
-        self.requests.append(Request(messages, None if grammar is None else grammar.name))
+        self.requests.append(Request(messages, *((None, None) if grammar is None else (grammar.name, grammar.gbnf))))
         if callable(self.answers):
             text = self.answers(messages)
         else:

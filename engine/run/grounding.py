@@ -11,8 +11,10 @@ failed or the page's elements (the lines with a reference, their values and
 states) are the same after it, and ``turns`` stalled turns end the step; a turn
 that changed them does not count against that budget (paging through a calendar
 or a list takes as many clicks as it takes), but ``most`` turns in all end it
-too.  An answer that repeats the action of the turn before, when that one changed nothing, is rejected
-(:data:`REPEATLESS`): a small model otherwise ticks the same checkbox until its budget is spent.  Actions that ran are kept with semantic targets (a
+too.  An element a click, fill, check, ... (:data:`REPEATLESS`) acted on to no effect is left out of the
+page's grammar until the page changes, and an answer that repeats such an action is rejected (for a model
+decoding without the grammar): a small model otherwise ticks the same checkbox until its budget is spent,
+even when told.  Actions that ran are kept with semantic targets (a
 reference only means something within one observation), so the step can be
 written back, grounded, for a later run with no model.
 
@@ -152,22 +154,29 @@ class Grounder(Lifecycle):
         taken: list[str] = []
         feedback = f"Earlier actions for this step failed: {reason}\n" if reason else ""
         stalled, before, acted, last, idle = 0, None, False, None, None
+        withheld: set[str] = set()  # refs of elements acted on since the page last changed, to no effect
         why = "the most a step may take"
         for turn in range(1, self.most + 1):
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
             now = elements_of(seen.tree)
             if before is not None:
                 stalled = 0 if acted and now != before else stalled + 1
-                idle = last if acted and now == before else None  # the last action ran and changed nothing
+                if now != before:
+                    idle = None
+                    withheld.clear()
+                elif acted:  # the last action ran and changed nothing
+                    idle = last[0]
+                    withheld.update([last[1]] if last[1] and last[2] in REPEATLESS else [])
                 if stalled >= self.turns:
                     why = f"the last {self.turns} changed nothing on the page" if turn - 1 > self.turns else ""
                     break
             out.turns, before, acted, last = turn, now, False, None
             messages = executor_prompt(goal, plan_text, step, shown, self.sites, seen, taken, feedback, form)
             refs = references(seen.tree)
+            offered = {ref: described for ref, described in refs.items() if ref not in withheld}
             completion = await self.asker.ask(
                 self.model, messages, role="executor", purpose="ground", step=step.id.name,
-                grammar=page_reply_grammar(refs, one=form == "compact"), max_tokens=self.max_tokens,
+                grammar=page_reply_grammar(offered, one=form == "compact"), max_tokens=self.max_tokens,
             )  # fmt: skip
             _, body = split_reasoning(completion.text)
             if completion.finish_reason == "length":  # cut off mid-action: keep the whole actions before it
@@ -203,7 +212,7 @@ class Grounder(Lifecycle):
                     taken.append(line)
                     acted = False  # a failed action stalls the turn, whatever ran before it
                     break
-                acted, last = True, text
+                acted, last = True, (text, done.target.ref if done.target else None, action.op)
                 out.actions.append(stable)
                 taken.append(taken_line(text, scrub.value(done.value)))
                 if isinstance(action, ast.Extract):
