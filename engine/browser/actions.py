@@ -66,20 +66,18 @@ async def perform(
     variables: Mapping[str, Any],
     sites: Mapping[str, str],
     expected: dict[str, Any] | None = None,
-    timeout_ms: float | None = None,
 ) -> ActionResult:
     """Run ``action``; raises :class:`ActionFailed` with a clear message when it cannot be done.
 
     ``expected`` is what the action's target resolved to in a recorded run (role, name, tag):
     if the page now resolves it to something else, the action fails instead of acting.
-    ``timeout_ms``: how long it waits for its element (the session's ``timeout_ms`` when None; at most that).
     """
     start = time.perf_counter()
     page = session.page
     reads_page = [ref for ref in action_refs(action) if ref.name == "page"]
     scope = {**variables, "page": await page_vars(page, reads_page)} if reads_page else variables
     result = ActionResult(format_action(action))
-    timeout = session.options.timeout_ms if timeout_ms is None else min(timeout_ms, session.options.timeout_ms)
+    timeout = session.options.timeout_ms
     token = EXPECTED.set(expected)
     try:
         result.target, result.value = await _dispatch(session, action, scope, sites, timeout)

@@ -39,9 +39,6 @@ class SessionOptions:
     headless: bool = True
     allowed_origins: frozenset[str] = frozenset()
     timeout_ms: float = 5000
-    # how long an action a model chose waits for its element (at most timeout_ms): it named the element from the
-    # page it had just seen, so one not there by then is one it made up, and the turn is better spent asking again
-    model_timeout_ms: float = 2000
     navigation_timeout_ms: float = 15000
     trace_path: str | None = None  # where the Playwright trace goes (None: no trace)
     trace: str = "full"  # full: DOM snapshots and network too; actions: the calls and their timings only

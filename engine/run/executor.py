@@ -567,14 +567,10 @@ class Executor:
 
     async def act(self, step_id: str, action: ast.Action, variables: dict[str, Any]) -> ActionResult:
         """Perform an action a hook chose for a step (see :meth:`Lifecycle.ground_step`): its ``before_action`` and
-        ``after_action`` points fire and it is logged as the model's; a navigation the guard blocked fails it.  It
-        waits for its element the session's ``model_timeout_ms``, not its ``timeout_ms``: the model named the
-        element from the page it had just seen."""
+        ``after_action`` points fire and it is logged as the model's; a navigation the guard blocked fails it."""
         await self.fire("before_action", step_id, action)
         try:
-            done = await perform(
-                self.session, action, variables, self.sites, None, timeout_ms=self.session.options.model_timeout_ms
-            )
+            done = await perform(self.session, action, variables, self.sites, None)
         except ActionFailed as err:
             self._raise_if_blocked(step_id, err)
             raise
