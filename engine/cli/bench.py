@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from ..run.modes import REVISING
+
 AGENT_HELP = (
     "Agents, comma-separated: react (executor only, no plan), static (plan once), dynamic (replan after "
     "every step), replay (saved grounded plans, no model)."
@@ -54,7 +56,7 @@ def _common(f: Any) -> Any:
         ),
         click.option(
             "--replan",
-            type=click.Choice(["every-step", "after-reads"]),
+            type=click.Choice(REVISING),
             default="every-step",
             show_default=True,
             help="When the dynamic agent revises its plan: after every step (the paper's), or after a failed "

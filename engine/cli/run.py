@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..run.modes import REPLAN_MODES
 from ..syntax.parser import parse
 from .common import (
     browser_options,
@@ -69,7 +70,7 @@ from .common import (
 @click.option("--executor-model", metavar="SPEC", help="Model for grounding steps only (overrides --model).")
 @click.option(
     "--replan",
-    type=click.Choice(["never", "on-failure", "every-step", "after-reads"]),
+    type=click.Choice(REPLAN_MODES),
     default=None,
     help="When the planner revises the plan: after a failed step (on-failure), after every step, or after "
     "a failed step and a step that read something (after-reads) [default: on-failure with a model, never "

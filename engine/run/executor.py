@@ -48,10 +48,10 @@ from .concrete import concrete
 from .drift import DriftCheck
 from .grounding import Grounder, GroundingFailed
 from .lifecycle import Lifecycle
+from .modes import REPLAN_MODES
 from .pages import PageRecorder
 from .planner import LiveView, Planner
 from .records import RunRecord
-from .replanning import MODES as REPLANNER_MODES
 from .replanning import Replanner
 
 NO_MODEL = (
@@ -62,9 +62,6 @@ NO_MODEL = (
 
 class StepFailed(Exception):
     """A step could not be completed; the run stops and stays resumable."""
-
-
-REPLAN_MODES = ("never", *REPLANNER_MODES)
 
 
 @dataclass

@@ -18,14 +18,11 @@ from ..browser.observe import observe
 from ..models.base import ModelError
 from . import events
 from .lifecycle import Lifecycle, Revision
+from .modes import REVISING
 from .planner import Planner, Rejected
 
 if TYPE_CHECKING:
     from .executor import Executor
-
-
-REVISING = ("every-step", "after-reads")  # modes that revise after steps that went well, not only failed ones
-MODES = ("on-failure", *REVISING)
 
 
 class Replanner(Lifecycle):
