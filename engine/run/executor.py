@@ -71,7 +71,7 @@ class Agent:
     planner: Model | None = None  # replans
     executor: Model | None = None  # grounds steps without actions, re-grounds steps whose actions fail
     replan: str = "never"  # never | on-failure | every-step | after-reads
-    turns: int = 8  # executor model turns per step that change nothing on the page (grounding.MOST_TURNS_PER_STALL times as many in all)
+    turns: int = 8  # executor turns a step may stall (change nothing); MOST_TURNS_PER_STALL times that in all
     attempts: int = 3  # answers asked for per planner call before giving up
     max_replans: int = 20
 

@@ -160,8 +160,9 @@ class Grounder(Lifecycle):
             seen = (await observe(page)).masked(scrub)  # a secret never reaches a prompt
             now = elements_of(seen.tree)
             if before is not None:
-                stalled = 0 if acted and now != before else stalled + 1
-                if now != before:
+                changed = now != before
+                stalled = 0 if acted and changed else stalled + 1
+                if changed:
                     idle = None
                     withheld.clear()
                 elif acted:  # the last action ran and changed nothing
@@ -183,12 +184,8 @@ class Grounder(Lifecycle):
                 body = complete_prefix(body, parse_reply)
             try:
                 reply = self._check(body, refs, scope)
-                again = reply.actions[0] if reply.actions else None
-                if (
-                    again is not None
-                    and again.op in REPEATLESS
-                    and format_action(as_given(again, goal, seen.tree, shown)) == idle
-                ):
+                actions = [as_given(action, goal, seen.tree, shown) for action in reply.actions]
+                if actions and actions[0].op in REPEATLESS and format_action(actions[0]) == idle:
                     raise _Bad(f"`{idle}` ran the turn before and changed nothing on the page: answer another action, "
                                "or `done` if the step is done")  # fmt: skip
             except _Bad as err:
@@ -198,8 +195,7 @@ class Grounder(Lifecycle):
                 feedback = f"Your last answer was rejected: {err}\n"
                 continue
             feedback = ""
-            for action in reply.actions:
-                action = as_given(action, goal, seen.tree, shown)
+            for action in actions:
                 text = format_action(action)
                 stable = action.model_copy(
                     update={f: await stable_target(page, getattr(action, f), refs) for f in action._target_fields
@@ -295,8 +291,9 @@ def _wrong_role(action: ast.Action, refs: Mapping[str, tuple[str, str]]) -> str 
     if roles is None or target is None:
         return None
     if target.kind == "ref":
-        role = refs.get(target.name.text if target.name else "", ("", ""))[0]
-        what = f"[ref={target.name.text if target.name else ''}] is a {role or 'element'}"
+        ref = target.name.text if target.name else ""
+        role = refs.get(ref, ("", ""))[0]
+        what = f"[ref={ref}] is a {role or 'element'}"
     elif target.kind in ast.ROLE_KINDS:
         role, what = target.kind, f"a {target.kind} is named"
     else:

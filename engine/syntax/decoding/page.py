@@ -91,17 +91,20 @@ def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rule
 
     def targets(suffix: str, roles: frozenset[str] | None) -> Alt:
         """The target rule's options, for elements of ``roles`` only (None: any)."""
-        fits = (lambda role: True) if roles is None else (lambda role: role in roles or role not in ROLE_KINDS)
-        free = tuple(k for k in kind_lits if k.text not in names and k.text != REF_KIND and fits(k.text))
+        takes = (lambda role: True) if roles is None else roles.__contains__
+        free = tuple(
+            k for k in kind_lits
+            if k.text not in names and k.text != REF_KIND and (takes(k.text) or k.text not in ROLE_KINDS)
+        )  # fmt: skip
         options: list[Node] = [Seq((Ref(_FREE_KINDS + suffix), named, position, *rest))]
         out[_FREE_KINDS + suffix] = Alt(free)
         terminals.add(_FREE_KINDS + suffix)
-        refs = [ref for ref, (role, _) in shown.items() if roles is None or role in roles]
+        refs = [ref for ref, (role, _) in shown.items() if takes(role)]
         if refs:
             out[_PAGE_REF + suffix] = Alt(tuple(Lit(f'"{ref}"') for ref in sorted(refs, key=lambda r: (len(r), r))))
             terminals.add(_PAGE_REF + suffix)
             options.append(Seq((Lit(REF_KIND), Lit(" "), Ref(_PAGE_REF + suffix), *rest)))
-        for role in sorted(r for r in names if roles is None or r in roles):
+        for role in sorted(filter(takes, names)):
             if f"PAGE_{role.upper()}" in out:
                 options.append(
                     Seq((Lit(role), Repeat(Seq((Lit(" "), Ref(f"PAGE_{role.upper()}"))), 0, 1), position, *rest))
@@ -113,14 +116,16 @@ def narrowed_to_page(rules: Rules, shown: Mapping[str, tuple[str, str]]) -> Rule
     out["target"] = targets("", None)
     action = out.get("action")
     if isinstance(action, Alt):
+        rule_of: dict[frozenset[str], str] = {}  # one target rule per set of roles (check and uncheck share one)
         lines = []
         for line in action.items:
             verb = line.items[0].text if isinstance(line, Seq) and isinstance(line.items[0], Lit) else None
             if verb in ACTION_ROLES and Ref("target") in line.items:
-                rule = f"target_{verb}"
-                if rule not in out:
-                    out[rule] = targets(f"_{verb.upper()}", ACTION_ROLES[verb])
-                line = Seq(tuple(Ref(rule) if item == Ref("target") else item for item in line.items))
+                roles = ACTION_ROLES[verb]
+                if roles not in rule_of:
+                    rule_of[roles] = f"target_{verb}"
+                    out[rule_of[roles]] = targets(f"_{verb.upper()}", roles)
+                line = Seq(tuple(Ref(rule_of[roles]) if item == Ref("target") else item for item in line.items))
             lines.append(line)
         out["action"] = Alt(tuple(lines))
     return Rules(rules=out, terminals=frozenset(terminals), root=rules.root)
