@@ -20,7 +20,10 @@ from planact.demo.server import serve_demo
 from planact.models import ScriptedModel
 from planact.run.drafting import draft_plan
 from planact.run.executor import Agent
+from planact.run.grounding import as_given
 from planact.run.records import RunRecord
+from planact.syntax.format import format_action
+from planact.syntax.parser import parse_reply
 
 try:
     find_browser()
@@ -195,14 +198,32 @@ step report "Say so":
     assert 'click button "Add to cart"' in grounded and "Add to basket" not in grounded
 
 
+AFTER_SEARCH = {"sort": ["done"], "name": ['extract link first within css ".result"\ndone']}  # the cheapest plan's rest
+
+
+def test_a_typed_value_the_goal_holds_in_other_letter_case_is_typed_as_the_goal_spells_it():
+    goal = 'Enter the password "WE" into both fields'
+
+    def typed(action: str, tree: str = "", scope: dict | None = None) -> str:
+        return format_action(as_given(parse_reply(action).actions[0], goal, tree, scope or {}))
+
+    assert typed('fill ref "e2" with "We"') == 'fill ref "e2" with "WE"'
+    assert typed('fill ref "e2" with "the PASSWORD"') == 'fill ref "e2" with "the password"'
+    assert typed('fill ref "e2" with "We"', '- text "We"') == 'fill ref "e2" with "We"'  # the page holds it
+    assert typed('fill ref "e2" with "We"', "", {"p": "We"}) == 'fill ref "e2" with "We"'  # a variable does
+    assert typed('fill ref "e2" with "e"') == 'fill ref "e2" with "e"'  # in the goal as written
+    assert typed('fill ref "e2" with "wE intO"') == 'fill ref "e2" with "wE intO"'  # not a phrase of the goal
+    assert typed('fill ref "e2" with "Xyz"') == 'fill ref "e2" with "Xyz"'
+    assert typed('click ref "e2"') == 'click ref "e2"'
+
+
 def test_turns_that_change_the_page_do_not_spend_the_budget_of_turns_that_change_nothing(tmp_path, shop):
     # turns=2: two turns in a row that change nothing end a step, six turns in all end it whatever they do
     def typing(*words):
         return [lambda r, w=w: f'fill ref "{r[("searchbox", "Search")]}" with "{w}"' for w in words]
 
     submit = lambda r: f'click ref "{r[("button", "Search")]}"\ndone'  # noqa: E731
-    rest = {"sort": ["done"], "name": ['extract link first within css ".result"\ndone']}
-    progressing = executor_script({"search": [*typing("m", "mo", "mou", "mous", "mouse"), submit], **rest})
+    progressing = executor_script({"search": [*typing("m", "mo", "mou", "mous", "mouse"), submit], **AFTER_SEARCH})
     result, _, events = run_text(cheapest_plan(shop.url), tmp_path / "a", Agent(executor=progressing, turns=2))
     assert result.steps["search"] == "done", result.error  # six turns, each one changing the search box
     assert next(e for e in events if e["event"] == "step_grounded" and e["step"] == "search")["turns"] == 6
@@ -231,7 +252,7 @@ def test_an_action_on_an_element_of_the_wrong_role_is_rejected_before_it_runs(tm
         'check button "Search"',
         lambda r: f'fill ref "{r[("searchbox", "Search")]}" with "mouse"',
         lambda r: f'click ref "{r[("button", "Search")]}"\ndone',
-    ], "sort": ["done"], "name": ['extract link first within css ".result"\ndone']})  # fmt: skip
+    ], **AFTER_SEARCH})  # fmt: skip
     result, _, events = run_text(cheapest_plan(shop.url), tmp_path, Agent(executor=executor, turns=3))
     assert result.steps["search"] == "done", result.error
     reasons = [e["reason"] for e in events if e["event"] == "model_rejected"]
