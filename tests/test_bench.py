@@ -183,3 +183,34 @@ def test_the_react_agent_with_the_local_model_records_its_calls(tmp_path: Path, 
     assert row["model_calls"] >= 1 and row["prompt_tokens"] > 100
     events = [json.loads(line) for line in (Path(row["record"]) / "events.jsonl").read_text().splitlines()]
     assert any(e["event"] == "model_call" for e in events)
+
+
+def test_each_replanning_mode_of_the_dynamic_agent_has_its_own_episodes_and_report_row(tmp_path: Path):
+    """Rows of `--agent dynamic` run with `--replan after-reads` into a folder that holds every-step rows are
+    episodes of their own: the runner does not take them as done, and the report gives each mode a row
+    (they were one `dynamic` row, and a second mode into the same folder ran nothing)."""
+    row = {"benchmark": "demo", "task": "demo-001", "seed": 0, "status": "ok", "steps": 1, "actions": 1}
+    rows = [
+        {**row, "agent": "dynamic", "replan": "every-step", "success": True},
+        {**row, "agent": "dynamic", "replan": "after-reads", "success": False},
+        {**row, "agent": "dynamic", "success": True},  # a row written before the mode was recorded: every step
+        {**row, "agent": "static", "success": True},
+    ]
+    overall, _ = summarize(rows)
+    assert [(g.agent, g.episodes, g.successes) for g in overall] == [
+        ("dynamic", 2, 2), ("dynamic/after-reads", 1, 0), ("static", 1, 1)
+    ]  # fmt: skip
+    assert "| dynamic/after-reads | all | 1 | 0% (0/1) |" in markdown(rows)
+
+    (tmp_path / "results.jsonl").write_text(json.dumps(rows[0]) + "\n")  # only every-step has run
+    suite = Demo(PLANS / "bench-demo")
+    suite.open("demo-001")
+    try:
+        def pending(replan: str) -> list:
+            options = BenchOptions(agents=("dynamic", "static"), replan=replan)
+            return [(agent, task.id, seed) for agent, task, seed in Runner(suite, Models(), options, tmp_path).pending()]
+
+        assert pending("every-step") == [("static", "demo-001", 0)]
+        assert pending("after-reads") == [("dynamic", "demo-001", 0), ("static", "demo-001", 0)]
+    finally:
+        suite.close()

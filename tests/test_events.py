@@ -71,3 +71,30 @@ def _kinds() -> list[tuple[str, ...]]:
             annotation = value.model_fields["event"].annotation
             out.append(tuple(getattr(annotation, "__args__", ())))
     return out
+
+
+def test_a_resumed_run_knows_what_the_finished_steps_read(tmp_path):
+    """A step that extracts but declares no output (`step low "Read the links"`) is not a variable, but the
+    replanner is shown what it read; its `step_finished` event keeps that, so a resumed run's replanner
+    sees it too (it saw nothing of it before)."""
+    from planact import parse
+    from planact.browser.session import SessionOptions
+    from planact.run.executor import Executor
+
+    plan = parse(
+        'plan "p"\n\nsite s = "http://127.0.0.1:9"\n\n'
+        'step low "Read the links":\n    extract css ".link" as list of text\n\n'
+        'step price "Read the price" -> number:\n    extract css ".price" as number\n\n'
+        'step click "Click the first link"\n'
+    )
+    record = RunRecord.create(tmp_path)
+    for event in (
+        events.StepFinished(step="low", output=None, url="http://127.0.0.1:9/", ms=1.0, read=["eget", "massa"]),
+        events.StepFinished(step="price", output=12.5, url="http://127.0.0.1:9/", ms=1.0),
+    ):
+        line = record.write(event)
+        RUN_EVENT.validate_python(line)
+    resumed = Executor(plan, {}, RunRecord(record.path), SessionOptions())
+    resumed.restore()
+    assert resumed.step_outputs() == {"low": ["eget", "massa"], "price": 12.5}
+    assert resumed.variables["price"] == 12.5 and "low" not in resumed.variables

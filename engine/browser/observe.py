@@ -24,6 +24,13 @@ _WALK = """
   const STRUCTURE = {h1: 'heading', h2: 'heading', h3: 'heading', h4: 'heading', nav: 'navigation', main: 'main',
     form: 'form', table: 'table', tr: 'row', th: 'columnheader', td: 'cell', ul: 'list', ol: 'list', li: 'listitem',
     article: 'article', header: 'banner', footer: 'contentinfo', fieldset: 'group', p: 'paragraph', img: 'img', dialog: 'dialog'};
+  // elements whose own text is shown as a `text` line; a label that names a control is shown as the control's name instead
+  const TEXT_TAGS = new Set(['div', 'span', 'section', 'strong', 'em', 'b', 'i', 'u', 's', 'small', 'big', 'mark', 'code', 'kbd', 'samp', 'var', 'tt',
+    'font', 'center', 'sub', 'sup', 'abbr', 'cite', 'q', 'time', 'del', 'ins', 'dfn', 'pre', 'blockquote', 'address', 'dt', 'dd', 'figcaption',
+    'caption', 'summary', 'legend', 'output']);
+  // a label tied to no control (no `for`, no field inside) that stands beside a form field: what a person reads as the field's label
+  const strayLabel = el => el.tagName.toLowerCase() === 'label' && !el.control && !!el.parentElement
+    && Array.from(el.parentElement.children).some(x => x !== el && x.matches('input:not([type=hidden]),select,textarea'));
   const INPUT_ROLES = {checkbox: 'checkbox', radio: 'radio', search: 'searchbox', number: 'spinbutton', submit: 'button', button: 'button'};
   let next = Number(document.documentElement.getAttribute('data-planact-next') || 1);
   const clip = s => { s = (s || '').replace(/\\s+/g, ' ').trim(); return s.length > maxText ? s.slice(0, maxText - 1) + '…' : s; };
@@ -75,7 +82,7 @@ _WALK = """
       shown = depth + 1;
       if (['clickable', 'link', 'button', 'heading', 'option', 'columnheader'].includes(role) || (['listitem', 'cell', 'paragraph'].includes(role) && !el.querySelector('a,button,input,select,textarea'))) return;
       if (role === 'combobox') { for (const o of el.options) lines.push('  '.repeat(shown) + '- option "' + clip(o.text) + '"' + (o.selected ? ' [selected]' : '')); return; }
-    } else if (el.childNodes.length && ['div', 'span', 'section', 'strong', 'em', 'b', 'i', 'legend'].includes(el.tagName.toLowerCase())) {
+    } else if (el.childNodes.length && (TEXT_TAGS.has(el.tagName.toLowerCase()) || strayLabel(el))) {
       const own = Array.from(el.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent).join(' ');
       if (clip(own)) lines.push('  '.repeat(depth) + '- text "' + clip(own).replace(/"/g, "'") + '"');
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ..run.modes import REVISING
+from ..run.modes import BENCH_DEFAULT, REVISING
 
 AGENT_HELP = (
     "Agents, comma-separated: react (executor only, no plan), static (plan once), dynamic (replan after "
@@ -57,7 +57,7 @@ def _common(f: Any) -> Any:
         click.option(
             "--replan",
             type=click.Choice(REVISING),
-            default="every-step",
+            default=BENCH_DEFAULT,
             show_default=True,
             help="When the dynamic agent revises its plan: after every step (the paper's), or after a failed "
             "step and a step that read something (an extract), what the run learnt that the plan could not know.",
@@ -230,7 +230,7 @@ def _run(suite: Any, agents: str, model: str | None, planner_model: str | None, 
          patterns: str | None, seeds: int, first_seed: int, parallel: int, timeout_s: float, out: str | None,
          retry_errors: bool, judge_model: str | None, as_json: bool, record_pages: bool, backend: str,
          ray_address: str | None, ray_cpus_per_episode: float | None,
-         ray_memory_per_episode: int | None, replan: str = "every-step") -> None:  # fmt: skip
+         ray_memory_per_episode: int | None, replan: str = BENCH_DEFAULT) -> None:  # fmt: skip
     from ..harness.agents import AGENTS, Models
     from ..harness.ray_backend import BackendError, ModelRecipes, model_recipe
     from ..harness.report import summarize

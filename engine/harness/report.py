@@ -13,6 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ..run.modes import agent_label
+
 Z95 = 1.959964
 
 
@@ -80,7 +82,7 @@ def summarize(rows: list[dict[str, Any]]) -> tuple[list[Group], list[Group]]:
     overall: dict[str, Group] = {}
     per_task: dict[tuple[str, str], Group] = defaultdict(lambda: Group("", ""))
     for row in rows:
-        agent, task = row["agent"], row["task"]
+        agent, task = agent_label(row["agent"], row.get("replan")), row["task"]
         overall.setdefault(agent, Group(agent, "all")).add(row)
         group = per_task[(agent, task)]
         group.agent, group.task = agent, task
@@ -126,7 +128,7 @@ class EpisodeLink:
 
 
 def episode_key_of(row: dict[str, Any]) -> tuple[str, str, Any]:
-    return (str(row.get("agent")), str(row.get("task")), row.get("seed"))
+    return (agent_label(str(row.get("agent")), row.get("replan")), str(row.get("task")), row.get("seed"))
 
 
 def html(

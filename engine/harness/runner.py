@@ -32,6 +32,7 @@ from ..lang.values import bind_inputs
 from ..models.base import Model
 from ..run import events
 from ..run.executor import Executor
+from ..run.modes import BENCH_DEFAULT, agent_label
 from ..run.records import RunRecord, append_jsonl, read_jsonl
 from ..syntax.format import format_plan
 from .agents import AGENTS, Models, NoPlan, prepare
@@ -72,7 +73,7 @@ class BenchOptions:
     step_timeout_ms: float = 5000
     model_name: str | None = None
     pages: bool = False  # record the page before and after every action (trajectories for planact synth)
-    replan: str = "every-step"  # when the dynamic agent revises its plan (every-step | after-reads)
+    replan: str = BENCH_DEFAULT  # when the dynamic agent revises its plan (every-step | after-reads)
 
 
 def episode_key(agent: str, task: str, seed: int) -> str:
@@ -149,7 +150,7 @@ class Runner:
     def pending(self) -> list[Episode]:
         """The episodes still to run: those without a line in the results file (or with an error line, on retry)."""
         done = {
-            episode_key(r["agent"], r["task"], r["seed"])
+            episode_key(agent_label(r["agent"], r.get("replan")), r["task"], r["seed"])
             for r in read_results(self.results)
             if not (self.options.retry_errors and r.get("status") in ("error", "timeout"))
         }
@@ -159,7 +160,7 @@ class Runner:
             for agent in self.options.agents
             for task in self.suite.tasks
             for seed in seeds
-            if episode_key(agent, task.id, seed) not in done
+            if episode_key(agent_label(agent, self.options.replan), task.id, seed) not in done
         ]
 
     async def run(self) -> list[dict[str, Any]]:

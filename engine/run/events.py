@@ -94,6 +94,7 @@ class StepFinished(Event):
     output: Any
     url: str
     ms: float
+    read: Any = None  # what its extracts read, for a step that declares no output (a resumed run's replanner sees it)
 
 
 class StepSkipped(Event):

@@ -199,8 +199,9 @@ class Executor:
     # ------------------------------------------------------------ resume
 
     def restore(self) -> dict[str, Any]:
-        """Mark the steps the record says finished (:meth:`RunRecord.finished`); the last that finished done
-        (its ``url`` is where the resumed run's page goes back to)."""
+        """Mark the steps the record says finished (:meth:`RunRecord.finished`), with their outputs and what
+        their extracts read (:attr:`read`); the last that finished done (its ``url`` is where the resumed
+        run's page goes back to)."""
         last: dict[str, Any] = {}
         for step_id, event in self.record.finished().items():
             if step_id not in self.graph.nx:
@@ -211,6 +212,8 @@ class Executor:
             self.graph.mark(step_id, "done", event.get("output"))
             if event.get("output") is not None:
                 self.variables[step_id] = event["output"]
+            elif event.get("read") is not None:  # what its extracts read: the replanner is shown it
+                self.read[step_id] = event["read"]
             last = event
         return last
 
@@ -470,6 +473,7 @@ class Executor:
                 output=self.variables.get(step_id),
                 url=self.session.page.url,
                 ms=round((time.perf_counter() - started) * 1000, 1),
+                read=self.read.get(step_id),
             )
         )
         return answer
