@@ -17,11 +17,18 @@ import json
 import statistics
 from pathlib import Path
 
+from planact.run.modes import agent_label
 
-def events(record: str | None) -> list[dict]:
-    path = Path(record or "") / "events.jsonl"
-    if not record or not path.is_file():
+
+def events(record: str | None, folder: Path = Path(".")) -> list[dict]:
+    """A run record's events; a record written as a path relative to where the run was started (before
+    planact wrote absolute ones) is looked for beside the bench folder too."""
+    if not record:
         return []
+    found = [p for p in (Path(record), folder.parent / record, folder / record) if (p / "events.jsonl").is_file()]
+    if not found:
+        return []
+    path = found[0] / "events.jsonl"
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
@@ -31,10 +38,10 @@ def events(record: str | None) -> list[dict]:
     return out
 
 
-def episode(row: dict) -> dict:
+def episode(row: dict, folder: Path = Path(".")) -> dict:
     """One episode's seconds, and its model calls' seconds, count and completion tokens per purpose."""
     calls: dict[str, list[tuple[float, int]]] = {}
-    for event in events(row.get("record")):
+    for event in events(row.get("record"), folder):
         if event.get("event") == "model_call":
             calls.setdefault(event["purpose"], []).append((event["latency_ms"] / 1000, event["completion_tokens"]))
     return {"seconds": float(row.get("seconds") or 0), "success": bool(row.get("success")), "calls": calls}
@@ -78,8 +85,9 @@ def main() -> None:
         raise SystemExit(f"no results.jsonl in {args.folder}: give a folder `planact bench -o` wrote")
     rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
     report = {}
-    for agent in sorted({r["agent"] for r in rows if not args.agent or r["agent"] == args.agent}):
-        eps = [episode(r) for r in rows if r["agent"] == agent]
+    labels = [agent_label(r["agent"], r.get("replan")) for r in rows]  # dynamic/after-reads apart from dynamic
+    for agent in sorted({label for r, label in zip(rows, labels) if not args.agent or r["agent"] == args.agent}):
+        eps = [episode(r, args.folder) for r, label in zip(rows, labels) if label == agent]
         report[agent] = {"all": summary(eps), "successful": summary([e for e in eps if e["success"]])}
     if args.json:
         print(json.dumps(report, indent=2))

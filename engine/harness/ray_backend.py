@@ -221,7 +221,7 @@ class Worker:
         answer: dict[str, Any] = {"row": row, "record": None, "archive": None}
         if row.get("record"):
             folder = Path(row["record"])
-            answer["record"] = folder.relative_to(self.out).as_posix()
+            answer["record"] = folder.resolve().relative_to(Path(self.out).resolve()).as_posix()
             if not self.shared:
                 answer["archive"] = _pack(folder, answer["record"])
         return answer
@@ -543,7 +543,7 @@ class RayBackend:
                 if answer["archive"] is not None:
                     _unpack(answer["archive"], batch.out)
                 if answer["record"]:
-                    row["record"] = str(batch.out / answer["record"])
+                    row["record"] = str((batch.out / answer["record"]).resolve())
             if not row.get("seconds"):
                 row["seconds"] = round(time.perf_counter() - began, 2)
             deliver(row)

@@ -255,7 +255,7 @@ class EpisodePlayer:
         browser = self._browser if self._browser is not None and self._browser.is_connected() else await self._launch()
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{task.id}-s{seed}")
         record = RunRecord.create(self.out / "runs" / agent / name)
-        row["record"] = str(record.path)
+        row["record"] = str(record.path.resolve())  # readable from any folder (episode_time.py, reports)
         record.write(
             events.Episode(event="episode_started", benchmark=self.suite.name, agent=agent, task=task.id, seed=seed)
         )
