@@ -85,9 +85,12 @@ def main() -> None:
         raise SystemExit(f"no results.jsonl in {args.folder}: give a folder `planact bench -o` wrote")
     rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
     report = {}
-    labels = [agent_label(r["agent"], r.get("replan")) for r in rows]  # dynamic/after-reads apart from dynamic
-    for agent in sorted({label for r, label in zip(rows, labels) if not args.agent or r["agent"] == args.agent}):
-        eps = [episode(r, args.folder) for r, label in zip(rows, labels) if label == agent]
+    by_agent: dict[str, list[dict]] = {}  # dynamic/after-reads apart from dynamic
+    for r in rows:
+        if not args.agent or r["agent"] == args.agent:
+            by_agent.setdefault(agent_label(r["agent"], r.get("replan")), []).append(r)
+    for agent in sorted(by_agent):
+        eps = [episode(r, args.folder) for r in by_agent[agent]]
         report[agent] = {"all": summary(eps), "successful": summary([e for e in eps if e["success"]])}
     if args.json:
         print(json.dumps(report, indent=2))

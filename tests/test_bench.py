@@ -203,13 +203,14 @@ def test_each_replanning_mode_of_the_dynamic_agent_has_its_own_episodes_and_repo
     assert "| dynamic/after-reads | all | 1 | 0% (0/1) |" in markdown(rows)
 
     (tmp_path / "results.jsonl").write_text(json.dumps(rows[0]) + "\n")  # only every-step has run
+
+    def pending(replan: str) -> list:
+        options = BenchOptions(agents=("dynamic", "static"), replan=replan)
+        return [(agent, task.id, seed) for agent, task, seed in Runner(suite, Models(), options, tmp_path).pending()]
+
     suite = Demo(PLANS / "bench-demo")
     suite.open("demo-001")
     try:
-        def pending(replan: str) -> list:
-            options = BenchOptions(agents=("dynamic", "static"), replan=replan)
-            return [(agent, task.id, seed) for agent, task, seed in Runner(suite, Models(), options, tmp_path).pending()]
-
         assert pending("every-step") == [("static", "demo-001", 0)]
         assert pending("after-reads") == [("dynamic", "demo-001", 0), ("static", "demo-001", 0)]
     finally:
